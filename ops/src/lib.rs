@@ -1,0 +1,1 @@
+//! Operations support for valkey-tiered: INFO rendering helpers, offline tools.

@@ -1,0 +1,1 @@
+//! Persistence formats (RDB, DUMP/RESTORE, AOF) for valkey-tiered.

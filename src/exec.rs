@@ -1,0 +1,321 @@
+//! The one choke point every command goes through: lookup → checks →
+//! execute → account (stats, errors). Propagation to the AOF and replicas
+//! hooks in here too, so no command can bypass it.
+
+use std::borrow::Cow;
+use std::time::Instant;
+
+use bytes::Bytes;
+
+use crate::commands::{CommandDef, TABLE};
+use crate::reply::Reply;
+use crate::server::{ClientInfo, ReplyMode, Shared, State};
+use tiering::{Access, Entry, Keyspace};
+
+/// An error reply, with its code (`ERR ...`, `WRONGTYPE ...`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CmdError(pub Cow<'static, str>);
+
+pub type CmdResult = Result<(), CmdError>;
+
+impl CmdError {
+    pub const WRONGTYPE: CmdError = CmdError(Cow::Borrowed(
+        "WRONGTYPE Operation against a key holding the wrong kind of value",
+    ));
+    pub const NOT_INTEGER: CmdError =
+        CmdError(Cow::Borrowed("ERR value is not an integer or out of range"));
+    pub const NOT_FLOAT: CmdError = CmdError(Cow::Borrowed("ERR value is not a valid float"));
+    pub const SYNTAX: CmdError = CmdError(Cow::Borrowed("ERR syntax error"));
+    pub const OVERFLOW: CmdError =
+        CmdError(Cow::Borrowed("ERR increment or decrement would overflow"));
+    pub const NO_SUCH_KEY: CmdError = CmdError(Cow::Borrowed("ERR no such key"));
+    pub const DB_RANGE: CmdError = CmdError(Cow::Borrowed("ERR DB index is out of range"));
+
+    pub fn msg(s: impl Into<Cow<'static, str>>) -> CmdError {
+        CmdError(s.into())
+    }
+}
+
+/// What a command sees: the server state, its client, and where its reply
+/// goes.
+pub struct Ctx<'a> {
+    pub st: &'a mut State,
+    pub shared: &'a Shared,
+    pub id: u64,
+    /// The client's selected database (copied in and out of the registry).
+    pub db: usize,
+    pub out: &'a mut Reply,
+    /// Command time: one clock reading per command, so a command sees one
+    /// consistent "now" for all expiry decisions.
+    pub now_ms: i64,
+    pub cmd: &'static CommandDef,
+}
+
+impl Ctx<'_> {
+    pub fn client(&mut self) -> &mut ClientInfo {
+        self.st
+            .clients
+            .get_mut(&self.id)
+            .expect("executing client is registered")
+    }
+
+    pub fn ks(&mut self) -> &mut Keyspace {
+        &mut self.st.ks
+    }
+
+    fn access(&self, write: bool) -> Access {
+        let no_touch =
+            self.st.clients.get(&self.id).is_some_and(|c| c.no_touch) && self.cmd.name != "touch";
+        match (write, no_touch) {
+            (true, _) => Access::Write,
+            (false, true) => Access::ReadNoTouch,
+            (false, false) => Access::Read,
+        }
+    }
+
+    /// Looks up a key for reading (counts a hit or a miss).
+    pub fn read(&mut self, key: &[u8]) -> Option<&mut Entry> {
+        let a = self.access(false);
+        let (db, now) = (self.db, self.now_ms);
+        self.st.ks.lookup(db, key, now, a)
+    }
+
+    /// Looks up a key for writing.
+    pub fn write(&mut self, key: &[u8]) -> Option<&mut Entry> {
+        let (db, now) = (self.db, self.now_ms);
+        self.st.ks.lookup(db, key, now, Access::Write)
+    }
+
+    /// Records `n` changes to the dataset (for save points and INFO).
+    pub fn dirty(&mut self, n: u64) {
+        self.st.dirty += n;
+    }
+}
+
+/// Parses an integer argument as Redis does (`string2ll`).
+pub fn arg_i64(a: &[u8]) -> Result<i64, CmdError> {
+    tiering::value::parse_strict_i64(a).ok_or(CmdError::NOT_INTEGER)
+}
+
+/// Parses a float argument as Redis's `string2ld`/`strtod` (no spaces, no
+/// NaN, `inf` allowed).
+pub fn arg_f64(a: &[u8]) -> Result<f64, CmdError> {
+    parse_float(a).ok_or(CmdError::NOT_FLOAT)
+}
+
+pub fn parse_float(a: &[u8]) -> Option<f64> {
+    if a.is_empty()
+        || a.len() > 5000
+        || a[0].is_ascii_whitespace()
+        || a[a.len() - 1].is_ascii_whitespace()
+    {
+        return None;
+    }
+    let s = std::str::from_utf8(a).ok()?;
+    let l = s.to_ascii_lowercase();
+    let v = match l.as_str() {
+        "inf" | "+inf" | "infinity" | "+infinity" => f64::INFINITY,
+        "-inf" | "-infinity" => f64::NEG_INFINITY,
+        _ => {
+            if l.contains("nan")
+                || l.contains("inf")
+                || l.starts_with("0x")
+                || l.starts_with("-0x")
+                || l.starts_with("+0x")
+            {
+                return None;
+            }
+            s.parse::<f64>().ok()?
+        }
+    };
+    if v.is_nan() {
+        return None;
+    }
+    Some(v)
+}
+
+pub fn lower(a: &[u8]) -> String {
+    String::from_utf8_lossy(a).to_ascii_lowercase()
+}
+
+fn unknown_command(args: &[Bytes]) -> String {
+    // Redis appends `'arg' ` pieces while the list is under 128 bytes, each
+    // cut to what is left of those 128.
+    let mut list: Vec<u8> = Vec::new();
+    for a in args.iter().skip(1) {
+        if list.len() >= 128 {
+            break;
+        }
+        let room = 128 - list.len();
+        list.push(b'\'');
+        list.extend_from_slice(&a[..a.len().min(room)]);
+        list.extend_from_slice(b"' ");
+    }
+    format!(
+        "ERR unknown command '{}', with args beginning with: {}",
+        truncate_for_error(&args[0]),
+        String::from_utf8_lossy(&list)
+    )
+}
+
+fn truncate_for_error(a: &[u8]) -> String {
+    let cut = &a[..a.len().min(128)];
+    String::from_utf8_lossy(cut).into_owned()
+}
+
+pub fn full_name(parent: Option<&CommandDef>, c: &CommandDef) -> String {
+    match parent {
+        Some(p) => format!("{}|{}", p.name, c.name),
+        None => c.name.to_string(),
+    }
+}
+
+/// Runs one command for client `id`, writing its reply to `out`.
+pub fn execute(st: &mut State, shared: &Shared, id: u64, out: &mut Reply, args: &[Bytes]) {
+    let start_len = out.buf.len();
+    let Some(client) = st.clients.get_mut(&id) else {
+        return;
+    };
+    client.last_interaction = Instant::now();
+    let db = client.db;
+    let authed = client.authenticated;
+    st.stats.commands_processed += 1;
+
+    let Some(top) = TABLE.get(&args[0]) else {
+        let msg = unknown_command(args);
+        reply_error(st, out, &msg, None);
+        finish_reply_mode(st, id, out, start_len);
+        return;
+    };
+    // Resolve a subcommand, if the command has them.
+    let (cmd, parent) = if !top.subcommands.is_empty() && args.len() >= 2 {
+        match top.subcommand(&args[1]) {
+            Some(sub) => (sub, Some(top)),
+            None => {
+                let msg = format!(
+                    "ERR unknown subcommand '{}'. Try {} HELP.",
+                    truncate_for_error(&args[1]),
+                    top.name.to_ascii_uppercase()
+                );
+                reply_error(st, out, &msg, Some(top.name.to_string()));
+                finish_reply_mode(st, id, out, start_len);
+                return;
+            }
+        }
+    } else {
+        (top, None)
+    };
+    let name = full_name(parent, cmd);
+    if let Some(c) = st.clients.get_mut(&id) {
+        c.last_cmd.clone_from(&name);
+    }
+    if !cmd.arity_ok(args.len()) || (cmd.handler.is_none() && args.len() < 2) {
+        let msg = format!("ERR wrong number of arguments for '{name}' command");
+        reply_error(st, out, &msg, Some(name));
+        finish_reply_mode(st, id, out, start_len);
+        return;
+    }
+    if !authed && cmd.flags & crate::commands::NO_AUTH == 0 {
+        reply_error(st, out, "NOAUTH Authentication required.", Some(name));
+        finish_reply_mode(st, id, out, start_len);
+        return;
+    }
+    let Some(handler) = cmd.handler else {
+        // Unreachable: containers always resolve to a subcommand above.
+        reply_error(st, out, "ERR unknown command", Some(name));
+        return;
+    };
+    let t0 = Instant::now();
+    let mut ctx = Ctx {
+        st,
+        shared,
+        id,
+        db,
+        out,
+        now_ms: crate::server::now_ms(),
+        cmd,
+    };
+    let result = handler(&mut ctx, args);
+    let new_db = ctx.db;
+    let st = ctx.st;
+    let out = ctx.out;
+    let usec = t0.elapsed().as_micros() as u64;
+    if let Some(c) = st.clients.get_mut(&id) {
+        c.db = new_db;
+    }
+    let stat = st.stats.commands.entry(name).or_default();
+    stat.calls += 1;
+    stat.usec += usec;
+    if let Err(e) = result {
+        out.buf.truncate(start_len);
+        if let Some(s) = st
+            .stats
+            .commands
+            .get_mut(cmd_stat_key(parent, cmd).as_str())
+        {
+            s.failed += 1;
+        }
+        out.error(&e.0);
+        st.stats.count_error(&e.0);
+    }
+    // Expired keys met while executing become DEL events for the AOF and
+    // replicas once those exist; for now they are just drained.
+    if st.ks.has_expired_events() {
+        let _ = st.ks.take_expired();
+    }
+    finish_reply_mode(st, id, out, start_len);
+}
+
+fn cmd_stat_key(parent: Option<&CommandDef>, c: &CommandDef) -> String {
+    full_name(parent, c)
+}
+
+/// An error before execution (unknown command, arity, auth): counted as a
+/// rejected call.
+fn reply_error(st: &mut State, out: &mut Reply, msg: &str, cmd: Option<String>) {
+    out.error(msg);
+    st.stats.count_error(msg);
+    if let Some(name) = cmd {
+        st.stats.commands.entry(name).or_default().rejected += 1;
+    }
+}
+
+/// Applies `CLIENT REPLY OFF|SKIP`: drops this command's reply if asked.
+fn finish_reply_mode(st: &mut State, id: u64, out: &mut Reply, start_len: usize) {
+    if let Some(c) = st.clients.get_mut(&id) {
+        match c.reply_mode {
+            ReplyMode::On => {}
+            ReplyMode::Off => out.buf.truncate(start_len),
+            ReplyMode::Skip => {
+                out.buf.truncate(start_len);
+                c.reply_mode = ReplyMode::On;
+            }
+            ReplyMode::SkipNext => c.reply_mode = ReplyMode::Skip,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn floats_parse_like_redis() {
+        assert_eq!(parse_float(b"1.5"), Some(1.5));
+        assert_eq!(parse_float(b"-inf"), Some(f64::NEG_INFINITY));
+        assert_eq!(parse_float(b"1e3"), Some(1000.0));
+        assert_eq!(parse_float(b".5"), Some(0.5));
+        for bad in [&b""[..], b" 1", b"1 ", b"nan", b"abc", b"1.5x"] {
+            assert_eq!(parse_float(bad), None, "{:?}", bad);
+        }
+    }
+
+    #[test]
+    fn unknown_command_text() {
+        let args = vec![Bytes::from("foo"), Bytes::from("a"), Bytes::from("b")];
+        assert_eq!(
+            unknown_command(&args),
+            "ERR unknown command 'foo', with args beginning with: 'a' 'b' "
+        );
+    }
+}

@@ -1,0 +1,99 @@
+//! valkey-tiered: a Valkey/Redis-compatible server for datasets larger than
+//! RAM. The data path, as in docs/architecture.md:
+//!
+//! socket → [`net`] (read, [`resp`] parse) → [`exec`] (command table
+//! lookup in [`commands`], checks, execute under the executor lock) →
+//! [`reply`] encode → socket.
+
+pub mod commands;
+pub mod config;
+pub mod exec;
+pub mod net;
+pub mod notify;
+pub mod reply;
+pub mod resp;
+pub mod server;
+
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
+
+use tracing::{info, warn};
+
+pub const VERSION: &str = env!("CARGO_PKG_VERSION");
+/// The Redis version we answer as (`redis_version` in INFO, HELLO): clients
+/// gate features on it.
+pub const REDIS_COMPAT_VERSION: &str = "7.2.4";
+
+/// Runs the server until SHUTDOWN or a signal. Returns the process exit code.
+pub async fn run(config: config::Config) -> i32 {
+    let port = config.tun.port;
+    let file = config.file.clone();
+    let shared = server::Shared::new(config);
+    let listeners = match net::bind(&shared).await {
+        Ok(l) => l,
+        Err(e) => {
+            tracing::error!("Failed listening on port {port} (tcp), aborting: {e}");
+            return 1;
+        }
+    };
+    let actual_port = listeners
+        .first()
+        .and_then(|l| l.local_addr().ok())
+        .map(|a| a.port())
+        .unwrap_or(port);
+    shared.state.lock().tcp_port = actual_port;
+    info!(
+        "valkey-tiered {VERSION} (Redis {REDIS_COMPAT_VERSION} compatible) starting: pid={}, port={actual_port}, config file={}",
+        std::process::id(),
+        file.as_ref().map(|p| p.display().to_string()).unwrap_or_else(|| "(none)".into())
+    );
+    for l in listeners {
+        tokio::spawn(net::accept_loop(shared.clone(), l));
+    }
+    tokio::spawn(net::cron(shared.clone()));
+    info!("Ready to accept connections tcp");
+    wait_for_shutdown(&shared).await;
+    shared.shutting_down.store(true, Ordering::SeqCst);
+    {
+        let st = shared.state.lock();
+        for c in st.clients.values() {
+            c.kill.kill();
+        }
+    }
+    info!("valkey-tiered is now ready to exit, bye bye...");
+    0
+}
+
+async fn wait_for_shutdown(shared: &Arc<server::Shared>) {
+    use tokio::signal::unix::{signal, SignalKind};
+    let mut term = match signal(SignalKind::terminate()) {
+        Ok(s) => s,
+        Err(e) => {
+            warn!("cannot install SIGTERM handler: {e}");
+            shared.shutdown.notified().await;
+            return;
+        }
+    };
+    let mut int = match signal(SignalKind::interrupt()) {
+        Ok(s) => s,
+        Err(_) => {
+            tokio::select! {
+                _ = term.recv() => {}
+                _ = shared.shutdown.notified() => {}
+            }
+            return;
+        }
+    };
+    loop {
+        tokio::select! {
+            _ = term.recv() => { warn!("Received SIGTERM scheduling shutdown..."); return; }
+            _ = int.recv() => { warn!("Received SIGINT scheduling shutdown..."); return; }
+            _ = shared.shutdown.notified() => {
+                if shared.state.lock().shutdown.is_some() {
+                    warn!("User requested shutdown...");
+                    return;
+                }
+            }
+        }
+    }
+}

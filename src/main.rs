@@ -1,0 +1,192 @@
+//! The `valkey-tiered` binary: `valkey-tiered [config file] [--directive value ...]`.
+
+use std::path::PathBuf;
+
+#[global_allocator]
+static ALLOC: tiering::memory::CountingAlloc = tiering::memory::CountingAlloc;
+
+const USAGE: &str = "Usage: valkey-tiered [/path/to/valkey-tiered.conf] [options] [-]
+       valkey-tiered - (read config from stdin)
+       valkey-tiered -v or --version
+       valkey-tiered -h or --help
+
+Examples:
+       valkey-tiered (run the server with default config)
+       valkey-tiered /etc/valkey-tiered.conf
+       valkey-tiered --port 7777
+       valkey-tiered /etc/valkey-tiered.conf --loglevel verbose --save ''
+";
+
+/// Splits the command line into an optional config file and directive
+/// lines: each `--name` starts a line, the following words are its
+/// arguments.
+fn parse_cli(args: &[String]) -> Result<(Option<PathBuf>, Vec<Vec<String>>, bool), String> {
+    let mut file = None;
+    let mut stdin = false;
+    let mut lines: Vec<Vec<String>> = Vec::new();
+    let mut i = 0;
+    if let Some(first) = args.first() {
+        if first == "-" {
+            stdin = true;
+            i = 1;
+        } else if !first.starts_with("--") {
+            file = Some(PathBuf::from(first));
+            i = 1;
+            if args.get(1).map(String::as_str) == Some("-") {
+                stdin = true;
+                i = 2;
+            }
+        }
+    }
+    while i < args.len() {
+        let a = &args[i];
+        if let Some(name) = a.strip_prefix("--") {
+            if name.is_empty() {
+                return Err("empty option name".into());
+            }
+            lines.push(vec![name.to_string()]);
+        } else {
+            match lines.last_mut() {
+                Some(l) => l.push(a.clone()),
+                None => return Err(format!("unexpected argument '{a}'")),
+            }
+        }
+        i += 1;
+    }
+    Ok((file, lines, stdin))
+}
+
+fn init_logging(level: &str, logfile: &str) {
+    use tracing_subscriber::filter::LevelFilter;
+    let filter = match level {
+        "debug" => LevelFilter::TRACE,
+        "verbose" => LevelFilter::DEBUG,
+        "notice" => LevelFilter::INFO,
+        "warning" => LevelFilter::WARN,
+        _ => LevelFilter::OFF,
+    };
+    let ansi = std::io::IsTerminal::is_terminal(&std::io::stdout());
+    let builder = tracing_subscriber::fmt()
+        .with_max_level(filter)
+        .with_target(false)
+        .with_ansi(ansi);
+    if logfile.is_empty() {
+        builder.init();
+    } else {
+        match std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(logfile)
+        {
+            Ok(f) => builder
+                .with_ansi(false)
+                .with_writer(std::sync::Mutex::new(f))
+                .init(),
+            Err(e) => {
+                eprintln!("Can't open the log file {logfile}: {e}");
+                std::process::exit(1);
+            }
+        }
+    }
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    if args.iter().any(|a| a == "-v" || a == "--version") {
+        println!(
+            "valkey-tiered v={} (Redis {} compatible) bits=64",
+            valkey_tiered::VERSION,
+            valkey_tiered::REDIS_COMPAT_VERSION
+        );
+        return;
+    }
+    if args.iter().any(|a| a == "-h" || a == "--help") {
+        print!("{USAGE}");
+        return;
+    }
+    let (file, mut lines, stdin) = match parse_cli(&args) {
+        Ok(x) => x,
+        Err(e) => {
+            eprintln!("{e}\n\n{USAGE}");
+            std::process::exit(1);
+        }
+    };
+    if stdin {
+        let mut text = String::new();
+        let _ = std::io::Read::read_to_string(&mut std::io::stdin(), &mut text);
+        let mut from_stdin: Vec<Vec<String>> = Vec::new();
+        for line in text.lines() {
+            let line = line.trim();
+            if line.is_empty() || line.starts_with('#') {
+                continue;
+            }
+            if let Some(words) = valkey_tiered::resp::split_args(line.as_bytes()) {
+                from_stdin.push(
+                    words
+                        .into_iter()
+                        .map(|w| String::from_utf8_lossy(&w).into_owned())
+                        .collect(),
+                );
+            }
+        }
+        from_stdin.append(&mut lines);
+        lines = from_stdin;
+    }
+    let config = match valkey_tiered::config::Config::load(file.as_deref(), &lines) {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("{e}");
+            std::process::exit(1);
+        }
+    };
+    init_logging(
+        config.get("loglevel").unwrap_or("notice"),
+        config.get("logfile").unwrap_or(""),
+    );
+    let dir = config.tun.dir.clone();
+    if !dir.is_empty() {
+        if let Err(e) = std::fs::create_dir_all(&dir).and_then(|_| std::env::set_current_dir(&dir))
+        {
+            tracing::error!("Can't chdir to '{dir}': {e}");
+            std::process::exit(1);
+        }
+    }
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .thread_name("vt-io")
+        .build()
+    {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("cannot start the runtime: {e}");
+            std::process::exit(1);
+        }
+    };
+    let code = runtime.block_on(valkey_tiered::run(config));
+    runtime.shutdown_timeout(std::time::Duration::from_millis(200));
+    std::process::exit(code);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_cli;
+
+    #[test]
+    fn cli_lines() {
+        let a: Vec<String> = ["x.conf", "--port", "7000", "--save", "", "--dir", "/tmp/x"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
+        let (f, l, stdin) = parse_cli(&a).unwrap();
+        assert_eq!(f.unwrap().to_str(), Some("x.conf"));
+        assert!(!stdin);
+        assert_eq!(
+            l,
+            vec![
+                vec!["port".to_string(), "7000".into()],
+                vec!["save".into(), "".into()],
+                vec!["dir".into(), "/tmp/x".into()]
+            ]
+        );
+    }
+}

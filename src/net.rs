@@ -1,0 +1,367 @@
+//! Listener, connection tasks and the server cron.
+//!
+//! A connection task reads whatever bytes are available, parses every
+//! complete command in them, runs the whole batch under one acquisition of
+//! the executor lock, and writes the replies back in order. Pipelined
+//! commands therefore cost one lock round-trip per read, not per command.
+
+use std::net::SocketAddr;
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use bytes::BytesMut;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::{TcpListener, TcpStream};
+use tracing::{debug, info, warn};
+
+use crate::exec;
+use crate::reply::{Proto, Reply};
+use crate::resp::{Limits, RequestParser};
+use crate::server::{now_ms, ClientInfo, KillSwitch, ReplyMode, Shared};
+
+const READ_CHUNK: usize = 16 * 1024;
+
+/// Binds the configured addresses. `*` means every IPv4 address, `::*`
+/// every IPv6 one; a leading `-` marks an address that may be missing.
+pub async fn bind(shared: &Arc<Shared>) -> std::io::Result<Vec<TcpListener>> {
+    let (addrs, port) = {
+        let st = shared.state.lock();
+        (st.config.tun.bind.clone(), st.config.tun.port)
+    };
+    let addrs = if addrs.is_empty() {
+        vec!["*".to_string(), "-::*".to_string()]
+    } else {
+        addrs
+    };
+    let mut out = Vec::new();
+    let mut last_err = None;
+    for a in addrs {
+        let (optional, a) = match a.strip_prefix('-') {
+            Some(rest) => (true, rest.to_string()),
+            None => (false, a),
+        };
+        let host = match a.as_str() {
+            "*" => "0.0.0.0".to_string(),
+            "::*" => "::".to_string(),
+            h => h.to_string(),
+        };
+        let sa = if host.contains(':') {
+            format!("[{host}]:{port}")
+        } else {
+            format!("{host}:{port}")
+        };
+        let bound = match sa.parse::<SocketAddr>() {
+            Ok(addr) => {
+                let sock = if addr.is_ipv6() {
+                    tokio::net::TcpSocket::new_v6()
+                } else {
+                    tokio::net::TcpSocket::new_v4()
+                }?;
+                sock.set_reuseaddr(true)?;
+                if addr.is_ipv6() {
+                    set_v6only(&sock);
+                }
+                sock.bind(addr).and_then(|_| sock.listen(511))
+            }
+            Err(_) => Err(std::io::Error::new(
+                std::io::ErrorKind::InvalidInput,
+                format!("bad bind address '{a}'"),
+            )),
+        };
+        match bound {
+            Ok(l) => out.push(l),
+            Err(e) if optional => debug!("skipping optional bind address {a}: {e}"),
+            Err(e) => {
+                warn!("Could not create server TCP listening socket {sa}: {e}");
+                last_err = Some(e);
+            }
+        }
+    }
+    if let Some(e) = last_err {
+        return Err(e);
+    }
+    if out.is_empty() {
+        return Err(std::io::Error::new(
+            std::io::ErrorKind::AddrNotAvailable,
+            "no address to listen on",
+        ));
+    }
+    Ok(out)
+}
+
+fn set_v6only(sock: &tokio::net::TcpSocket) {
+    use std::os::fd::AsRawFd;
+    let one: libc::c_int = 1;
+    // SAFETY: valid socket fd and a pointer to a live c_int of the right size.
+    unsafe {
+        libc::setsockopt(
+            sock.as_raw_fd(),
+            libc::IPPROTO_IPV6,
+            libc::IPV6_V6ONLY,
+            &one as *const libc::c_int as *const libc::c_void,
+            std::mem::size_of::<libc::c_int>() as libc::socklen_t,
+        );
+    }
+}
+
+fn set_keepalive(stream: &TcpStream, secs: u64) {
+    use std::os::fd::AsRawFd;
+    if secs == 0 {
+        return;
+    }
+    let fd = stream.as_raw_fd();
+    let set = |level: libc::c_int, opt: libc::c_int, val: libc::c_int| {
+        // SAFETY: valid socket fd and a pointer to a live c_int.
+        unsafe {
+            libc::setsockopt(
+                fd,
+                level,
+                opt,
+                &val as *const libc::c_int as *const libc::c_void,
+                std::mem::size_of::<libc::c_int>() as libc::socklen_t,
+            );
+        }
+    };
+    let secs = secs.min(i32::MAX as u64) as libc::c_int;
+    set(libc::SOL_SOCKET, libc::SO_KEEPALIVE, 1);
+    set(libc::IPPROTO_TCP, libc::TCP_KEEPIDLE, secs);
+    set(libc::IPPROTO_TCP, libc::TCP_KEEPINTVL, (secs / 3).max(1));
+    set(libc::IPPROTO_TCP, libc::TCP_KEEPCNT, 3);
+}
+
+pub async fn accept_loop(shared: Arc<Shared>, listener: TcpListener) {
+    loop {
+        let (stream, addr) = match listener.accept().await {
+            Ok(x) => x,
+            Err(e) => {
+                warn!("Accepting client connection: {e}");
+                tokio::time::sleep(Duration::from_millis(10)).await;
+                continue;
+            }
+        };
+        let shared = shared.clone();
+        tokio::spawn(async move {
+            handle_connection(shared, stream, addr).await;
+        });
+    }
+}
+
+const PROTECTED_MODE_MSG: &str = "-DENIED Running in protected mode because protected mode is enabled and no password is set for the default user. In this mode connections are only accepted from the loopback interface. If you want to connect from external computers, you may: 1) Disable protected mode by sending 'CONFIG SET protected-mode no' from the loopback interface on this server. 2) Set a password with 'CONFIG SET requirepass <password>' or a 'requirepass' line in the configuration file, and restart. 3) Start the server with '--protected-mode no'. 4) Bind only the interfaces that should accept connections.\r\n";
+
+async fn handle_connection(shared: Arc<Shared>, mut stream: TcpStream, addr: SocketAddr) {
+    use std::os::fd::AsRawFd;
+    let _ = stream.set_nodelay(true);
+    let laddr = stream.local_addr().unwrap_or(addr);
+    let id = shared.next_client_id.fetch_add(1, Ordering::Relaxed);
+    let kill = Arc::new(KillSwitch::default());
+    // Registration, with the checks Redis makes on accept.
+    let refuse: Option<&'static [u8]> = {
+        let mut st = shared.state.lock();
+        st.stats.connections_received += 1;
+        let t = &st.config.tun;
+        set_keepalive(&stream, t.tcp_keepalive);
+        if st.clients.len() >= t.maxclients {
+            st.stats.rejected_connections += 1;
+            Some(b"-ERR max number of clients reached\r\n")
+        } else if t.protected_mode && t.requirepass.is_empty() && !addr.ip().is_loopback() {
+            st.stats.rejected_connections += 1;
+            Some(PROTECTED_MODE_MSG.as_bytes())
+        } else {
+            let authenticated = t.requirepass.is_empty();
+            let now = Instant::now();
+            st.clients.insert(
+                id,
+                ClientInfo {
+                    id,
+                    addr,
+                    laddr,
+                    fd: stream.as_raw_fd(),
+                    name: None,
+                    lib_name: None,
+                    lib_ver: None,
+                    created: now,
+                    last_interaction: now,
+                    db: 0,
+                    resp: 2,
+                    authenticated,
+                    last_cmd: "NULL".into(),
+                    reply_mode: ReplyMode::On,
+                    no_evict: false,
+                    no_touch: false,
+                    qbuf: 0,
+                    omem: 0,
+                    kill: kill.clone(),
+                    close_after_reply: false,
+                },
+            );
+            None
+        }
+    };
+    if let Some(msg) = refuse {
+        let _ = stream.write_all(msg).await;
+        return;
+    }
+    debug!("Accepted {addr} (id {id})");
+    let reason = serve(&shared, &mut stream, id, &kill).await;
+    debug!("Client id={id} addr={addr} closed: {reason}");
+    shared.state.lock().clients.remove(&id);
+}
+
+async fn serve(
+    shared: &Arc<Shared>,
+    stream: &mut TcpStream,
+    id: u64,
+    kill: &KillSwitch,
+) -> &'static str {
+    let mut inbuf = BytesMut::with_capacity(READ_CHUNK);
+    let mut parser = RequestParser::new();
+    let mut out = Reply::new(Proto::Resp2);
+    loop {
+        if inbuf.capacity() - inbuf.len() < READ_CHUNK / 2 {
+            inbuf.reserve(READ_CHUNK);
+        }
+        let n = tokio::select! {
+            r = stream.read_buf(&mut inbuf) => match r {
+                Ok(0) => return "connection closed by client",
+                Ok(n) => n,
+                Err(_) => return "read error",
+            },
+            _ = kill.wait() => return "killed",
+        };
+        shared.net_in.fetch_add(n as u64, Ordering::Relaxed);
+        let mut close: Option<&'static str> = None;
+        {
+            let mut st = shared.state.lock();
+            let (limits, qbuf_limit) = {
+                let Some(c) = st.clients.get(&id) else {
+                    return "unregistered";
+                };
+                (
+                    Limits {
+                        max_bulk_len: st.config.tun.proto_max_bulk_len,
+                        authenticated: c.authenticated,
+                    },
+                    st.config.tun.client_query_buffer_limit,
+                )
+            };
+            let mut limits = limits;
+            loop {
+                match parser.next(&mut inbuf, limits) {
+                    Ok(Some(args)) => {
+                        if args.is_empty() {
+                            continue;
+                        }
+                        out.proto = if st.clients.get(&id).is_some_and(|c| c.resp == 3) {
+                            Proto::Resp3
+                        } else {
+                            Proto::Resp2
+                        };
+                        exec::execute(&mut st, shared, id, &mut out, &args);
+                        let Some(c) = st.clients.get(&id) else {
+                            close = Some("unregistered");
+                            break;
+                        };
+                        limits.authenticated = c.authenticated;
+                        if c.close_after_reply {
+                            close = Some("quit");
+                            break;
+                        }
+                        if st.shutdown.is_some() {
+                            close = Some("shutdown");
+                            break;
+                        }
+                    }
+                    Ok(None) => break,
+                    Err(e) => {
+                        let msg = format!("ERR Protocol error: {}", e.0);
+                        out.error(&msg);
+                        st.stats.count_error(&msg);
+                        debug!("Protocol error ({}) from client id={id}", e.0);
+                        close = Some("protocol error");
+                        break;
+                    }
+                }
+            }
+            if close.is_none() && inbuf.len() > qbuf_limit {
+                warn!(
+                    "Closing client id={id} that reached max query buffer length ({} bytes)",
+                    inbuf.len()
+                );
+                close = Some("query buffer limit");
+            }
+            if let Some(c) = st.clients.get_mut(&id) {
+                c.qbuf = inbuf.len();
+                c.omem = out.buf.len();
+            }
+            if st.shutdown.is_some() {
+                shared.shutdown.notify_one();
+            }
+        }
+        if !out.buf.is_empty() {
+            shared
+                .net_out
+                .fetch_add(out.buf.len() as u64, Ordering::Relaxed);
+            if stream.write_all(&out.buf).await.is_err() {
+                return "write error";
+            }
+            out.buf.clear();
+            if out.buf.capacity() > 1 << 20 {
+                out.buf.shrink_to(64 * 1024);
+            }
+        }
+        if let Some(reason) = close {
+            return reason;
+        }
+        if inbuf.is_empty() && inbuf.capacity() > 1 << 20 {
+            inbuf = BytesMut::with_capacity(READ_CHUNK);
+        }
+    }
+}
+
+/// The periodic work Redis does in `serverCron`, `hz` times a second:
+/// active expiry, incremental rehashing, client timeouts, statistics.
+pub async fn cron(shared: Arc<Shared>) {
+    loop {
+        let hz = shared.state.lock().config.tun.hz.max(1);
+        tokio::time::sleep(Duration::from_millis(1000 / hz as u64)).await;
+        let mut st = shared.state.lock();
+        let now = now_ms();
+        if st.active_expire_enabled {
+            let effort = st.config.tun.active_expire_effort.clamp(1, 10) as u64;
+            // 25% of the cron period (plus more with effort), as Redis.
+            let budget_us = (25 + 2 * (effort - 1)) * 1_000_000 / hz as u64 / 100;
+            st.ks
+                .active_expire_cycle(now, Duration::from_micros(budget_us));
+            let _ = st.ks.take_expired();
+        }
+        if st.config.tun.activerehashing {
+            st.ks.rehash_step(1);
+        }
+        let timeout = st.config.tun.timeout_secs;
+        if timeout > 0 {
+            for c in st.clients.values() {
+                if c.last_interaction.elapsed() > Duration::from_secs(timeout) {
+                    info!("Closing idle client id={}", c.id);
+                    c.kill.kill();
+                }
+            }
+        }
+        let processed = st.stats.commands_processed;
+        let (nin, nout) = (
+            shared.net_in.load(Ordering::Relaxed),
+            shared.net_out.load(Ordering::Relaxed),
+        );
+        let stats = &mut st.stats;
+        push_sample(&mut stats.ops_samples, now, processed);
+        push_sample(&mut stats.net_samples_in, now, nin);
+        push_sample(&mut stats.net_samples_out, now, nout);
+    }
+}
+
+fn push_sample(v: &mut Vec<(i64, u64)>, now: i64, value: u64) {
+    v.push((now, value));
+    if v.len() > 16 {
+        v.remove(0);
+    }
+}

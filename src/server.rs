@@ -1,0 +1,239 @@
+//! Server-wide state: the keyspace, configuration, connected clients and
+//! statistics. All of it lives behind one executor lock ([`Shared::state`]):
+//! commands run one at a time in a total order, as in Redis, while network
+//! I/O, parsing and reply encoding run in parallel on the tokio runtime
+//! outside the lock.
+
+use std::collections::{BTreeMap, HashMap};
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::{Instant, SystemTime, UNIX_EPOCH};
+
+use parking_lot::Mutex;
+use tokio::sync::Notify;
+
+use crate::config::Config;
+use tiering::Keyspace;
+
+pub fn now_ms() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_millis() as i64)
+        .unwrap_or(0)
+}
+
+pub fn now_us() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_micros() as i64)
+        .unwrap_or(0)
+}
+
+/// Asks a connection task to close, from another task (CLIENT KILL,
+/// timeouts, shutdown).
+#[derive(Default)]
+pub struct KillSwitch {
+    killed: AtomicBool,
+    notify: Notify,
+}
+
+impl KillSwitch {
+    pub fn kill(&self) {
+        self.killed.store(true, Ordering::SeqCst);
+        self.notify.notify_one();
+    }
+    pub fn is_killed(&self) -> bool {
+        self.killed.load(Ordering::SeqCst)
+    }
+    pub async fn wait(&self) {
+        while !self.is_killed() {
+            self.notify.notified().await;
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ReplyMode {
+    On,
+    Off,
+    /// Skip the reply of the next command only.
+    Skip,
+    /// Set by `CLIENT REPLY SKIP`; becomes `Skip` after the current command.
+    SkipNext,
+}
+
+/// What `CLIENT LIST`/`CLIENT INFO` show of a connection, and the
+/// per-connection settings commands change. Kept in the registry so any
+/// client can see any other.
+pub struct ClientInfo {
+    pub id: u64,
+    pub addr: SocketAddr,
+    pub laddr: SocketAddr,
+    pub fd: i32,
+    pub name: Option<Vec<u8>>,
+    pub lib_name: Option<Vec<u8>>,
+    pub lib_ver: Option<Vec<u8>>,
+    pub created: Instant,
+    pub last_interaction: Instant,
+    pub db: usize,
+    pub resp: u8,
+    pub authenticated: bool,
+    pub last_cmd: String,
+    pub reply_mode: ReplyMode,
+    pub no_evict: bool,
+    pub no_touch: bool,
+    /// Bytes buffered in the query buffer / output buffer at the last look.
+    pub qbuf: usize,
+    pub omem: usize,
+    pub kill: Arc<KillSwitch>,
+    /// Close after the reply of the current command is written (QUIT).
+    pub close_after_reply: bool,
+}
+
+#[derive(Default, Clone, Debug)]
+pub struct CmdStat {
+    pub calls: u64,
+    pub usec: u64,
+    pub rejected: u64,
+    pub failed: u64,
+}
+
+/// Server counters (`INFO stats`, `INFO commandstats`, `INFO errorstats`).
+#[derive(Default)]
+pub struct Stats {
+    pub connections_received: u64,
+    pub rejected_connections: u64,
+    pub commands_processed: u64,
+    pub error_replies: u64,
+    pub commands: HashMap<String, CmdStat>,
+    pub errors: BTreeMap<String, u64>,
+    /// Ring of (time ms, commands processed) samples for instantaneous
+    /// ops/sec.
+    pub ops_samples: Vec<(i64, u64)>,
+    pub net_samples_in: Vec<(i64, u64)>,
+    pub net_samples_out: Vec<(i64, u64)>,
+}
+
+impl Stats {
+    pub fn count_error(&mut self, msg: &str) {
+        self.error_replies += 1;
+        let code = msg.split(' ').next().unwrap_or("ERR");
+        // Redis caps the distinct error codes it tracks at 128.
+        if self.errors.len() < 128 || self.errors.contains_key(code) {
+            *self.errors.entry(code.to_string()).or_default() += 1;
+        }
+    }
+
+    fn rate(v: &[(i64, u64)]) -> f64 {
+        match (v.first(), v.last()) {
+            (Some(a), Some(b)) if b.0 > a.0 => {
+                (b.1.saturating_sub(a.1)) as f64 * 1000.0 / (b.0 - a.0) as f64
+            }
+            _ => 0.0,
+        }
+    }
+
+    pub fn instantaneous_ops(&self) -> u64 {
+        Self::rate(&self.ops_samples).round() as u64
+    }
+    pub fn instantaneous_in_kbps(&self) -> f64 {
+        Self::rate(&self.net_samples_in) / 1024.0
+    }
+    pub fn instantaneous_out_kbps(&self) -> f64 {
+        Self::rate(&self.net_samples_out) / 1024.0
+    }
+}
+
+/// How the server was asked to stop.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ShutdownRequest {
+    pub save: Option<bool>,
+}
+
+pub struct State {
+    pub ks: Keyspace,
+    pub config: Config,
+    pub clients: BTreeMap<u64, ClientInfo>,
+    pub stats: Stats,
+    /// Changes since the last save (`rdb_changes_since_last_save`).
+    pub dirty: u64,
+    pub start: Instant,
+    pub start_unix_ms: i64,
+    pub run_id: String,
+    pub replid: String,
+    pub replid2: String,
+    pub active_expire_enabled: bool,
+    pub shutdown: Option<ShutdownRequest>,
+    pub executable: String,
+    pub tcp_port: u16,
+    pub last_save_unix: i64,
+}
+
+/// Everything the tasks share.
+pub struct Shared {
+    pub state: Mutex<State>,
+    pub next_client_id: AtomicU64,
+    pub net_in: AtomicU64,
+    pub net_out: AtomicU64,
+    pub shutdown: Notify,
+    pub shutting_down: AtomicBool,
+}
+
+pub fn random_hex_id() -> String {
+    use rand::Rng;
+    let mut rng = rand::thread_rng();
+    (0..40)
+        .map(|_| std::char::from_digit(rng.gen_range(0..16), 16).unwrap_or('0'))
+        .collect()
+}
+
+impl State {
+    pub fn new(config: Config) -> State {
+        let mut ks = Keyspace::new(config.tun.databases);
+        apply_keyspace_tunables(&mut ks, &config);
+        State {
+            ks,
+            tcp_port: config.tun.port,
+            config,
+            clients: BTreeMap::new(),
+            stats: Stats::default(),
+            dirty: 0,
+            start: Instant::now(),
+            start_unix_ms: now_ms(),
+            run_id: random_hex_id(),
+            replid: random_hex_id(),
+            replid2: "0".repeat(40),
+            active_expire_enabled: true,
+            shutdown: None,
+            executable: std::env::current_exe()
+                .map(|p| p.display().to_string())
+                .unwrap_or_default(),
+            last_save_unix: now_ms() / 1000,
+        }
+    }
+
+    /// Re-reads the tunables the keyspace keeps copies of (after CONFIG SET).
+    pub fn config_changed(&mut self) {
+        apply_keyspace_tunables(&mut self.ks, &self.config);
+    }
+}
+
+fn apply_keyspace_tunables(ks: &mut Keyspace, c: &Config) {
+    ks.lfu_policy = c.tun.maxmemory_policy.ends_with("-lfu");
+    ks.lfu.log_factor = c.tun.lfu_log_factor;
+    ks.lfu.decay_time = c.tun.lfu_decay_time;
+}
+
+impl Shared {
+    pub fn new(config: Config) -> Arc<Shared> {
+        Arc::new(Shared {
+            state: Mutex::new(State::new(config)),
+            next_client_id: AtomicU64::new(1),
+            net_in: AtomicU64::new(0),
+            net_out: AtomicU64::new(0),
+            shutdown: Notify::new(),
+            shutting_down: AtomicBool::new(false),
+        })
+    }
+}

@@ -1,0 +1,271 @@
+//! Shared helpers for integration tests: start the real `valkey-tiered`
+//! binary (and, for differential tests, a real `redis-server`) on free
+//! ports, and talk RESP to them byte for byte.
+
+#![allow(dead_code)]
+
+use std::io::{Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+pub fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .expect("bind :0")
+        .local_addr()
+        .expect("addr")
+        .port()
+}
+
+/// A server process, killed on drop.
+pub struct Server {
+    pub child: Child,
+    pub port: u16,
+    pub dir: tempfile::TempDir,
+}
+
+impl Server {
+    /// Starts our binary with `--port <free> --save '' --dir <tmp>` plus
+    /// `extra` arguments, and waits until it answers PING.
+    pub fn start(extra: &[&str]) -> Server {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let port = free_port();
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_valkey-tiered"));
+        cmd.args([
+            "--port",
+            &port.to_string(),
+            "--bind",
+            "127.0.0.1",
+            "--save",
+            "",
+            "--dir",
+        ])
+        .arg(dir.path())
+        .args(extra)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null());
+        let child = cmd.spawn().expect("spawn valkey-tiered");
+        let s = Server { child, port, dir };
+        s.wait_ready();
+        s
+    }
+
+    /// Starts a real `redis-server` (the reference), or returns `None` if it
+    /// is not installed. Under CI (`CI` set) a missing redis-server fails.
+    pub fn start_reference(extra: &[&str]) -> Option<Server> {
+        if Command::new("redis-server")
+            .arg("--version")
+            .output()
+            .is_err()
+        {
+            assert!(
+                std::env::var_os("CI").is_none(),
+                "redis-server is required under CI"
+            );
+            eprintln!("NOTICE: redis-server not installed; skipping the comparison with it");
+            return None;
+        }
+        let dir = tempfile::tempdir().expect("tempdir");
+        let port = free_port();
+        let child = Command::new("redis-server")
+            .args([
+                "--port",
+                &port.to_string(),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+                "--dir",
+            ])
+            .arg(dir.path())
+            .args(extra)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("spawn redis-server");
+        let s = Server { child, port, dir };
+        s.wait_ready();
+        Some(s)
+    }
+
+    fn wait_ready(&self) {
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while Instant::now() < deadline {
+            if let Ok(mut c) = Conn::try_connect(self.port) {
+                if c.cmd(&["PING"]).starts_with(b"+PONG") {
+                    return;
+                }
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        panic!("server on port {} did not start", self.port);
+    }
+
+    pub fn conn(&self) -> Conn {
+        Conn::connect(self.port)
+    }
+
+    pub fn client(&self) -> redis::Connection {
+        redis::Client::open(format!("redis://127.0.0.1:{}/", self.port))
+            .and_then(|c| c.get_connection())
+            .expect("redis client")
+    }
+
+    pub fn addr(&self) -> String {
+        format!("127.0.0.1:{}", self.port)
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// A raw RESP connection: send commands, read whole replies as bytes.
+pub struct Conn {
+    pub stream: TcpStream,
+    buf: Vec<u8>,
+}
+
+impl Conn {
+    pub fn try_connect(port: u16) -> std::io::Result<Conn> {
+        let stream = TcpStream::connect(("127.0.0.1", port))?;
+        stream.set_read_timeout(Some(Duration::from_secs(30)))?;
+        stream.set_nodelay(true)?;
+        Ok(Conn {
+            stream,
+            buf: Vec::new(),
+        })
+    }
+
+    pub fn connect(port: u16) -> Conn {
+        Self::try_connect(port).expect("connect")
+    }
+
+    pub fn encode(args: &[&[u8]]) -> Vec<u8> {
+        let mut out = format!("*{}\r\n", args.len()).into_bytes();
+        for a in args {
+            out.extend_from_slice(format!("${}\r\n", a.len()).as_bytes());
+            out.extend_from_slice(a);
+            out.extend_from_slice(b"\r\n");
+        }
+        out
+    }
+
+    pub fn send_raw(&mut self, bytes: &[u8]) {
+        self.stream.write_all(bytes).expect("write");
+    }
+
+    /// Sends one command and returns its whole reply, as bytes.
+    pub fn cmd(&mut self, args: &[&str]) -> Vec<u8> {
+        let a: Vec<&[u8]> = args.iter().map(|s| s.as_bytes()).collect();
+        self.cmd_bytes(&a)
+    }
+
+    pub fn cmd_bytes(&mut self, args: &[&[u8]]) -> Vec<u8> {
+        self.send_raw(&Self::encode(args));
+        self.read_reply().expect("reply")
+    }
+
+    /// Reads one complete reply (any RESP2/RESP3 type). `None` on EOF.
+    pub fn read_reply(&mut self) -> Option<Vec<u8>> {
+        loop {
+            if let Some(n) = frame_len(&self.buf) {
+                return Some(self.buf.drain(..n).collect());
+            }
+            let mut chunk = [0u8; 65536];
+            match self.stream.read(&mut chunk) {
+                Ok(0) => return None,
+                Ok(n) => self.buf.extend_from_slice(&chunk[..n]),
+                Err(e) => panic!("read: {e}"),
+            }
+        }
+    }
+
+    /// True if the server closed the connection (after draining replies).
+    pub fn is_closed(&mut self) -> bool {
+        let mut chunk = [0u8; 4096];
+        loop {
+            match self.stream.read(&mut chunk) {
+                Ok(0) => return true,
+                Ok(_) => continue,
+                Err(_) => return false,
+            }
+        }
+    }
+}
+
+/// Length of the first complete RESP frame in `b`, if complete.
+pub fn frame_len(b: &[u8]) -> Option<usize> {
+    let line_end = |from: usize| -> Option<usize> {
+        b[from..]
+            .windows(2)
+            .position(|w| w == b"\r\n")
+            .map(|p| from + p)
+    };
+    let mut pos = 0usize;
+    let mut pending: i64 = 1;
+    while pending > 0 {
+        if pos >= b.len() {
+            return None;
+        }
+        let t = b[pos];
+        let e = line_end(pos)?;
+        let n: i64 = std::str::from_utf8(&b[pos + 1..e])
+            .ok()
+            .and_then(|s| s.parse().ok())
+            .unwrap_or(0);
+        pos = e + 2;
+        pending -= 1;
+        match t {
+            b'$' | b'=' | b'!' => {
+                if n >= 0 {
+                    let end = pos + n as usize + 2;
+                    if end > b.len() {
+                        return None;
+                    }
+                    pos = end;
+                }
+            }
+            b'*' | b'~' | b'>' => {
+                if n > 0 {
+                    pending += n;
+                }
+            }
+            b'%' | b'|' => {
+                if n > 0 {
+                    pending += 2 * n;
+                }
+            }
+            _ => {}
+        }
+    }
+    Some(pos)
+}
+
+/// Splits one array reply into its element frames (for order-insensitive
+/// comparison of set-like replies).
+pub fn array_items(reply: &[u8]) -> Option<Vec<Vec<u8>>> {
+    if reply.first() != Some(&b'*') && reply.first() != Some(&b'~') {
+        return None;
+    }
+    let e = reply.windows(2).position(|w| w == b"\r\n")?;
+    let n: i64 = std::str::from_utf8(&reply[1..e]).ok()?.parse().ok()?;
+    let mut items = Vec::new();
+    let mut rest = &reply[e + 2..];
+    for _ in 0..n.max(0) {
+        let l = frame_len(rest)?;
+        items.push(rest[..l].to_vec());
+        rest = &rest[l..];
+    }
+    Some(items)
+}
+
+/// Renders a reply for assertion messages.
+pub fn show(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).replace("\r\n", "\\r\\n")
+}

@@ -1,0 +1,685 @@
+//! A chained hash table with incremental rehashing and a stateless scan cursor.
+//!
+//! Why not `std::collections::HashMap`? Three things the keyspace needs that an
+//! open-addressing map cannot give:
+//!
+//! * **SCAN's guarantee.** A key present for the whole of a scan must be
+//!   returned at least once, even while the table grows or shrinks between
+//!   calls. With power-of-two bucket arrays and a cursor that walks bucket
+//!   indexes in *reverse-binary* order (increment the reversed bits), every
+//!   bucket of the smaller table maps to a contiguous set of buckets in the
+//!   larger one that the cursor visits together, so a resize never makes the
+//!   cursor skip a key (it may return a key twice, which Redis allows).
+//! * **Random sampling** in O(1) expected time, for RANDOMKEY, eviction-pool
+//!   sampling and active expiry: pick a random non-empty bucket, then a random
+//!   node of its chain.
+//! * **No latency spikes on resize.** Growing a table of 100M entries at once
+//!   would stall every client; instead a second table is allocated and buckets
+//!   move over a few at a time, on each operation and from the server cron.
+//!
+//! The layout follows the classic design: two tables, `rehash_idx` marks how
+//! far the move from table 0 to table 1 has got; while rehashing, lookups try
+//! both tables and inserts go to table 1.
+
+use std::borrow::Borrow;
+use std::hash::Hash;
+
+use rand::Rng;
+
+struct Node<K, V> {
+    key: K,
+    val: V,
+    next: Option<Box<Node<K, V>>>,
+}
+
+struct Table<K, V> {
+    buckets: Vec<Option<Box<Node<K, V>>>>,
+    used: usize,
+}
+
+impl<K, V> Table<K, V> {
+    fn empty() -> Self {
+        Table {
+            buckets: Vec::new(),
+            used: 0,
+        }
+    }
+    fn with_size(n: usize) -> Self {
+        let mut buckets = Vec::with_capacity(n);
+        buckets.resize_with(n, || None);
+        Table { buckets, used: 0 }
+    }
+    fn mask(&self) -> u64 {
+        (self.buckets.len() as u64).wrapping_sub(1)
+    }
+    fn size(&self) -> usize {
+        self.buckets.len()
+    }
+}
+
+impl<K, V> Drop for Table<K, V> {
+    fn drop(&mut self) {
+        // Drop chains iteratively: a long chain dropped recursively could
+        // overflow the stack.
+        for b in self.buckets.iter_mut() {
+            let mut cur = b.take();
+            while let Some(mut node) = cur {
+                cur = node.next.take();
+            }
+        }
+    }
+}
+
+const INITIAL_SIZE: usize = 4;
+/// Below this fill ratio (1/N) the cron shrinks the table.
+const MIN_FILL_DIVISOR: usize = 8;
+
+/// A hash table from `K` to `V`; see the module documentation.
+pub struct Dict<K, V> {
+    t: [Table<K, V>; 2],
+    /// Index of the next bucket of table 0 to move, or `None` when not rehashing.
+    rehash_idx: Option<usize>,
+    hasher: ahash::RandomState,
+}
+
+impl<K: Hash + Eq, V> Default for Dict<K, V> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl<K: Hash + Eq, V> Dict<K, V> {
+    pub fn new() -> Self {
+        Dict {
+            t: [Table::empty(), Table::empty()],
+            rehash_idx: None,
+            hasher: ahash::RandomState::new(),
+        }
+    }
+
+    pub fn len(&self) -> usize {
+        self.t[0].used + self.t[1].used
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Number of buckets in both tables (for `DEBUG HTSTATS`-style reporting
+    /// and memory accounting).
+    pub fn bucket_count(&self) -> usize {
+        self.t[0].size() + self.t[1].size()
+    }
+
+    pub fn is_rehashing(&self) -> bool {
+        self.rehash_idx.is_some()
+    }
+
+    fn hash<Q: Hash + ?Sized>(&self, key: &Q) -> u64 {
+        self.hasher.hash_one(key)
+    }
+
+    /// Moves up to `n` buckets from table 0 to table 1, visiting at most
+    /// `10 * n` empty buckets. Returns true if rehashing is still in progress.
+    pub fn rehash(&mut self, n: usize) -> bool {
+        let Some(mut idx) = self.rehash_idx else {
+            return false;
+        };
+        let mut empty_visits = n * 10;
+        let mut moved = 0;
+        while moved < n && self.t[0].used > 0 {
+            while self.t[0].buckets[idx].is_none() {
+                idx += 1;
+                empty_visits -= 1;
+                if empty_visits == 0 {
+                    self.rehash_idx = Some(idx);
+                    return true;
+                }
+            }
+            let mut cur = self.t[0].buckets[idx].take();
+            while let Some(mut node) = cur {
+                cur = node.next.take();
+                let h = self.hasher.hash_one(&node.key);
+                let b = (h & self.t[1].mask()) as usize;
+                node.next = self.t[1].buckets[b].take();
+                self.t[1].buckets[b] = Some(node);
+                self.t[0].used -= 1;
+                self.t[1].used += 1;
+            }
+            idx += 1;
+            moved += 1;
+        }
+        if self.t[0].used == 0 {
+            let t1 = std::mem::replace(&mut self.t[1], Table::empty());
+            self.t[0] = t1;
+            self.rehash_idx = None;
+            false
+        } else {
+            self.rehash_idx = Some(idx);
+            true
+        }
+    }
+
+    /// Rehashes for about `ms` milliseconds (called from the server cron).
+    pub fn rehash_for(&mut self, ms: u64) -> bool {
+        let start = std::time::Instant::now();
+        while self.rehash(100) {
+            if start.elapsed().as_millis() as u64 >= ms {
+                return true;
+            }
+        }
+        false
+    }
+
+    fn resize_to(&mut self, wanted: usize) {
+        if self.is_rehashing() {
+            return;
+        }
+        let size = wanted.max(INITIAL_SIZE).next_power_of_two();
+        if size == self.t[0].size() {
+            return;
+        }
+        if self.t[0].size() == 0 {
+            self.t[0] = Table::with_size(size);
+            return;
+        }
+        self.t[1] = Table::with_size(size);
+        self.rehash_idx = Some(0);
+    }
+
+    fn expand_if_needed(&mut self) {
+        if self.is_rehashing() {
+            return;
+        }
+        if self.t[0].size() == 0 {
+            self.resize_to(INITIAL_SIZE);
+        } else if self.t[0].used >= self.t[0].size() {
+            self.resize_to(self.t[0].used + 1);
+        }
+    }
+
+    /// Shrinks the table when it is mostly empty. Called from the cron, not
+    /// from deletes, so a burst of deletes followed by inserts does not
+    /// thrash.
+    pub fn shrink_if_needed(&mut self) {
+        if self.is_rehashing() {
+            return;
+        }
+        let size = self.t[0].size();
+        if size > INITIAL_SIZE && self.t[0].used * MIN_FILL_DIVISOR < size {
+            self.resize_to(self.t[0].used.max(INITIAL_SIZE));
+        }
+    }
+
+    fn step(&mut self) {
+        if self.is_rehashing() {
+            self.rehash(1);
+        }
+    }
+
+    fn find_in<Q>(&self, ti: usize, h: u64, key: &Q) -> Option<&Node<K, V>>
+    where
+        K: Borrow<Q>,
+        Q: Eq + ?Sized,
+    {
+        let t = &self.t[ti];
+        if t.size() == 0 {
+            return None;
+        }
+        let mut cur = t.buckets[(h & t.mask()) as usize].as_deref();
+        while let Some(n) = cur {
+            if n.key.borrow() == key {
+                return Some(n);
+            }
+            cur = n.next.as_deref();
+        }
+        None
+    }
+
+    pub fn get<Q>(&self, key: &Q) -> Option<&V>
+    where
+        K: Borrow<Q>,
+        Q: Hash + Eq + ?Sized,
+    {
+        if self.is_empty() {
+            return None;
+        }
+        let h = self.hash(key);
+        self.find_in(0, h, key)
+            .or_else(|| {
+                if self.is_rehashing() {
+                    self.find_in(1, h, key)
+                } else {
+                    None
+                }
+            })
+            .map(|n| &n.val)
+    }
+
+    pub fn get_key_value<Q>(&self, key: &Q) -> Option<(&K, &V)>
+    where
+        K: Borrow<Q>,
+        Q: Hash + Eq + ?Sized,
+    {
+        if self.is_empty() {
+            return None;
+        }
+        let h = self.hash(key);
+        self.find_in(0, h, key)
+            .or_else(|| {
+                if self.is_rehashing() {
+                    self.find_in(1, h, key)
+                } else {
+                    None
+                }
+            })
+            .map(|n| (&n.key, &n.val))
+    }
+
+    pub fn contains_key<Q>(&self, key: &Q) -> bool
+    where
+        K: Borrow<Q>,
+        Q: Hash + Eq + ?Sized,
+    {
+        self.get(key).is_some()
+    }
+
+    pub fn get_mut<Q>(&mut self, key: &Q) -> Option<&mut V>
+    where
+        K: Borrow<Q>,
+        Q: Hash + Eq + ?Sized,
+    {
+        if self.is_empty() {
+            return None;
+        }
+        self.step();
+        let h = self.hash(key);
+        let ti = if self.find_in(0, h, key).is_some() {
+            0
+        } else if self.is_rehashing() && self.find_in(1, h, key).is_some() {
+            1
+        } else {
+            return None;
+        };
+        let t = &mut self.t[ti];
+        let b = (h & t.mask()) as usize;
+        let mut cur = t.buckets[b].as_deref_mut();
+        while let Some(n) = cur {
+            if n.key.borrow() == key {
+                return Some(&mut n.val);
+            }
+            cur = n.next.as_deref_mut();
+        }
+        None
+    }
+
+    /// Inserts or replaces; returns the previous value.
+    pub fn insert(&mut self, key: K, val: V) -> Option<V> {
+        if let Some(slot) = self.get_mut(&key) {
+            return Some(std::mem::replace(slot, val));
+        }
+        self.insert_new(key, val);
+        None
+    }
+
+    /// Inserts a key known to be absent (the caller checked).
+    pub fn insert_new(&mut self, key: K, val: V) {
+        self.expand_if_needed();
+        self.step();
+        let h = self.hash(&key);
+        let ti = if self.is_rehashing() { 1 } else { 0 };
+        let t = &mut self.t[ti];
+        let b = (h & t.mask()) as usize;
+        let next = t.buckets[b].take();
+        t.buckets[b] = Some(Box::new(Node { key, val, next }));
+        t.used += 1;
+    }
+
+    pub fn remove<Q>(&mut self, key: &Q) -> Option<V>
+    where
+        K: Borrow<Q>,
+        Q: Hash + Eq + ?Sized,
+    {
+        self.remove_entry(key).map(|(_, v)| v)
+    }
+
+    pub fn remove_entry<Q>(&mut self, key: &Q) -> Option<(K, V)>
+    where
+        K: Borrow<Q>,
+        Q: Hash + Eq + ?Sized,
+    {
+        if self.is_empty() {
+            return None;
+        }
+        self.step();
+        let h = self.hash(key);
+        let tables = if self.is_rehashing() { 2 } else { 1 };
+        for ti in 0..tables {
+            let t = &mut self.t[ti];
+            if t.size() == 0 {
+                continue;
+            }
+            let b = (h & t.mask()) as usize;
+            // Walk the chain with a cursor on the link that owns each node.
+            let mut link = &mut t.buckets[b];
+            loop {
+                match link {
+                    None => break,
+                    Some(n) if n.key.borrow() == key => {
+                        let mut node = link.take().expect("matched Some");
+                        *link = node.next.take();
+                        t.used -= 1;
+                        return Some((node.key, node.val));
+                    }
+                    Some(n) => link = &mut n.next,
+                }
+            }
+        }
+        None
+    }
+
+    /// Removes everything, keeping nothing allocated.
+    pub fn clear(&mut self) {
+        self.t = [Table::empty(), Table::empty()];
+        self.rehash_idx = None;
+    }
+
+    /// Returns a random entry, or `None` if empty. Not perfectly uniform
+    /// (entries in short chains are favoured), which is fine for sampling.
+    pub fn random_entry<R: Rng + ?Sized>(&self, rng: &mut R) -> Option<(&K, &V)> {
+        if self.is_empty() {
+            return None;
+        }
+        let node = loop {
+            let (ti, b) = if let Some(idx) = self.rehash_idx {
+                // Buckets of table 0 below rehash_idx are empty: skip them.
+                let s0 = self.t[0].size();
+                let s1 = self.t[1].size();
+                let r = idx + rng.gen_range(0..(s0 + s1 - idx));
+                if r >= s0 {
+                    (1, r - s0)
+                } else {
+                    (0, r)
+                }
+            } else {
+                (0, rng.gen_range(0..self.t[0].size()))
+            };
+            if let Some(n) = self.t[ti].buckets[b].as_deref() {
+                break n;
+            }
+        };
+        let mut len = 0;
+        let mut cur = Some(node);
+        while let Some(n) = cur {
+            len += 1;
+            cur = n.next.as_deref();
+        }
+        let mut pick = rng.gen_range(0..len);
+        let mut cur = node;
+        while pick > 0 {
+            cur = cur.next.as_deref().expect("chain length counted");
+            pick -= 1;
+        }
+        Some((&cur.key, &cur.val))
+    }
+
+    /// Visits up to `count` entries starting at a random bucket, calling `f`
+    /// on each; stops early if `f` returns false. Used for sampling several
+    /// entries at once (eviction pool, active expiry). Entries are distinct.
+    pub fn sample<R: Rng + ?Sized>(
+        &self,
+        rng: &mut R,
+        count: usize,
+        mut f: impl FnMut(&K, &V) -> bool,
+    ) -> usize {
+        if self.is_empty() || count == 0 {
+            return 0;
+        }
+        let tables = if self.is_rehashing() { 2 } else { 1 };
+        let maxsize = self.t[0].size().max(self.t[1].size());
+        let mut i = rng.gen_range(0..maxsize);
+        let mut seen = 0;
+        let mut empty_run = 0;
+        let mut steps = count * 10;
+        while seen < count && steps > 0 {
+            steps -= 1;
+            for ti in 0..tables {
+                let t = &self.t[ti];
+                if let Some(idx) = self.rehash_idx {
+                    if ti == 0 && i < idx {
+                        continue;
+                    }
+                }
+                if i >= t.size() {
+                    continue;
+                }
+                let mut cur = t.buckets[i].as_deref();
+                if cur.is_none() {
+                    empty_run += 1;
+                    if empty_run >= 5 && empty_run > count {
+                        i = rng.gen_range(0..maxsize);
+                        empty_run = 0;
+                    }
+                }
+                while let Some(n) = cur {
+                    empty_run = 0;
+                    seen += 1;
+                    if !f(&n.key, &n.val) || seen >= count {
+                        return seen;
+                    }
+                    cur = n.next.as_deref();
+                }
+            }
+            i = (i + 1) & (maxsize - 1);
+        }
+        seen
+    }
+
+    /// One step of a SCAN: calls `f` for every entry in the bucket(s) that
+    /// `cursor` names and returns the next cursor (0 when the scan is done).
+    pub fn scan(&self, cursor: u64, mut f: impl FnMut(&K, &V)) -> u64 {
+        if self.is_empty() {
+            return 0;
+        }
+        let mut v = cursor;
+        let emit = |t: &Table<K, V>, idx: u64, f: &mut dyn FnMut(&K, &V)| {
+            let mut cur = t.buckets[idx as usize].as_deref();
+            while let Some(n) = cur {
+                f(&n.key, &n.val);
+                cur = n.next.as_deref();
+            }
+        };
+        if !self.is_rehashing() {
+            let t = &self.t[0];
+            let m0 = t.mask();
+            emit(t, v & m0, &mut f);
+            v |= !m0;
+            v = v.reverse_bits().wrapping_add(1).reverse_bits();
+        } else {
+            let (small, large) = if self.t[0].size() <= self.t[1].size() {
+                (&self.t[0], &self.t[1])
+            } else {
+                (&self.t[1], &self.t[0])
+            };
+            let m0 = small.mask();
+            let m1 = large.mask();
+            emit(small, v & m0, &mut f);
+            loop {
+                emit(large, v & m1, &mut f);
+                v |= !m1;
+                v = v.reverse_bits().wrapping_add(1).reverse_bits();
+                if v & (m0 ^ m1) == 0 {
+                    break;
+                }
+            }
+        }
+        v
+    }
+
+    /// Iterates over all entries (no particular order). Used by KEYS, FLUSH,
+    /// snapshotting and INFO; not for anything that must be incremental.
+    pub fn iter(&self) -> Iter<'_, K, V> {
+        Iter {
+            dict: self,
+            table: 0,
+            bucket: 0,
+            node: None,
+        }
+    }
+
+    /// Drains all entries, leaving the dict empty.
+    pub fn drain(&mut self) -> Vec<(K, V)> {
+        let mut out = Vec::with_capacity(self.len());
+        let tables = std::mem::replace(&mut self.t, [Table::empty(), Table::empty()]);
+        self.rehash_idx = None;
+        for mut t in tables {
+            for b in t.buckets.iter_mut() {
+                let mut cur = b.take();
+                while let Some(mut n) = cur {
+                    cur = n.next.take();
+                    let Node { key, val, .. } = *n;
+                    out.push((key, val));
+                }
+            }
+        }
+        out
+    }
+}
+
+pub struct Iter<'a, K, V> {
+    dict: &'a Dict<K, V>,
+    table: usize,
+    bucket: usize,
+    node: Option<&'a Node<K, V>>,
+}
+
+impl<'a, K, V> Iterator for Iter<'a, K, V> {
+    type Item = (&'a K, &'a V);
+    fn next(&mut self) -> Option<Self::Item> {
+        loop {
+            if let Some(n) = self.node {
+                self.node = n.next.as_deref();
+                return Some((&n.key, &n.val));
+            }
+            if self.table > 1 {
+                return None;
+            }
+            let t = &self.dict.t[self.table];
+            if self.bucket >= t.size() {
+                self.table += 1;
+                self.bucket = 0;
+                continue;
+            }
+            self.node = t.buckets[self.bucket].as_deref();
+            self.bucket += 1;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rand::SeedableRng;
+    use std::collections::HashSet;
+
+    #[test]
+    fn insert_get_remove_through_rehash() {
+        let mut d: Dict<Vec<u8>, u64> = Dict::new();
+        for i in 0..10_000u64 {
+            assert!(d.insert(i.to_string().into_bytes(), i).is_none());
+        }
+        assert_eq!(d.len(), 10_000);
+        for i in 0..10_000u64 {
+            assert_eq!(d.get(i.to_string().as_bytes()), Some(&i));
+        }
+        for i in (0..10_000u64).step_by(2) {
+            assert_eq!(d.remove(i.to_string().as_bytes()), Some(i));
+        }
+        assert_eq!(d.len(), 5_000);
+        d.shrink_if_needed();
+        while d.rehash(100) {}
+        for i in 0..10_000u64 {
+            assert_eq!(d.get(i.to_string().as_bytes()).is_some(), i % 2 == 1);
+        }
+        assert_eq!(d.iter().count(), 5_000);
+    }
+
+    #[test]
+    fn scan_returns_every_stable_key_despite_resizes() {
+        let mut rng = rand::rngs::StdRng::seed_from_u64(7);
+        let mut d: Dict<u64, ()> = Dict::new();
+        for i in 0..1000 {
+            d.insert(i, ());
+        }
+        let mut seen = HashSet::new();
+        let mut cursor = 0;
+        let mut next_new = 1_000_000u64;
+        loop {
+            cursor = d.scan(cursor, |k, _| {
+                seen.insert(*k);
+            });
+            // Churn: grow and shrink the table between scan calls, but
+            // never touch keys 0..1000.
+            if rng.gen_bool(0.5) {
+                for _ in 0..rng.gen_range(0..3000) {
+                    d.insert(next_new, ());
+                    next_new += 1;
+                }
+            } else {
+                let victims: Vec<u64> = d.iter().map(|(k, _)| *k).filter(|k| *k >= 1000).collect();
+                for k in victims {
+                    d.remove(&k);
+                }
+                d.shrink_if_needed();
+            }
+            d.rehash(rng.gen_range(0..50));
+            if cursor == 0 {
+                break;
+            }
+        }
+        for i in 0..1000 {
+            assert!(seen.contains(&i), "key {i} missed by scan");
+        }
+    }
+
+    #[test]
+    fn random_and_sample_find_entries() {
+        let mut rng = rand::rngs::StdRng::seed_from_u64(1);
+        let mut d: Dict<u32, u32> = Dict::new();
+        assert!(d.random_entry(&mut rng).is_none());
+        for i in 0..100 {
+            d.insert(i, i);
+        }
+        let mut hit = HashSet::new();
+        for _ in 0..5000 {
+            let (k, v) = d.random_entry(&mut rng).unwrap();
+            assert_eq!(k, v);
+            hit.insert(*k);
+        }
+        assert_eq!(hit.len(), 100);
+        let mut n = 0;
+        let mut keys = HashSet::new();
+        d.sample(&mut rng, 16, |k, _| {
+            n += 1;
+            keys.insert(*k);
+            true
+        });
+        assert_eq!(n, 16);
+        assert_eq!(keys.len(), 16);
+    }
+
+    #[test]
+    fn drain_and_clear() {
+        let mut d: Dict<u32, u32> = Dict::new();
+        for i in 0..50 {
+            d.insert(i, i);
+        }
+        let mut all = d.drain();
+        all.sort();
+        assert_eq!(all.len(), 50);
+        assert!(d.is_empty());
+        d.insert(1, 1);
+        d.clear();
+        assert!(d.get(&1).is_none());
+    }
+}

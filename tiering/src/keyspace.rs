@@ -1,0 +1,533 @@
+//! The keyspace: numbered databases of entries, with expiry and access
+//! tracking. This is the engine the server's commands call; it knows nothing
+//! of RESP or sockets.
+//!
+//! Expiry follows Redis: a key is logically gone once `now > expire`. It is
+//! removed lazily when a lookup meets it, and actively by a cron cycle that
+//! walks each database's index of volatile keys. Every such removal is
+//! recorded in [`Keyspace::take_expired`] so the server can propagate it as a
+//! `DEL` (AOF, replicas) and fire the `expired` keyspace event.
+
+use rand::rngs::SmallRng;
+use rand::SeedableRng;
+
+use crate::dict::Dict;
+use crate::lfu::{self, LfuParams};
+use crate::value::Value;
+
+pub type Key = Box<[u8]>;
+
+/// No expiry set.
+pub const NO_EXPIRE: i64 = -1;
+
+/// A stored value with its metadata.
+#[derive(Debug)]
+pub struct Entry {
+    pub value: Value,
+    /// Absolute expiry in Unix milliseconds, or [`NO_EXPIRE`].
+    pub expire: i64,
+    /// LRU clock or LFU counter, see [`crate::lfu`].
+    pub lru: u32,
+}
+
+impl Entry {
+    pub fn is_expired(&self, now_ms: i64) -> bool {
+        self.expire != NO_EXPIRE && now_ms > self.expire
+    }
+}
+
+/// One numbered database.
+#[derive(Default)]
+pub struct Db {
+    main: Dict<Key, Entry>,
+    /// Keys that carry an expiry (their time lives in the entry). Walked by
+    /// the active expiry cycle.
+    volatile: Dict<Key, ()>,
+    /// Average TTL of keys seen by the expiry cycle (for INFO keyspace).
+    pub avg_ttl: i64,
+    expire_cursor: u64,
+}
+
+impl Db {
+    pub fn len(&self) -> usize {
+        self.main.len()
+    }
+    pub fn is_empty(&self) -> bool {
+        self.main.is_empty()
+    }
+    pub fn volatile_len(&self) -> usize {
+        self.volatile.len()
+    }
+    /// The entry as stored, expired or not (no side effects).
+    pub fn peek(&self, key: &[u8]) -> Option<&Entry> {
+        self.main.get(key)
+    }
+    pub fn scan(&self, cursor: u64, mut f: impl FnMut(&Key, &Entry)) -> u64 {
+        self.main.scan(cursor, |k, e| f(k, e))
+    }
+    pub fn iter(&self) -> impl Iterator<Item = (&Key, &Entry)> {
+        self.main.iter()
+    }
+    pub fn random_entry<R: rand::Rng + ?Sized>(&self, rng: &mut R) -> Option<(&Key, &Entry)> {
+        self.main.random_entry(rng)
+    }
+    pub fn bucket_count(&self) -> usize {
+        self.main.bucket_count()
+    }
+}
+
+/// Counters reported in `INFO stats`.
+#[derive(Default, Debug, Clone)]
+pub struct KeyspaceStats {
+    pub hits: u64,
+    pub misses: u64,
+    pub expired_keys: u64,
+    /// Percentage of keys estimated to be logically expired but not yet
+    /// removed, from the last active cycle's sample.
+    pub expired_stale_perc: f64,
+    pub expired_time_cap_reached_count: u64,
+    pub expire_cycle_cpu_milliseconds: u64,
+}
+
+/// How a lookup counts.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Access {
+    /// A read: counts a hit or miss and updates the LRU/LFU field.
+    Read,
+    /// A read that must not change access tracking or counters (`OBJECT`,
+    /// `TYPE` with NO-TOUCH clients, `TTL`...).
+    ReadNoTouch,
+    /// A write: updates access tracking, no hit/miss accounting.
+    Write,
+}
+
+pub struct Keyspace {
+    dbs: Vec<Db>,
+    pub lfu_policy: bool,
+    pub lfu: LfuParams,
+    pub stats: KeyspaceStats,
+    /// Keys removed by expiry since the last [`take_expired`](Self::take_expired).
+    expired: Vec<(usize, Key)>,
+    /// When true (a replica), logically expired keys are hidden but not
+    /// deleted: the primary's `DEL` does that.
+    pub hide_expired_only: bool,
+    rng: SmallRng,
+    expire_db_cursor: usize,
+}
+
+/// Result of one active-expiry cycle.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct ExpireCycle {
+    pub sampled: usize,
+    pub expired: usize,
+    pub timed_out: bool,
+}
+
+impl Keyspace {
+    pub fn new(databases: usize) -> Keyspace {
+        Keyspace {
+            dbs: (0..databases.max(1)).map(|_| Db::default()).collect(),
+            lfu_policy: false,
+            lfu: LfuParams::default(),
+            stats: KeyspaceStats::default(),
+            expired: Vec::new(),
+            hide_expired_only: false,
+            rng: SmallRng::from_entropy(),
+            expire_db_cursor: 0,
+        }
+    }
+
+    pub fn db_count(&self) -> usize {
+        self.dbs.len()
+    }
+
+    pub fn db(&self, db: usize) -> &Db {
+        &self.dbs[db]
+    }
+
+    pub fn rng(&mut self) -> &mut SmallRng {
+        &mut self.rng
+    }
+
+    /// Keys removed by expiry since the last call, oldest first.
+    pub fn take_expired(&mut self) -> Vec<(usize, Key)> {
+        std::mem::take(&mut self.expired)
+    }
+
+    pub fn has_expired_events(&self) -> bool {
+        !self.expired.is_empty()
+    }
+
+    /// Removes `key` if it is logically expired. Returns true if the key is
+    /// (now) absent because of expiry.
+    fn expire_if_needed(&mut self, db: usize, key: &[u8], now_ms: i64) -> bool {
+        let Some(e) = self.dbs[db].main.get(key) else {
+            return false;
+        };
+        if !e.is_expired(now_ms) {
+            return false;
+        }
+        if self.hide_expired_only {
+            return true;
+        }
+        self.remove_raw(db, key);
+        self.stats.expired_keys += 1;
+        self.expired.push((db, key.into()));
+        true
+    }
+
+    /// Looks a key up, applying lazy expiry and access accounting.
+    pub fn lookup(
+        &mut self,
+        db: usize,
+        key: &[u8],
+        now_ms: i64,
+        access: Access,
+    ) -> Option<&mut Entry> {
+        if self.expire_if_needed(db, key, now_ms) {
+            if access == Access::Read {
+                self.stats.misses += 1;
+            }
+            return None;
+        }
+        let lfu_policy = self.lfu_policy;
+        let params = self.lfu;
+        let Keyspace {
+            dbs, rng, stats, ..
+        } = self;
+        match dbs[db].main.get_mut(key) {
+            Some(e) => {
+                if access != Access::ReadNoTouch {
+                    e.lru = lfu::touch(e.lru, lfu_policy, params, now_ms as u64, rng);
+                }
+                if access == Access::Read {
+                    stats.hits += 1;
+                }
+                Some(e)
+            }
+            None => {
+                if access == Access::Read {
+                    stats.misses += 1;
+                }
+                None
+            }
+        }
+    }
+
+    /// True if the key exists (and is not expired); no access tracking.
+    pub fn exists(&mut self, db: usize, key: &[u8], now_ms: i64) -> bool {
+        self.lookup(db, key, now_ms, Access::ReadNoTouch).is_some()
+    }
+
+    /// Stores `value` under `key`. An existing key's expiry is cleared unless
+    /// `keep_ttl`; under an LFU policy an overwrite keeps the access counter.
+    pub fn set(&mut self, db: usize, key: &[u8], value: Value, keep_ttl: bool, now_ms: i64) {
+        let lru = lfu::initial(self.lfu_policy, now_ms as u64);
+        let lfu_policy = self.lfu_policy;
+        let d = &mut self.dbs[db];
+        match d.main.get_mut(key) {
+            Some(e) => {
+                e.value = value;
+                if !lfu_policy {
+                    e.lru = lru;
+                }
+                if !keep_ttl && e.expire != NO_EXPIRE {
+                    e.expire = NO_EXPIRE;
+                    d.volatile.remove(key);
+                }
+            }
+            None => d.main.insert_new(
+                key.into(),
+                Entry {
+                    value,
+                    expire: NO_EXPIRE,
+                    lru,
+                },
+            ),
+        }
+    }
+
+    /// Adds a key known to be absent, with its expiry (used by RENAME, COPY,
+    /// MOVE, RESTORE and loading).
+    pub fn insert_entry(&mut self, db: usize, key: Key, entry: Entry) {
+        let d = &mut self.dbs[db];
+        if entry.expire != NO_EXPIRE {
+            d.volatile.insert(key.clone(), ());
+        } else {
+            d.volatile.remove(&key[..]);
+        }
+        d.main.insert(key, entry);
+    }
+
+    fn remove_raw(&mut self, db: usize, key: &[u8]) -> Option<Entry> {
+        let d = &mut self.dbs[db];
+        let e = d.main.remove(key)?;
+        if e.expire != NO_EXPIRE {
+            d.volatile.remove(key);
+        }
+        Some(e)
+    }
+
+    /// Deletes a key (expired or not). Returns the entry if it was live.
+    pub fn delete(&mut self, db: usize, key: &[u8], now_ms: i64) -> Option<Entry> {
+        if self.expire_if_needed(db, key, now_ms) {
+            return None;
+        }
+        self.remove_raw(db, key)
+    }
+
+    /// Sets an absolute expiry (ms) on an existing key.
+    pub fn set_expire(&mut self, db: usize, key: &[u8], when_ms: i64) -> bool {
+        let d = &mut self.dbs[db];
+        match d.main.get_mut(key) {
+            Some(e) => {
+                if e.expire == NO_EXPIRE {
+                    d.volatile.insert(key.into(), ());
+                }
+                e.expire = when_ms;
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// Removes the expiry of an existing key; true if it had one.
+    pub fn persist(&mut self, db: usize, key: &[u8]) -> bool {
+        let d = &mut self.dbs[db];
+        match d.main.get_mut(key) {
+            Some(e) if e.expire != NO_EXPIRE => {
+                e.expire = NO_EXPIRE;
+                d.volatile.remove(key);
+                true
+            }
+            _ => false,
+        }
+    }
+
+    /// Removes every key of `db`; returns how many there were.
+    pub fn flush_db(&mut self, db: usize) -> usize {
+        let d = &mut self.dbs[db];
+        let n = d.main.len();
+        d.main.clear();
+        d.volatile.clear();
+        d.avg_ttl = 0;
+        d.expire_cursor = 0;
+        n
+    }
+
+    pub fn flush_all(&mut self) -> usize {
+        (0..self.dbs.len()).map(|i| self.flush_db(i)).sum()
+    }
+
+    pub fn swap_db(&mut self, a: usize, b: usize) {
+        self.dbs.swap(a, b);
+    }
+
+    /// Total keys in all databases.
+    pub fn total_keys(&self) -> usize {
+        self.dbs.iter().map(|d| d.len()).sum()
+    }
+
+    /// A random live key of `db` (expired keys met on the way are removed,
+    /// as Redis does). Gives up after many expired picks in a row if every
+    /// key is volatile, like Redis, to stay bounded.
+    pub fn random_key(&mut self, db: usize, now_ms: i64) -> Option<Key> {
+        let mut tries = 0;
+        loop {
+            let (key, expired) = {
+                let d = &self.dbs[db];
+                let (k, e) = d.main.random_entry(&mut self.rng)?;
+                (k.clone(), e.is_expired(now_ms))
+            };
+            if !expired {
+                return Some(key);
+            }
+            tries += 1;
+            let all_volatile = self.dbs[db].volatile.len() == self.dbs[db].main.len();
+            if self.hide_expired_only {
+                if all_volatile && tries > 100 {
+                    // Every key may be logically expired: return one as Redis
+                    // does on a replica rather than loop forever.
+                    return Some(key);
+                }
+                continue;
+            }
+            self.expire_if_needed(db, &key, now_ms);
+        }
+    }
+
+    /// Runs incremental rehashing on every db for about `ms` ms in total.
+    pub fn rehash_step(&mut self, ms: u64) {
+        for d in &mut self.dbs {
+            d.main.shrink_if_needed();
+            d.volatile.shrink_if_needed();
+            if d.main.is_rehashing() && d.main.rehash_for(ms) {
+                return;
+            }
+            if d.volatile.is_rehashing() && d.volatile.rehash_for(ms) {
+                return;
+            }
+        }
+    }
+
+    /// One active-expiry cycle, Redis's adaptive algorithm: for each db,
+    /// walk buckets of the volatile index in scan order, removing expired
+    /// keys, and keep going on a db while more than 10% of sampled keys
+    /// were expired, until `budget` runs out.
+    pub fn active_expire_cycle(&mut self, now_ms: i64, budget: std::time::Duration) -> ExpireCycle {
+        const KEYS_PER_LOOP: usize = 20;
+        const ACCEPTABLE_STALE_PERC: usize = 10;
+        let start = std::time::Instant::now();
+        let mut out = ExpireCycle::default();
+        if self.hide_expired_only {
+            return out;
+        }
+        let ndb = self.dbs.len();
+        let mut total_sampled = 0usize;
+        let mut total_expired = 0usize;
+        for _ in 0..ndb {
+            let db = self.expire_db_cursor % ndb;
+            self.expire_db_cursor = (self.expire_db_cursor + 1) % ndb;
+            loop {
+                if self.dbs[db].volatile.is_empty() {
+                    self.dbs[db].avg_ttl = 0;
+                    break;
+                }
+                let mut sampled = 0usize;
+                let mut expired_keys: Vec<Key> = Vec::new();
+                let mut ttl_sum = 0i64;
+                let mut ttl_n = 0i64;
+                let mut buckets = 0;
+                let d = &mut self.dbs[db];
+                let mut cursor = d.expire_cursor;
+                while sampled < KEYS_PER_LOOP && buckets < KEYS_PER_LOOP * 2 {
+                    let main = &d.main;
+                    cursor = d.volatile.scan(cursor, |k, _| {
+                        sampled += 1;
+                        if let Some(e) = main.get(&k[..]) {
+                            if e.is_expired(now_ms) {
+                                expired_keys.push(k.clone());
+                            } else if e.expire != NO_EXPIRE {
+                                ttl_sum += e.expire - now_ms;
+                                ttl_n += 1;
+                            }
+                        }
+                    });
+                    buckets += 1;
+                    if cursor == 0 {
+                        break;
+                    }
+                }
+                d.expire_cursor = cursor;
+                if ttl_n > 0 {
+                    let avg = ttl_sum / ttl_n;
+                    // Running average weighted like Redis (2% per sample).
+                    d.avg_ttl = if d.avg_ttl == 0 {
+                        avg
+                    } else {
+                        (d.avg_ttl / 50) * 49 + avg / 50
+                    };
+                }
+                let n_expired = expired_keys.len();
+                for k in expired_keys {
+                    self.remove_raw(db, &k);
+                    self.stats.expired_keys += 1;
+                    self.expired.push((db, k));
+                }
+                total_sampled += sampled;
+                total_expired += n_expired;
+                if start.elapsed() >= budget {
+                    out.timed_out = true;
+                    self.stats.expired_time_cap_reached_count += 1;
+                    break;
+                }
+                if sampled == 0 || n_expired * 100 <= sampled * ACCEPTABLE_STALE_PERC {
+                    break;
+                }
+            }
+            if out.timed_out {
+                break;
+            }
+        }
+        out.sampled = total_sampled;
+        out.expired = total_expired;
+        let perc = if total_sampled > 0 {
+            total_expired as f64 / total_sampled as f64
+        } else {
+            0.0
+        };
+        self.stats.expired_stale_perc = perc * 0.05 + self.stats.expired_stale_perc * 0.95;
+        self.stats.expire_cycle_cpu_milliseconds += start.elapsed().as_millis() as u64;
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::value::StrValue;
+
+    fn s(v: &str) -> Value {
+        Value::Str(StrValue::from_bytes(v.as_bytes()))
+    }
+
+    #[test]
+    fn set_get_expire_lazily() {
+        let mut ks = Keyspace::new(16);
+        ks.set(0, b"a", s("1"), false, 1000);
+        assert!(ks.set_expire(0, b"a", 2000));
+        assert!(ks.lookup(0, b"a", 2000, Access::Read).is_some());
+        assert!(ks.lookup(0, b"a", 2001, Access::Read).is_none());
+        assert_eq!(ks.take_expired(), vec![(0, Key::from(&b"a"[..]))]);
+        assert_eq!(ks.db(0).volatile_len(), 0);
+        assert_eq!(ks.stats.hits, 1);
+        assert_eq!(ks.stats.misses, 1);
+    }
+
+    #[test]
+    fn overwrite_clears_ttl_unless_kept() {
+        let mut ks = Keyspace::new(1);
+        ks.set(0, b"k", s("v"), false, 0);
+        ks.set_expire(0, b"k", 100);
+        ks.set(0, b"k", s("w"), true, 0);
+        assert_eq!(
+            ks.lookup(0, b"k", 0, Access::ReadNoTouch).map(|e| e.expire),
+            Some(100)
+        );
+        ks.set(0, b"k", s("x"), false, 0);
+        assert_eq!(
+            ks.lookup(0, b"k", 0, Access::ReadNoTouch).map(|e| e.expire),
+            Some(NO_EXPIRE)
+        );
+        assert_eq!(ks.db(0).volatile_len(), 0);
+    }
+
+    #[test]
+    fn active_cycle_removes_expired_keys() {
+        let mut ks = Keyspace::new(2);
+        for i in 0..1000 {
+            let k = format!("k{i}");
+            ks.set(1, k.as_bytes(), s("v"), false, 0);
+            ks.set_expire(1, k.as_bytes(), if i % 2 == 0 { 10 } else { 1_000_000 });
+        }
+        let mut rounds = 0;
+        while ks.db(1).len() > 500 && rounds < 1000 {
+            ks.active_expire_cycle(100, std::time::Duration::from_millis(50));
+            rounds += 1;
+        }
+        assert_eq!(ks.db(1).len(), 500);
+        assert_eq!(ks.take_expired().len(), 500);
+        assert_eq!(ks.stats.expired_keys, 500);
+    }
+
+    #[test]
+    fn replica_hides_but_keeps_expired() {
+        let mut ks = Keyspace::new(1);
+        ks.hide_expired_only = true;
+        ks.set(0, b"k", s("v"), false, 0);
+        ks.set_expire(0, b"k", 5);
+        assert!(ks.lookup(0, b"k", 6, Access::Read).is_none());
+        assert_eq!(ks.db(0).len(), 1);
+        assert!(ks.take_expired().is_empty());
+    }
+}
