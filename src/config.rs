@@ -399,18 +399,7 @@ pub fn canonicalize(d: &Directive, args: &[String]) -> Result<String, SetError> 
         }
         Kind::Mem { min, max } => {
             let s = one()?;
-            let n = match parse_memory(s) {
-                Some(n) => n,
-                None => {
-                    // Negative values get the bounds message, as in Redis.
-                    if s.starts_with('-') && parse_memory(&s[1..]).is_some() {
-                        return Err(format!(
-                            "argument must be between {min} and {max} inclusive"
-                        ));
-                    }
-                    return Err("argument must be a memory value".into());
-                }
-            };
+            let n = parse_memory(s).ok_or("argument must be a memory value")?;
             if n < min || n > max {
                 return Err(format!(
                     "argument must be between {min} and {max} inclusive"
@@ -531,7 +520,7 @@ pub struct Tunables {
 
 /// The configuration: canonical values for every directive, plus where
 /// they came from (for `CONFIG REWRITE`).
-#[derive(Clone)]
+#[derive(Clone, Debug)]
 pub struct Config {
     values: Vec<String>,
     /// The config file this server started with, if any (absolute).

@@ -17,10 +17,19 @@ Examples:
        valkey-tiered /etc/valkey-tiered.conf --loglevel verbose --save ''
 ";
 
-/// Splits the command line into an optional config file and directive
-/// lines: each `--name` starts a line, the following words are its
-/// arguments.
-fn parse_cli(args: &[String]) -> Result<(Option<PathBuf>, Vec<Vec<String>>, bool), String> {
+/// What the command line asks for.
+#[derive(Debug, PartialEq)]
+struct Cli {
+    /// The config file, if one was named.
+    file: Option<PathBuf>,
+    /// Directive lines: each `--name` starts one; the words after it are
+    /// its arguments.
+    lines: Vec<Vec<String>>,
+    /// Read further config lines from standard input (`-`).
+    stdin: bool,
+}
+
+fn parse_cli(args: &[String]) -> Result<Cli, String> {
     let mut file = None;
     let mut stdin = false;
     let mut lines: Vec<Vec<String>> = Vec::new();
@@ -53,7 +62,7 @@ fn parse_cli(args: &[String]) -> Result<(Option<PathBuf>, Vec<Vec<String>>, bool
         }
         i += 1;
     }
-    Ok((file, lines, stdin))
+    Ok(Cli { file, lines, stdin })
 }
 
 fn init_logging(level: &str, logfile: &str) {
@@ -104,7 +113,11 @@ fn main() {
         print!("{USAGE}");
         return;
     }
-    let (file, mut lines, stdin) = match parse_cli(&args) {
+    let Cli {
+        file,
+        mut lines,
+        stdin,
+    } = match parse_cli(&args) {
         Ok(x) => x,
         Err(e) => {
             eprintln!("{e}\n\n{USAGE}");

@@ -353,6 +353,7 @@ pub async fn cron(shared: Arc<Shared>) {
             shared.net_out.load(Ordering::Relaxed),
         );
         let stats = &mut st.stats;
+        stats.peak_memory = stats.peak_memory.max(tiering::memory::used_memory() as u64);
         push_sample(&mut stats.ops_samples, now, processed);
         push_sample(&mut stats.net_samples_in, now, nin);
         push_sample(&mut stats.net_samples_out, now, nout);

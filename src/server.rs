@@ -113,9 +113,17 @@ pub struct Stats {
     pub ops_samples: Vec<(i64, u64)>,
     pub net_samples_in: Vec<(i64, u64)>,
     pub net_samples_out: Vec<(i64, u64)>,
+    pub peak_memory: u64,
 }
 
 impl Stats {
+    /// `CONFIG RESETSTAT`: clears the counters, keeps the samples' shape.
+    pub fn reset(&mut self) {
+        let peak = self.peak_memory;
+        *self = Stats::default();
+        self.peak_memory = peak;
+    }
+
     pub fn count_error(&mut self, msg: &str) {
         self.error_replies += 1;
         let code = msg.split(' ').next().unwrap_or("ERR");
@@ -211,6 +219,13 @@ impl State {
                 .unwrap_or_default(),
             last_save_unix: now_ms() / 1000,
         }
+    }
+
+    /// Highest `used_memory` seen (sampled by the cron and by INFO).
+    pub fn stats_peak_memory(&self) -> u64 {
+        self.stats
+            .peak_memory
+            .max(tiering::memory::used_memory() as u64)
     }
 
     /// Re-reads the tunables the keyspace keeps copies of (after CONFIG SET).

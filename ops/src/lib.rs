@@ -1,1 +1,4 @@
-//! Operations support for valkey-tiered: INFO rendering helpers, offline tools.
+//! Operations support for valkey-tiered: INFO rendering, process
+//! readings (RSS, CPU), offline tools.
+
+pub mod info;

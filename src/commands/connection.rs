@@ -425,7 +425,7 @@ fn client_setname(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
 fn client_setinfo(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     let attr = lower(&args[2]);
     let val = &args[3];
-    if val.iter().any(|&b| b < b'!' || b > b'~') {
+    if val.iter().any(|b| !(b'!'..=b'~').contains(b)) {
         return Err(CmdError::msg(format!(
             "ERR {} cannot contain spaces, newlines or special characters.",
             attr

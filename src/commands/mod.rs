@@ -20,7 +20,10 @@ use bytes::Bytes;
 use crate::exec::{CmdResult, Ctx};
 
 pub mod bitops;
+pub mod config_cmd;
 pub mod connection;
+pub mod debug;
+pub mod info;
 pub mod keyspace;
 pub mod server;
 pub mod string;
@@ -298,6 +301,9 @@ pub fn key_spec_flag_names(f: u32) -> Vec<&'static str> {
 static ALL: &[&[CommandDef]] = &[
     connection::COMMANDS,
     server::COMMANDS,
+    config_cmd::COMMANDS,
+    info::COMMANDS,
+    debug::COMMANDS,
     string::COMMANDS,
     bitops::COMMANDS,
     keyspace::COMMANDS,

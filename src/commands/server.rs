@@ -5,7 +5,30 @@ use bytes::Bytes;
 use super::*;
 use crate::exec::{lower, CmdError, CmdResult, Ctx};
 
-pub static COMMANDS: &[CommandDef] = &[CommandDef {
+pub static COMMANDS: &[CommandDef] = &[
+    CommandDef {
+        name: "time",
+        arity: 1,
+        flags: LOADING | STALE | FAST,
+        group: "server",
+        since: "2.6.0",
+        summary: "Returns the server time.",
+        complexity: "O(1)",
+        tips: &["nondeterministic_output"],
+        handler: Some(time),
+        ..BASE
+    },
+    CommandDef {
+        name: "shutdown",
+        arity: -1,
+        flags: ADMIN | NOSCRIPT | LOADING | STALE | NO_MULTI | ALLOW_BUSY,
+        group: "server",
+        summary: "Synchronously saves the database(s) to disk and shuts down the server.",
+        complexity: "O(N) when saving, where N is the total number of keys in all databases when saving data, otherwise O(1)",
+        handler: Some(shutdown),
+        ..BASE
+    },
+    CommandDef {
     name: "command",
     arity: -1,
     flags: LOADING | STALE,
@@ -19,6 +42,45 @@ pub static COMMANDS: &[CommandDef] = &[CommandDef {
     subcommands: COMMAND_SUBCOMMANDS,
     ..BASE
 }];
+
+fn time(ctx: &mut Ctx, _args: &[Bytes]) -> CmdResult {
+    let us = crate::server::now_us();
+    ctx.out.array(2);
+    ctx.out.bulk_int(us / 1_000_000);
+    ctx.out.bulk_int(us % 1_000_000);
+    Ok(())
+}
+
+fn shutdown(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
+    let (mut save, mut nosave, mut abort) = (false, false, false);
+    for a in &args[1..] {
+        match lower(a).as_str() {
+            "save" => save = true,
+            "nosave" => nosave = true,
+            "abort" => abort = true,
+            "now" | "force" => {}
+            _ => return Err(CmdError::SYNTAX),
+        }
+    }
+    if (save && nosave) || (abort && args.len() > 2) {
+        return Err(CmdError::SYNTAX);
+    }
+    if abort {
+        // Shutdown here is immediate: nothing is ever left pending to abort.
+        return Err(CmdError::msg("ERR No shutdown in progress."));
+    }
+    if save {
+        // There is no dataset file format in this build yet, so a save that
+        // was explicitly asked for cannot happen: refuse, as Redis does when
+        // its save fails.
+        tracing::warn!("SHUTDOWN SAVE refused: this build cannot write an RDB file yet");
+        return Err(CmdError::msg("ERR Errors trying to SHUTDOWN. Check logs."));
+    }
+    ctx.st.shutdown = Some(crate::server::ShutdownRequest {
+        save: if nosave { Some(false) } else { None },
+    });
+    Ok(())
+}
 
 const fn sub(
     name: &'static str,

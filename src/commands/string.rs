@@ -125,10 +125,7 @@ fn set(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     }
     let key = &args[1];
     let old = if get {
-        match read_str(ctx, key)? {
-            Some(s) => Some(s.as_bytes().into_owned()),
-            None => None,
-        }
+        read_str(ctx, key)?.map(|s| s.as_bytes().into_owned())
     } else {
         None
     };

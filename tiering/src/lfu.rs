@@ -64,11 +64,9 @@ fn time_elapsed(ldt: u32, now_ms: u64) -> u32 {
 pub fn decayed_counter(field: u32, params: LfuParams, now_ms: u64) -> u8 {
     let ldt = field >> 8;
     let counter = (field & 255) as u8;
-    let periods = if params.decay_time > 0 {
-        time_elapsed(ldt, now_ms) / params.decay_time
-    } else {
-        0
-    };
+    let periods = time_elapsed(ldt, now_ms)
+        .checked_div(params.decay_time)
+        .unwrap_or(0);
     if periods == 0 {
         counter
     } else if periods > counter as u32 {

@@ -1,0 +1,351 @@
+//! INFO: the server's state in Redis's sections and field names, every
+//! value real.
+
+use bytes::Bytes;
+
+use super::*;
+use crate::exec::{lower, CmdResult, Ctx};
+use crate::server::State;
+use ops::info::{bytes_human, cpu_times, rss_bytes, total_system_memory, InfoWriter};
+
+pub static COMMANDS: &[CommandDef] = &[CommandDef {
+    name: "info",
+    arity: -1,
+    flags: LOADING | STALE,
+    acl: C_DANGEROUS,
+    group: "server",
+    summary: "Returns information and statistics about the server.",
+    complexity: "O(1)",
+    tips: &[
+        "nondeterministic_output",
+        "request_policy:all_shards",
+        "response_policy:special",
+    ],
+    handler: Some(info),
+    ..BASE
+}];
+
+const DEFAULT: &[&str] = &[
+    "server",
+    "clients",
+    "memory",
+    "persistence",
+    "stats",
+    "replication",
+    "cpu",
+    "modules",
+    "errorstats",
+    "cluster",
+    "keyspace",
+];
+const ALL_EXTRA: &[&str] = &["commandstats"];
+
+fn info(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
+    let mut wanted: Vec<String> = Vec::new();
+    for a in &args[1..] {
+        match lower(a).as_str() {
+            "default" => wanted.extend(DEFAULT.iter().map(|s| s.to_string())),
+            "all" | "everything" => {
+                wanted.extend(DEFAULT.iter().map(|s| s.to_string()));
+                wanted.extend(ALL_EXTRA.iter().map(|s| s.to_string()));
+            }
+            s => wanted.push(s.to_string()),
+        }
+    }
+    if wanted.is_empty() {
+        wanted.extend(DEFAULT.iter().map(|s| s.to_string()));
+    }
+    let text = render(ctx, &wanted);
+    ctx.out.verbatim(&text);
+    Ok(())
+}
+
+/// Renders the named sections, in Redis's section order.
+pub fn render(ctx: &mut Ctx, wanted: &[String]) -> String {
+    let order = [
+        "server",
+        "clients",
+        "memory",
+        "persistence",
+        "stats",
+        "replication",
+        "cpu",
+        "modules",
+        "commandstats",
+        "errorstats",
+        "cluster",
+        "keyspace",
+    ];
+    let mut w = InfoWriter::new();
+    let port = ctx.st.tcp_port;
+    for s in order {
+        if !wanted.iter().any(|x| x == s) {
+            continue;
+        }
+        let st: &State = ctx.st;
+        match s {
+            "server" => server(&mut w, st, port),
+            "clients" => clients(&mut w, st),
+            "memory" => memory(&mut w, st),
+            "persistence" => persistence(&mut w, st),
+            "stats" => stats(ctx, &mut w),
+            "replication" => replication(&mut w, st),
+            "cpu" => cpu(&mut w),
+            "modules" => w.section("Modules"),
+            "commandstats" => commandstats(&mut w, st),
+            "errorstats" => errorstats(&mut w, st),
+            "cluster" => {
+                w.section("Cluster");
+                w.field("cluster_enabled", 0);
+            }
+            "keyspace" => keyspace(&mut w, st),
+            _ => {}
+        }
+    }
+    w.finish()
+}
+
+fn server(w: &mut InfoWriter, st: &State, port: u16) {
+    let now = crate::server::now_us();
+    let uptime = st.start.elapsed().as_secs();
+    w.section("Server");
+    w.field("redis_version", crate::REDIS_COMPAT_VERSION);
+    w.field("valkey_tiered_version", crate::VERSION);
+    w.field("redis_git_sha1", "00000000");
+    w.field("redis_git_dirty", 0);
+    w.field("redis_build_id", "0");
+    w.field("redis_mode", "standalone");
+    w.field("os", os_string());
+    w.field("arch_bits", 64);
+    w.field("monotonic_clock", "POSIX clock_gettime");
+    w.field("multiplexing_api", "epoll");
+    w.field("process_id", std::process::id());
+    w.field("process_supervised", "no");
+    w.field("run_id", &st.run_id);
+    w.field("tcp_port", port);
+    w.field("server_time_usec", now);
+    w.field("uptime_in_seconds", uptime);
+    w.field("uptime_in_days", uptime / 86400);
+    w.field("hz", st.config.tun.hz);
+    w.field("configured_hz", st.config.tun.hz);
+    w.field("lru_clock", tiering::lfu::lru_clock(now as u64 / 1000));
+    w.field("executable", &st.executable);
+    w.field(
+        "config_file",
+        st.config
+            .file
+            .as_ref()
+            .map(|p| p.display().to_string())
+            .unwrap_or_default(),
+    );
+    w.field("io_threads_active", 0);
+}
+
+fn os_string() -> String {
+    let read = |p: &str| {
+        std::fs::read_to_string(p)
+            .map(|s| s.trim().to_string())
+            .unwrap_or_default()
+    };
+    format!(
+        "{} {} {}",
+        read("/proc/sys/kernel/ostype"),
+        read("/proc/sys/kernel/osrelease"),
+        std::env::consts::ARCH
+    )
+}
+
+fn clients(w: &mut InfoWriter, st: &State) {
+    let max_in = st.clients.values().map(|c| c.qbuf).max().unwrap_or(0);
+    let max_out = st.clients.values().map(|c| c.omem).max().unwrap_or(0);
+    w.section("Clients");
+    w.field("connected_clients", st.clients.len());
+    w.field("cluster_connections", 0);
+    w.field("maxclients", st.config.tun.maxclients);
+    w.field("client_recent_max_input_buffer", max_in);
+    w.field("client_recent_max_output_buffer", max_out);
+    w.field("blocked_clients", 0);
+    w.field("tracking_clients", 0);
+    w.field("clients_in_timeout_table", 0);
+}
+
+fn memory(w: &mut InfoWriter, st: &State) {
+    let used = tiering::memory::used_memory() as u64;
+    let rss = rss_bytes();
+    let total = total_system_memory();
+    let maxmemory = st.config.tun.maxmemory;
+    w.section("Memory");
+    w.field("used_memory", used);
+    w.field("used_memory_human", bytes_human(used));
+    w.field("used_memory_rss", rss);
+    w.field("used_memory_rss_human", bytes_human(rss));
+    w.field("used_memory_peak", st.stats_peak_memory());
+    w.field(
+        "used_memory_peak_human",
+        bytes_human(st.stats_peak_memory()),
+    );
+    w.field("total_system_memory", total);
+    w.field("total_system_memory_human", bytes_human(total));
+    w.field("maxmemory", maxmemory);
+    w.field("maxmemory_human", bytes_human(maxmemory));
+    w.field("maxmemory_policy", &st.config.tun.maxmemory_policy);
+    let frag = if used > 0 {
+        rss as f64 / used as f64
+    } else {
+        0.0
+    };
+    w.field("mem_fragmentation_ratio", format!("{frag:.2}"));
+    w.field("mem_fragmentation_bytes", rss as i64 - used as i64);
+    w.field("mem_allocator", "libc");
+    w.field("lazyfree_pending_objects", 0);
+}
+
+fn persistence(w: &mut InfoWriter, st: &State) {
+    w.section("Persistence");
+    w.field("loading", 0);
+    w.field("async_loading", 0);
+    w.field("rdb_changes_since_last_save", st.dirty);
+    w.field("rdb_bgsave_in_progress", 0);
+    w.field("rdb_last_save_time", st.last_save_unix);
+    w.field("rdb_last_bgsave_status", "ok");
+    w.field("rdb_last_bgsave_time_sec", -1);
+    w.field("rdb_current_bgsave_time_sec", -1);
+    w.field("rdb_saves", 0);
+    w.field("aof_enabled", 0);
+    w.field("aof_rewrite_in_progress", 0);
+    w.field("aof_rewrite_scheduled", 0);
+    w.field("aof_last_rewrite_time_sec", -1);
+    w.field("aof_current_rewrite_time_sec", -1);
+    w.field("aof_last_bgrewrite_status", "ok");
+    w.field("aof_rewrites", 0);
+    w.field("aof_last_write_status", "ok");
+}
+
+fn stats(ctx: &mut Ctx, w: &mut InfoWriter) {
+    let net_in = ctx.shared.net_in.load(std::sync::atomic::Ordering::Relaxed);
+    let net_out = ctx
+        .shared
+        .net_out
+        .load(std::sync::atomic::Ordering::Relaxed);
+    let st = &ctx.st;
+    let s = &st.stats;
+    let k = &st.ks.stats;
+    w.section("Stats");
+    w.field("total_connections_received", s.connections_received);
+    w.field("total_commands_processed", s.commands_processed);
+    w.field("instantaneous_ops_per_sec", s.instantaneous_ops());
+    w.field("total_net_input_bytes", net_in);
+    w.field("total_net_output_bytes", net_out);
+    w.field(
+        "instantaneous_input_kbps",
+        format!("{:.2}", s.instantaneous_in_kbps()),
+    );
+    w.field(
+        "instantaneous_output_kbps",
+        format!("{:.2}", s.instantaneous_out_kbps()),
+    );
+    w.field("rejected_connections", s.rejected_connections);
+    w.field("sync_full", 0);
+    w.field("sync_partial_ok", 0);
+    w.field("sync_partial_err", 0);
+    w.field("expired_keys", k.expired_keys);
+    w.field(
+        "expired_stale_perc",
+        format!("{:.2}", k.expired_stale_perc * 100.0),
+    );
+    w.field(
+        "expired_time_cap_reached_count",
+        k.expired_time_cap_reached_count,
+    );
+    w.field(
+        "expire_cycle_cpu_milliseconds",
+        k.expire_cycle_cpu_milliseconds,
+    );
+    w.field("evicted_keys", 0);
+    w.field("evicted_clients", 0);
+    w.field("keyspace_hits", k.hits);
+    w.field("keyspace_misses", k.misses);
+    w.field("pubsub_channels", 0);
+    w.field("pubsub_patterns", 0);
+    w.field("latest_fork_usec", 0);
+    w.field("total_forks", 0);
+    w.field("total_error_replies", s.error_replies);
+    w.field("unexpected_error_replies", 0);
+}
+
+fn replication(w: &mut InfoWriter, st: &State) {
+    w.section("Replication");
+    w.field("role", "master");
+    w.field("connected_slaves", 0);
+    w.field("master_failover_state", "no-failover");
+    w.field("master_replid", &st.replid);
+    w.field("master_replid2", &st.replid2);
+    w.field("master_repl_offset", 0);
+    w.field("second_repl_offset", -1);
+    w.field("repl_backlog_active", 0);
+    w.field(
+        "repl_backlog_size",
+        st.config.get("repl-backlog-size").unwrap_or("1048576"),
+    );
+    w.field("repl_backlog_first_byte_offset", 0);
+    w.field("repl_backlog_histlen", 0);
+}
+
+fn cpu(w: &mut InfoWriter) {
+    let (sys, user) = cpu_times();
+    w.section("CPU");
+    w.field("used_cpu_sys", format!("{sys:.6}"));
+    w.field("used_cpu_user", format!("{user:.6}"));
+    w.field("used_cpu_sys_children", "0.000000");
+    w.field("used_cpu_user_children", "0.000000");
+}
+
+fn commandstats(w: &mut InfoWriter, st: &State) {
+    w.section("Commandstats");
+    let mut names: Vec<&String> = st.stats.commands.keys().collect();
+    names.sort();
+    for n in names {
+        let c = &st.stats.commands[n];
+        if c.calls == 0 && c.rejected == 0 && c.failed == 0 {
+            continue;
+        }
+        let per = if c.calls > 0 {
+            c.usec as f64 / c.calls as f64
+        } else {
+            0.0
+        };
+        w.field(
+            &format!("cmdstat_{n}"),
+            format!(
+                "calls={},usec={},usec_per_call={:.2},rejected_calls={},failed_calls={}",
+                c.calls, c.usec, per, c.rejected, c.failed
+            ),
+        );
+    }
+}
+
+fn errorstats(w: &mut InfoWriter, st: &State) {
+    w.section("Errorstats");
+    for (code, n) in &st.stats.errors {
+        w.field(&format!("errorstat_{code}"), format!("count={n}"));
+    }
+}
+
+fn keyspace(w: &mut InfoWriter, st: &State) {
+    w.section("Keyspace");
+    for i in 0..st.ks.db_count() {
+        let d = st.ks.db(i);
+        if d.is_empty() {
+            continue;
+        }
+        w.field(
+            &format!("db{i}"),
+            format!(
+                "keys={},expires={},avg_ttl={}",
+                d.len(),
+                d.volatile_len(),
+                d.avg_ttl
+            ),
+        );
+    }
+}
