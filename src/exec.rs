@@ -138,9 +138,10 @@ pub fn lower(a: &[u8]) -> String {
     String::from_utf8_lossy(a).to_ascii_lowercase()
 }
 
-fn unknown_command(args: &[Bytes]) -> String {
-    // Redis appends `'arg' ` pieces while the list is under 128 bytes, each
-    // cut to what is left of those 128.
+fn unknown_command(args: &[Bytes]) -> Vec<u8> {
+    // Redis appends `'%.*s' ` pieces while the list is under 128 bytes, each
+    // cut to what is left of those 128. Arguments are C strings there: they
+    // end at the first NUL byte, and other bytes are copied as they are.
     let mut list: Vec<u8> = Vec::new();
     for a in args.iter().skip(1) {
         if list.len() >= 128 {
@@ -148,19 +149,21 @@ fn unknown_command(args: &[Bytes]) -> String {
         }
         let room = 128 - list.len();
         list.push(b'\'');
-        list.extend_from_slice(&a[..a.len().min(room)]);
+        list.extend_from_slice(c_str(a, room));
         list.extend_from_slice(b"' ");
     }
-    format!(
-        "ERR unknown command '{}', with args beginning with: {}",
-        truncate_for_error(&args[0]),
-        String::from_utf8_lossy(&list)
-    )
+    let mut msg = b"ERR unknown command '".to_vec();
+    msg.extend_from_slice(c_str(&args[0], 128));
+    msg.extend_from_slice(b"', with args beginning with: ");
+    msg.extend_from_slice(&list);
+    msg
 }
 
-fn truncate_for_error(a: &[u8]) -> String {
-    let cut = &a[..a.len().min(128)];
-    String::from_utf8_lossy(cut).into_owned()
+/// `a` as Redis's `%.<max>s` prints it: up to the first NUL, at most `max`
+/// bytes, raw (not re-encoded as UTF-8).
+fn c_str(a: &[u8], max: usize) -> &[u8] {
+    let end = a.iter().position(|&b| b == 0).unwrap_or(a.len()).min(max);
+    &a[..end]
 }
 
 pub fn full_name(parent: Option<&CommandDef>, c: &CommandDef) -> String {
@@ -183,7 +186,7 @@ pub fn execute(st: &mut State, shared: &Shared, id: u64, out: &mut Reply, args: 
 
     let Some(top) = TABLE.get(&args[0]) else {
         let msg = unknown_command(args);
-        reply_error(st, out, &msg, None);
+        reply_error_bytes(st, out, &msg, None);
         finish_reply_mode(st, id, out, start_len);
         return;
     };
@@ -192,12 +195,12 @@ pub fn execute(st: &mut State, shared: &Shared, id: u64, out: &mut Reply, args: 
         match top.subcommand(&args[1]) {
             Some(sub) => (sub, Some(top)),
             None => {
-                let msg = format!(
-                    "ERR unknown subcommand '{}'. Try {} HELP.",
-                    truncate_for_error(&args[1]),
-                    top.name.to_ascii_uppercase()
+                let mut msg = b"ERR unknown subcommand '".to_vec();
+                msg.extend_from_slice(c_str(&args[1], 128));
+                msg.extend_from_slice(
+                    format!("'. Try {} HELP.", top.name.to_ascii_uppercase()).as_bytes(),
                 );
-                reply_error(st, out, &msg, Some(top.name.to_string()));
+                reply_error_bytes(st, out, &msg, Some(top.name.to_string()));
                 finish_reply_mode(st, id, out, start_len);
                 return;
             }
@@ -280,6 +283,21 @@ fn reply_error(st: &mut State, out: &mut Reply, msg: &str, cmd: Option<String>) 
     }
 }
 
+/// [`reply_error`] for messages that quote client bytes verbatim (Redis
+/// copies them raw; only CR and LF become spaces, as in `Reply::error`).
+fn reply_error_bytes(st: &mut State, out: &mut Reply, msg: &[u8], cmd: Option<String>) {
+    out.buf.push(b'-');
+    out.buf.extend(
+        msg.iter()
+            .map(|&b| if b == b'\r' || b == b'\n' { b' ' } else { b }),
+    );
+    out.buf.extend_from_slice(b"\r\n");
+    st.stats.count_error(&String::from_utf8_lossy(msg));
+    if let Some(name) = cmd {
+        st.stats.commands.entry(name).or_default().rejected += 1;
+    }
+}
+
 /// Applies `CLIENT REPLY OFF|SKIP`: drops this command's reply if asked.
 fn finish_reply_mode(st: &mut State, id: u64, out: &mut Reply, start_len: usize) {
     if let Some(c) = st.clients.get_mut(&id) {
@@ -315,7 +333,17 @@ mod tests {
         let args = vec![Bytes::from("foo"), Bytes::from("a"), Bytes::from("b")];
         assert_eq!(
             unknown_command(&args),
-            "ERR unknown command 'foo', with args beginning with: 'a' 'b' "
+            b"ERR unknown command 'foo', with args beginning with: 'a' 'b' "
+        );
+        // C-string semantics: cut at NUL, other bytes raw.
+        let args = vec![
+            Bytes::from_static(b"\xff\x00x"),
+            Bytes::from_static(b"a\x00b"),
+            Bytes::from_static(b"\xfe"),
+        ];
+        assert_eq!(
+            unknown_command(&args),
+            b"ERR unknown command '\xff', with args beginning with: 'a' '\xfe' "
         );
     }
 }
