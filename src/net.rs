@@ -8,7 +8,7 @@
 use std::net::SocketAddr;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use bytes::BytesMut;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -18,7 +18,7 @@ use tracing::{debug, info, warn};
 use crate::exec;
 use crate::reply::{Proto, Reply};
 use crate::resp::{Limits, RequestParser};
-use crate::server::{now_ms, ClientInfo, KillSwitch, ReplyMode, Shared};
+use crate::server::{now_ms, KillSwitch, Shared};
 
 const READ_CHUNK: usize = 16 * 1024;
 
@@ -168,33 +168,7 @@ async fn handle_connection(shared: Arc<Shared>, mut stream: TcpStream, addr: Soc
             st.stats.rejected_connections += 1;
             Some(PROTECTED_MODE_MSG.as_bytes())
         } else {
-            let authenticated = t.requirepass.is_empty();
-            let now = Instant::now();
-            st.clients.insert(
-                id,
-                ClientInfo {
-                    id,
-                    addr,
-                    laddr,
-                    fd: stream.as_raw_fd(),
-                    name: None,
-                    lib_name: None,
-                    lib_ver: None,
-                    created: now,
-                    last_interaction: now,
-                    db: 0,
-                    resp: 2,
-                    authenticated,
-                    last_cmd: "NULL".into(),
-                    reply_mode: ReplyMode::On,
-                    no_evict: false,
-                    no_touch: false,
-                    qbuf: 0,
-                    omem: 0,
-                    kill: kill.clone(),
-                    close_after_reply: false,
-                },
-            );
+            st.register_client(id, addr, laddr, stream.as_raw_fd(), kill.clone());
             None
         }
     };

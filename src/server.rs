@@ -221,6 +221,37 @@ impl State {
         }
     }
 
+    /// Adds a freshly accepted client to the registry.
+    pub fn register_client(&mut self, id: u64, addr: SocketAddr, laddr: SocketAddr, fd: i32, kill: Arc<KillSwitch>) {
+        let now = Instant::now();
+        let authenticated = self.config.tun.requirepass.is_empty();
+        self.clients.insert(
+            id,
+            ClientInfo {
+                id,
+                addr,
+                laddr,
+                fd,
+                name: None,
+                lib_name: None,
+                lib_ver: None,
+                created: now,
+                last_interaction: now,
+                db: 0,
+                resp: 2,
+                authenticated,
+                last_cmd: "NULL".into(),
+                reply_mode: ReplyMode::On,
+                no_evict: false,
+                no_touch: false,
+                qbuf: 0,
+                omem: 0,
+                kill,
+                close_after_reply: false,
+            },
+        );
+    }
+
     /// Highest `used_memory` seen (sampled by the cron and by INFO).
     pub fn stats_peak_memory(&self) -> u64 {
         self.stats

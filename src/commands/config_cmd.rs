@@ -100,7 +100,13 @@ fn config_get(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     for pat in &args[2..] {
         for (name, value) in ctx.st.config.matching(pat) {
             if !pairs.iter().any(|(n, _)| *n == name) {
-                pairs.push((name, value.to_string()));
+                // `dir` reports the absolute working directory, as Redis.
+                let value = if name == "dir" {
+                    std::env::current_dir().map(|p| p.display().to_string()).unwrap_or_else(|_| value.to_string())
+                } else {
+                    value.to_string()
+                };
+                pairs.push((name, value));
             }
         }
     }
