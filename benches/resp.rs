@@ -29,7 +29,11 @@ fn parse(c: &mut Criterion) {
     };
     let mut pipeline = Vec::new();
     for i in 0..100 {
-        pipeline.extend(encode(&[b"SET", format!("key:{i:08}").as_bytes(), &[b'x'; 100]]));
+        pipeline.extend(encode(&[
+            b"SET",
+            format!("key:{i:08}").as_bytes(),
+            &[b'x'; 100],
+        ]));
     }
     let mut g = c.benchmark_group("resp_parse");
     g.throughput(Throughput::Elements(100));
@@ -68,8 +72,13 @@ fn parse(c: &mut Criterion) {
 fn dispatch(c: &mut Criterion) {
     let shared: Arc<Shared> = Shared::new(Config::new());
     let addr = "127.0.0.1:1".parse().expect("addr");
-    shared.state.lock().register_client(1, addr, addr, -1, Arc::new(KillSwitch::default()));
-    let keys: Vec<Bytes> = (0..10_000).map(|i| Bytes::from(format!("key:{i:08}"))).collect();
+    shared
+        .state
+        .lock()
+        .register_client(1, addr, addr, -1, Arc::new(KillSwitch::default()));
+    let keys: Vec<Bytes> = (0..10_000)
+        .map(|i| Bytes::from(format!("key:{i:08}")))
+        .collect();
     let value = Bytes::from(vec![b'x'; 100]);
     let set = Bytes::from_static(b"SET");
     let get = Bytes::from_static(b"GET");

@@ -974,3 +974,18 @@ mod tests {
         std::fs::remove_dir_all(&dir).ok();
     }
 }
+
+#[cfg(test)]
+mod doc_tests {
+    #[test]
+    fn every_directive_is_documented() {
+        let doc = include_str!("../docs/configuration.md");
+        for d in super::DIRECTIVES {
+            assert!(
+                doc.contains(&format!("| `{}`", d.name)),
+                "docs/configuration.md lacks {}",
+                d.name
+            );
+        }
+    }
+}

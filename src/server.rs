@@ -222,7 +222,14 @@ impl State {
     }
 
     /// Adds a freshly accepted client to the registry.
-    pub fn register_client(&mut self, id: u64, addr: SocketAddr, laddr: SocketAddr, fd: i32, kill: Arc<KillSwitch>) {
+    pub fn register_client(
+        &mut self,
+        id: u64,
+        addr: SocketAddr,
+        laddr: SocketAddr,
+        fd: i32,
+        kill: Arc<KillSwitch>,
+    ) {
         let now = Instant::now();
         let authenticated = self.config.tun.requirepass.is_empty();
         self.clients.insert(

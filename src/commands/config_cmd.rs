@@ -102,7 +102,9 @@ fn config_get(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
             if !pairs.iter().any(|(n, _)| *n == name) {
                 // `dir` reports the absolute working directory, as Redis.
                 let value = if name == "dir" {
-                    std::env::current_dir().map(|p| p.display().to_string()).unwrap_or_else(|_| value.to_string())
+                    std::env::current_dir()
+                        .map(|p| p.display().to_string())
+                        .unwrap_or_else(|_| value.to_string())
                 } else {
                     value.to_string()
                 };
