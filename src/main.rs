@@ -190,11 +190,11 @@ mod tests {
             .iter()
             .map(|s| s.to_string())
             .collect();
-        let (f, l, stdin) = parse_cli(&a).unwrap();
-        assert_eq!(f.unwrap().to_str(), Some("x.conf"));
-        assert!(!stdin);
+        let cli = parse_cli(&a).unwrap();
+        assert_eq!(cli.file.unwrap().to_str(), Some("x.conf"));
+        assert!(!cli.stdin);
         assert_eq!(
-            l,
+            cli.lines,
             vec![
                 vec!["port".to_string(), "7000".into()],
                 vec!["save".into(), "".into()],

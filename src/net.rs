@@ -226,15 +226,16 @@ async fn serve(
                         if args.is_empty() {
                             continue;
                         }
-                        out.proto = if st.clients.get(&id).is_some_and(|c| c.resp == 3) {
-                            Proto::Resp3
-                        } else {
-                            Proto::Resp2
-                        };
                         exec::execute(&mut st, shared, id, &mut out, &args);
                         let Some(c) = st.clients.get(&id) else {
                             close = Some("unregistered");
                             break;
+                        };
+                        // HELLO, RESET and AUTH change these for what follows.
+                        out.proto = if c.resp == 3 {
+                            Proto::Resp3
+                        } else {
+                            Proto::Resp2
                         };
                         limits.authenticated = c.authenticated;
                         if c.close_after_reply {

@@ -79,7 +79,8 @@ pub struct ClientInfo {
     pub db: usize,
     pub resp: u8,
     pub authenticated: bool,
-    pub last_cmd: String,
+    /// The last command run (and its parent, for subcommands).
+    pub last_cmd: Option<CmdRef>,
     pub reply_mode: ReplyMode,
     pub no_evict: bool,
     pub no_touch: bool,
@@ -91,8 +92,27 @@ pub struct ClientInfo {
     pub close_after_reply: bool,
 }
 
+/// A resolved command: the declaration that ran and, for a subcommand,
+/// its parent.
+#[derive(Clone, Copy)]
+pub struct CmdRef {
+    pub cmd: &'static crate::commands::CommandDef,
+    pub parent: Option<&'static crate::commands::CommandDef>,
+}
+
+impl CmdRef {
+    /// `get`, or `config|get` for a subcommand.
+    pub fn full_name(&self) -> String {
+        match self.parent {
+            Some(p) => format!("{}|{}", p.name, self.cmd.name),
+            None => self.cmd.name.to_string(),
+        }
+    }
+}
+
 #[derive(Default, Clone, Debug)]
 pub struct CmdStat {
+    pub name: String,
     pub calls: u64,
     pub usec: u64,
     pub rejected: u64,
@@ -106,7 +126,9 @@ pub struct Stats {
     pub rejected_connections: u64,
     pub commands_processed: u64,
     pub error_replies: u64,
-    pub commands: HashMap<String, CmdStat>,
+    /// Per command, keyed by the address of its static declaration (no
+    /// string hashing on the hot path).
+    pub commands: HashMap<usize, CmdStat, ahash::RandomState>,
     pub errors: BTreeMap<String, u64>,
     /// Ring of (time ms, commands processed) samples for instantaneous
     /// ops/sec.
@@ -247,7 +269,7 @@ impl State {
                 db: 0,
                 resp: 2,
                 authenticated,
-                last_cmd: "NULL".into(),
+                last_cmd: None,
                 reply_mode: ReplyMode::On,
                 no_evict: false,
                 no_touch: false,
