@@ -196,7 +196,7 @@ fn memory(w: &mut InfoWriter, st: &State) {
     };
     w.field("mem_fragmentation_ratio", format!("{frag:.2}"));
     w.field("mem_fragmentation_bytes", rss as i64 - used as i64);
-    w.field("mem_allocator", "libc");
+    w.field("mem_allocator", "mimalloc");
     w.field("lazyfree_pending_objects", 0);
 }
 
