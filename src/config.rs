@@ -481,7 +481,7 @@ pub fn canonicalize(d: &Directive, args: &[String]) -> Result<String, SetError> 
         Kind::NotifyEvents => {
             let s = one()?;
             let flags = crate::notify::parse_flags(s)
-                .ok_or("Invalid event class character. Use 'Ag$lshzxeKEtmd'.")?;
+                .ok_or("Invalid event class character. Use 'Ag$lshzxeKEtmdn'.")?;
             crate::notify::flags_to_string(flags)
         }
     };
@@ -684,7 +684,10 @@ impl Config {
     /// `CONFIG SET` of one directive at run time.
     pub fn set_runtime(&mut self, name: &str, value: &str) -> Result<(), SetError> {
         let (i, d) = find(name).ok_or_else(|| "unknown".to_string())?;
-        if d.flags & IMMUTABLE != 0 {
+        // `port` can change at run time in Valkey (it rebinds); here it
+        // cannot yet, but its value is validated first so a bad value gets
+        // the same error as there.
+        if d.flags & IMMUTABLE != 0 && d.name != "port" {
             return Err("can't set immutable config".into());
         }
         let args: Vec<String> = match d.kind {
@@ -694,6 +697,12 @@ impl Config {
             _ => vec![value.to_string()],
         };
         let v = canonicalize(d, &args)?;
+        if d.flags & IMMUTABLE != 0 {
+            if v == self.values[i] {
+                return Ok(());
+            }
+            return Err("can't set immutable config".into());
+        }
         self.values[i] = v;
         self.refresh();
         Ok(())

@@ -25,7 +25,7 @@ pub static COMMANDS: &[CommandDef] = &[
     CommandDef {
         name: "echo",
         arity: 2,
-        flags: FAST,
+        flags: LOADING | STALE | FAST,
         acl: CONN,
         group: "connection",
         summary: "Returns the given string.",

@@ -94,7 +94,8 @@ impl Server {
         let deadline = Instant::now() + Duration::from_secs(20);
         while Instant::now() < deadline {
             if let Ok(mut c) = Conn::try_connect(self.port) {
-                if c.cmd(&["PING"]).starts_with(b"+PONG") {
+                let r = c.cmd(&["PING"]);
+                if r.starts_with(b"+PONG") || r.starts_with(b"-NOAUTH") {
                     return;
                 }
             }
