@@ -123,7 +123,7 @@ pub static DIRECTIVES: &[Directive] = &[
     d("appendonly", BOOL, "no", DEFAULT_ONLY),
     d("auto-aof-rewrite-min-size", mem(0, LL), "67108864", 0),
     d("auto-aof-rewrite-percentage", int(0, I32), "100", 0),
-    d("bind", Kind::List, "* -::*", IMMUTABLE),
+    d("bind", Kind::List, "* -::*", 0),
     d("busy-reply-threshold", int(0, LL), "5000", 0),
     d(
         "client-output-buffer-limit",
@@ -243,7 +243,7 @@ pub static DIRECTIVES: &[Directive] = &[
     ),
     d("oom-score-adj-values", Kind::List, "0 200 800", 0),
     d("pidfile", STR, "", IMMUTABLE),
-    d("port", int(0, 65535), "6379", IMMUTABLE),
+    d("port", int(0, 65535), "6379", 0),
     d(
         "proc-title-template",
         STR,
@@ -684,10 +684,7 @@ impl Config {
     /// `CONFIG SET` of one directive at run time.
     pub fn set_runtime(&mut self, name: &str, value: &str) -> Result<(), SetError> {
         let (i, d) = find(name).ok_or_else(|| "unknown".to_string())?;
-        // `port` can change at run time in Valkey (it rebinds); here it
-        // cannot yet, but its value is validated first so a bad value gets
-        // the same error as there.
-        if d.flags & IMMUTABLE != 0 && d.name != "port" {
+        if d.flags & IMMUTABLE != 0 {
             return Err("can't set immutable config".into());
         }
         let args: Vec<String> = match d.kind {
@@ -697,12 +694,6 @@ impl Config {
             _ => vec![value.to_string()],
         };
         let v = canonicalize(d, &args)?;
-        if d.flags & IMMUTABLE != 0 {
-            if v == self.values[i] {
-                return Ok(());
-            }
-            return Err("can't set immutable config".into());
-        }
         self.values[i] = v;
         self.refresh();
         Ok(())

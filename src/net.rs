@@ -22,29 +22,22 @@ use crate::server::{now_ms, KillSwitch, Shared};
 
 const READ_CHUNK: usize = 16 * 1024;
 
-/// Binds the configured addresses. `*` means every IPv4 address, `::*`
-/// every IPv6 one; a leading `-` marks an address that may be missing.
-pub async fn bind(shared: &Arc<Shared>) -> std::io::Result<Vec<TcpListener>> {
-    let (addrs, port) = {
-        let st = shared.state.lock();
-        (st.config.tun.bind.clone(), st.config.tun.port)
-    };
-    let addrs = if addrs.is_empty() {
-        vec!["*".to_string(), "-::*".to_string()]
-    } else {
-        addrs
-    };
+/// Binds `addrs` on `port`. `*` means every IPv4 address, `::*` every
+/// IPv6 one; a leading `-` marks an address that may be missing. Plain
+/// (blocking) sockets, so CONFIG SET can rebind from inside a command.
+pub fn bind_addrs(addrs: &[String], port: u16) -> std::io::Result<Vec<std::net::TcpListener>> {
+    let default = vec!["*".to_string(), "-::*".to_string()];
+    let addrs = if addrs.is_empty() { &default } else { addrs };
     let mut out = Vec::new();
-    let mut last_err = None;
     for a in addrs {
         let (optional, a) = match a.strip_prefix('-') {
-            Some(rest) => (true, rest.to_string()),
-            None => (false, a),
+            Some(rest) => (true, rest),
+            None => (false, a.as_str()),
         };
-        let host = match a.as_str() {
-            "*" => "0.0.0.0".to_string(),
-            "::*" => "::".to_string(),
-            h => h.to_string(),
+        let host = match a {
+            "*" => "0.0.0.0",
+            "::*" => "::",
+            h => h,
         };
         let sa = if host.contains(':') {
             format!("[{host}]:{port}")
@@ -52,18 +45,7 @@ pub async fn bind(shared: &Arc<Shared>) -> std::io::Result<Vec<TcpListener>> {
             format!("{host}:{port}")
         };
         let bound = match sa.parse::<SocketAddr>() {
-            Ok(addr) => {
-                let sock = if addr.is_ipv6() {
-                    tokio::net::TcpSocket::new_v6()
-                } else {
-                    tokio::net::TcpSocket::new_v4()
-                }?;
-                sock.set_reuseaddr(true)?;
-                if addr.is_ipv6() {
-                    set_v6only(&sock);
-                }
-                sock.bind(addr).and_then(|_| sock.listen(511))
-            }
+            Ok(addr) => listen_on(addr),
             Err(_) => Err(std::io::Error::new(
                 std::io::ErrorKind::InvalidInput,
                 format!("bad bind address '{a}'"),
@@ -74,12 +56,9 @@ pub async fn bind(shared: &Arc<Shared>) -> std::io::Result<Vec<TcpListener>> {
             Err(e) if optional => debug!("skipping optional bind address {a}: {e}"),
             Err(e) => {
                 warn!("Could not create server TCP listening socket {sa}: {e}");
-                last_err = Some(e);
+                return Err(e);
             }
         }
-    }
-    if let Some(e) = last_err {
-        return Err(e);
     }
     if out.is_empty() {
         return Err(std::io::Error::new(
@@ -90,10 +69,49 @@ pub async fn bind(shared: &Arc<Shared>) -> std::io::Result<Vec<TcpListener>> {
     Ok(out)
 }
 
+fn listen_on(addr: SocketAddr) -> std::io::Result<std::net::TcpListener> {
+    let sock = if addr.is_ipv6() {
+        tokio::net::TcpSocket::new_v6()
+    } else {
+        tokio::net::TcpSocket::new_v4()
+    }?;
+    sock.set_reuseaddr(true)?;
+    if addr.is_ipv6() {
+        set_v6only(&sock);
+    }
+    sock.bind(addr)?;
+    let l = sock.listen(511)?;
+    let std = l.into_std()?;
+    std.set_nonblocking(true)?;
+    Ok(std)
+}
+
+/// Starts accepting on `listeners`, replacing the accept loops of any
+/// earlier binding. Must run inside the runtime.
+pub fn serve_listeners(
+    shared: &Arc<Shared>,
+    st: &mut crate::server::State,
+    listeners: Vec<std::net::TcpListener>,
+) -> std::io::Result<()> {
+    let mut tasks = Vec::new();
+    for l in listeners {
+        let l = TcpListener::from_std(l)?;
+        if let Ok(a) = l.local_addr() {
+            st.tcp_port = a.port();
+        }
+        tasks.push(tokio::spawn(accept_loop(shared.clone(), l)));
+    }
+    for old in std::mem::replace(&mut st.accept_tasks, tasks) {
+        old.abort();
+    }
+    Ok(())
+}
+
 fn set_v6only(sock: &tokio::net::TcpSocket) {
     use std::os::fd::AsRawFd;
     let one: libc::c_int = 1;
-    // SAFETY: valid socket fd and a pointer to a live c_int of the right size.
+    // SAFETY: a valid socket fd and a pointer to a live c_int of the right
+    // size.
     unsafe {
         libc::setsockopt(
             sock.as_raw_fd(),

@@ -198,10 +198,15 @@ pub struct State {
     pub executable: String,
     pub tcp_port: u16,
     pub last_save_unix: i64,
+    /// Accept loops of the current listeners (replaced on rebinding).
+    pub accept_tasks: Vec<tokio::task::JoinHandle<()>>,
 }
 
 /// Everything the tasks share.
 pub struct Shared {
+    /// This very value, for code that holds only `&Shared` and needs an
+    /// `Arc` (spawning tasks).
+    pub me: std::sync::Weak<Shared>,
     pub state: Mutex<State>,
     pub next_client_id: AtomicU64,
     pub net_in: AtomicU64,
@@ -240,6 +245,7 @@ impl State {
                 .map(|p| p.display().to_string())
                 .unwrap_or_default(),
             last_save_unix: now_ms() / 1000,
+            accept_tasks: Vec::new(),
         }
     }
 
@@ -302,7 +308,8 @@ fn apply_keyspace_tunables(ks: &mut Keyspace, c: &Config) {
 
 impl Shared {
     pub fn new(config: Config) -> Arc<Shared> {
-        Arc::new(Shared {
+        Arc::new_cyclic(|me| Shared {
+            me: me.clone(),
             state: Mutex::new(State::new(config)),
             next_client_id: AtomicU64::new(1),
             net_in: AtomicU64::new(0),

@@ -376,3 +376,38 @@ fn debug_is_gated_and_shutdown_exits() {
     assert!(c.is_closed());
     assert!(s.child.wait().unwrap().success());
 }
+
+#[test]
+fn config_set_port_rebinds() {
+    let s = Server::start(&[]);
+    let mut c = s.conn();
+    let new_port = free_port();
+    assert_eq!(
+        c.cmd(&["CONFIG", "SET", "port", &new_port.to_string()]),
+        b"+OK\r\n"
+    );
+    // The existing connection keeps working; new ones go to the new port.
+    assert_eq!(c.cmd(&["PING"]), b"+PONG\r\n");
+    let mut c2 = Conn::connect(new_port);
+    assert_eq!(c2.cmd(&["PING"]), b"+PONG\r\n");
+    assert!(
+        Conn::try_connect(s.port).is_err(),
+        "old port still accepting"
+    );
+    // A port that cannot be bound leaves everything as it was.
+    let blocker = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let taken = blocker.local_addr().unwrap().port().to_string();
+    let r = c2.cmd(&["CONFIG", "SET", "port", &taken]);
+    assert_eq!(show(&r), "-ERR CONFIG SET failed (possibly related to argument 'port') - Unable to listen on this port\\r\\n");
+    let r = c2.cmd(&["CONFIG", "GET", "port"]);
+    assert!(
+        show(&r).ends_with(&format!(
+            "${}\\r\\n{}\\r\\n",
+            new_port.to_string().len(),
+            new_port
+        )),
+        "{}",
+        show(&r)
+    );
+    assert_eq!(Conn::connect(new_port).cmd(&["PING"]), b"+PONG\r\n");
+}

@@ -155,6 +155,42 @@ fn config_set(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
             }
         }
     }
+    // A new port or bind list takes effect now: bind first, and keep the
+    // old listeners (and the old values) if that fails.
+    let (old_port, old_bind) = (ctx.st.config.tun.port, ctx.st.config.tun.bind.clone());
+    if trial.tun.port != old_port || trial.tun.bind != old_bind {
+        let which = if trial.tun.port != old_port {
+            "port"
+        } else {
+            "bind"
+        };
+        let bound = crate::net::bind_addrs(&trial.tun.bind, trial.tun.port);
+        let arc = ctx.shared.me.upgrade();
+        match (bound, arc) {
+            (Ok(listeners), Some(arc)) => {
+                if let Err(e) = crate::net::serve_listeners(&arc, ctx.st, listeners) {
+                    return Err(CmdError::msg(format!(
+                        "ERR CONFIG SET failed (possibly related to argument '{which}') - {e}"
+                    )));
+                }
+                tracing::info!(
+                    "Listening again on port {} ({})",
+                    trial.tun.port,
+                    trial.tun.bind.join(" ")
+                );
+            }
+            _ => {
+                let why = if which == "port" {
+                    "Unable to listen on this port"
+                } else {
+                    "Failed to bind to specified addresses."
+                };
+                return Err(CmdError::msg(format!(
+                    "ERR CONFIG SET failed (possibly related to argument '{which}') - {why}"
+                )));
+            }
+        }
+    }
     ctx.st.config = trial;
     ctx.st.config_changed();
     ctx.out.ok();
