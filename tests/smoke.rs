@@ -63,9 +63,9 @@ fn redis_cli(port: u16, args: &[&str], stdin: Option<&[u8]>) -> Option<String> {
         }
     };
     if let Some(input) = stdin {
-        child.stdin.take().unwrap().write_all(input).unwrap();
+        child.stdin.take().expect("stdin").write_all(input).expect("write stdin");
     }
-    let out = child.wait_with_output().unwrap();
+    let out = child.wait_with_output().expect("redis-cli output");
     Some(String::from_utf8_lossy(&out.stdout).into_owned())
 }
 
