@@ -63,7 +63,12 @@ fn redis_cli(port: u16, args: &[&str], stdin: Option<&[u8]>) -> Option<String> {
         }
     };
     if let Some(input) = stdin {
-        child.stdin.take().expect("stdin").write_all(input).expect("write stdin");
+        child
+            .stdin
+            .take()
+            .expect("stdin")
+            .write_all(input)
+            .expect("write stdin");
     }
     let out = child.wait_with_output().expect("redis-cli output");
     Some(String::from_utf8_lossy(&out.stdout).into_owned())
