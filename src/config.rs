@@ -123,7 +123,7 @@ pub static DIRECTIVES: &[Directive] = &[
     d("appendonly", BOOL, "no", DEFAULT_ONLY),
     d("auto-aof-rewrite-min-size", mem(0, LL), "67108864", 0),
     d("auto-aof-rewrite-percentage", int(0, I32), "100", 0),
-    d("bind", Kind::List, "* -::*", IMMUTABLE),
+    d("bind", Kind::List, "* -::*", 0),
     d("busy-reply-threshold", int(0, LL), "5000", 0),
     d(
         "client-output-buffer-limit",
@@ -243,7 +243,7 @@ pub static DIRECTIVES: &[Directive] = &[
     ),
     d("oom-score-adj-values", Kind::List, "0 200 800", 0),
     d("pidfile", STR, "", IMMUTABLE),
-    d("port", int(0, 65535), "6379", IMMUTABLE),
+    d("port", int(0, 65535), "6379", 0),
     d(
         "proc-title-template",
         STR,
@@ -481,7 +481,7 @@ pub fn canonicalize(d: &Directive, args: &[String]) -> Result<String, SetError> 
         Kind::NotifyEvents => {
             let s = one()?;
             let flags = crate::notify::parse_flags(s)
-                .ok_or("Invalid event class character. Use 'Ag$lshzxeKEtmd'.")?;
+                .ok_or("Invalid event class character. Use 'Ag$lshzxeKEtmdn'.")?;
             crate::notify::flags_to_string(flags)
         }
     };
@@ -972,5 +972,20 @@ mod tests {
         assert_eq!(e.line_no, 2);
         assert!(e.to_string().contains("Bad directive"));
         std::fs::remove_dir_all(&dir).ok();
+    }
+}
+
+#[cfg(test)]
+mod doc_tests {
+    #[test]
+    fn every_directive_is_documented() {
+        let doc = include_str!("../docs/configuration.md");
+        for d in super::DIRECTIVES {
+            assert!(
+                doc.contains(&format!("| `{}`", d.name)),
+                "docs/configuration.md lacks {}",
+                d.name
+            );
+        }
     }
 }

@@ -9,7 +9,7 @@ use bytes::Bytes;
 
 use crate::commands::{CommandDef, TABLE};
 use crate::reply::Reply;
-use crate::server::{ClientInfo, ReplyMode, Shared, State};
+use crate::server::{ClientInfo, CmdRef, CmdStat, ReplyMode, Shared, State};
 use tiering::{Access, Entry, Keyspace};
 
 /// An error reply, with its code (`ERR ...`, `WRONGTYPE ...`).
@@ -44,6 +44,8 @@ pub struct Ctx<'a> {
     pub id: u64,
     /// The client's selected database (copied in and out of the registry).
     pub db: usize,
+    /// `CLIENT NO-TOUCH` is on: reads leave LRU/LFU alone.
+    pub no_touch: bool,
     pub out: &'a mut Reply,
     /// Command time: one clock reading per command, so a command sees one
     /// consistent "now" for all expiry decisions.
@@ -166,11 +168,15 @@ fn c_str(a: &[u8], max: usize) -> &[u8] {
     &a[..end]
 }
 
-pub fn full_name(parent: Option<&CommandDef>, c: &CommandDef) -> String {
-    match parent {
-        Some(p) => format!("{}|{}", p.name, c.name),
-        None => c.name.to_string(),
-    }
+/// Writes an error reply that may quote client bytes verbatim (Redis copies
+/// them raw; only CR and LF become spaces, as in `Reply::error`).
+fn error_bytes(out: &mut Reply, msg: &[u8]) {
+    out.buf.push(b'-');
+    out.buf.extend(
+        msg.iter()
+            .map(|&b| if b == b'\r' || b == b'\n' { b' ' } else { b }),
+    );
+    out.buf.extend_from_slice(b"\r\n");
 }
 
 /// Runs one command for client `id`, writing its reply to `out`.
@@ -179,122 +185,152 @@ pub fn execute(st: &mut State, shared: &Shared, id: u64, out: &mut Reply, args: 
     let Some(client) = st.clients.get_mut(&id) else {
         return;
     };
-    client.last_interaction = Instant::now();
-    let db = client.db;
-    let authed = client.authenticated;
+    let now = Instant::now();
+    client.last_interaction = now;
+    let (db, authed, no_touch) = (client.db, client.authenticated, client.no_touch);
+    let reply_on = client.reply_mode == ReplyMode::On;
     st.stats.commands_processed += 1;
-
-    let Some(top) = TABLE.get(&args[0]) else {
-        let msg = unknown_command(args);
-        reply_error_bytes(st, out, &msg, None);
-        finish_reply_mode(st, id, out, start_len);
-        return;
-    };
-    // Resolve a subcommand, if the command has them.
-    let (cmd, parent) = if !top.subcommands.is_empty() && args.len() >= 2 {
-        match top.subcommand(&args[1]) {
-            Some(sub) => (sub, Some(top)),
-            None => {
-                let mut msg = b"ERR unknown subcommand '".to_vec();
-                msg.extend_from_slice(c_str(&args[1], 128));
-                msg.extend_from_slice(
-                    format!("'. Try {} HELP.", top.name.to_ascii_uppercase()).as_bytes(),
-                );
-                reply_error_bytes(st, out, &msg, Some(top.name.to_string()));
-                finish_reply_mode(st, id, out, start_len);
-                return;
-            }
+    match resolve(st, id, args) {
+        Err(msg) => {
+            error_bytes(out, &msg);
+            st.stats.count_error(&String::from_utf8_lossy(&msg));
         }
-    } else {
-        (top, None)
-    };
-    let name = full_name(parent, cmd);
-    if let Some(c) = st.clients.get_mut(&id) {
-        c.last_cmd.clone_from(&name);
-    }
-    if !cmd.arity_ok(args.len()) || (cmd.handler.is_none() && args.len() < 2) {
-        let msg = format!("ERR wrong number of arguments for '{name}' command");
-        reply_error(st, out, &msg, Some(name));
-        finish_reply_mode(st, id, out, start_len);
-        return;
-    }
-    if !authed && cmd.flags & crate::commands::NO_AUTH == 0 {
-        reply_error(st, out, "NOAUTH Authentication required.", Some(name));
-        finish_reply_mode(st, id, out, start_len);
-        return;
-    }
-    let Some(handler) = cmd.handler else {
-        // Unreachable: containers always resolve to a subcommand above.
-        reply_error(st, out, "ERR unknown command", Some(name));
-        return;
-    };
-    let t0 = Instant::now();
-    let mut ctx = Ctx {
-        st,
-        shared,
-        id,
-        db,
-        out,
-        now_ms: crate::server::now_ms(),
-        cmd,
-    };
-    let result = handler(&mut ctx, args);
-    let new_db = ctx.db;
-    let st = ctx.st;
-    let out = ctx.out;
-    let usec = t0.elapsed().as_micros() as u64;
-    if let Some(c) = st.clients.get_mut(&id) {
-        c.db = new_db;
-    }
-    let stat = st.stats.commands.entry(name).or_default();
-    stat.calls += 1;
-    stat.usec += usec;
-    if let Err(e) = result {
-        out.buf.truncate(start_len);
-        if let Some(s) = st
-            .stats
-            .commands
-            .get_mut(cmd_stat_key(parent, cmd).as_str())
-        {
-            s.failed += 1;
-        }
-        out.error(&e.0);
-        st.stats.count_error(&e.0);
+        Ok(r) => run(st, shared, id, db, authed, no_touch, out, args, r, now),
     }
     // Expired keys met while executing become DEL events for the AOF and
     // replicas once those exist; for now they are just drained.
     if st.ks.has_expired_events() {
         let _ = st.ks.take_expired();
     }
-    finish_reply_mode(st, id, out, start_len);
-}
-
-fn cmd_stat_key(parent: Option<&CommandDef>, c: &CommandDef) -> String {
-    full_name(parent, c)
-}
-
-/// An error before execution (unknown command, arity, auth): counted as a
-/// rejected call.
-fn reply_error(st: &mut State, out: &mut Reply, msg: &str, cmd: Option<String>) {
-    out.error(msg);
-    st.stats.count_error(msg);
-    if let Some(name) = cmd {
-        st.stats.commands.entry(name).or_default().rejected += 1;
+    if !reply_on {
+        finish_reply_mode(st, id, out, start_len);
+    } else if let Some(c) = st.clients.get_mut(&id) {
+        // CLIENT REPLY may have been the command just run.
+        if c.reply_mode != ReplyMode::On {
+            finish_reply_mode(st, id, out, start_len);
+        }
     }
 }
 
-/// [`reply_error`] for messages that quote client bytes verbatim (Redis
-/// copies them raw; only CR and LF become spaces, as in `Reply::error`).
-fn reply_error_bytes(st: &mut State, out: &mut Reply, msg: &[u8], cmd: Option<String>) {
-    out.buf.push(b'-');
-    out.buf.extend(
-        msg.iter()
-            .map(|&b| if b == b'\r' || b == b'\n' { b' ' } else { b }),
-    );
-    out.buf.extend_from_slice(b"\r\n");
-    st.stats.count_error(&String::from_utf8_lossy(msg));
-    if let Some(name) = cmd {
-        st.stats.commands.entry(name).or_default().rejected += 1;
+/// Finds the declaration to run and checks arity, or returns the error
+/// text (unknown command or subcommand, wrong arity), counting a rejected
+/// call where there is a command to count it against.
+fn resolve(st: &mut State, id: u64, args: &[Bytes]) -> Result<CmdRef, Vec<u8>> {
+    let Some(top) = TABLE.get(&args[0]) else {
+        return Err(unknown_command(args));
+    };
+    let r = if !top.subcommands.is_empty() && args.len() >= 2 {
+        match top.subcommand(&args[1]) {
+            Some(sub) => CmdRef {
+                cmd: sub,
+                parent: Some(top),
+            },
+            None => {
+                reject(
+                    st,
+                    CmdRef {
+                        cmd: top,
+                        parent: None,
+                    },
+                );
+                let mut msg = b"ERR unknown subcommand '".to_vec();
+                msg.extend_from_slice(c_str(&args[1], 128));
+                msg.extend_from_slice(
+                    format!("'. Try {} HELP.", top.name.to_ascii_uppercase()).as_bytes(),
+                );
+                return Err(msg);
+            }
+        }
+    } else {
+        CmdRef {
+            cmd: top,
+            parent: None,
+        }
+    };
+    if let Some(c) = st.clients.get_mut(&id) {
+        c.last_cmd = Some(r);
+    }
+    if !r.cmd.arity_ok(args.len()) || (r.cmd.handler.is_none() && args.len() < 2) {
+        reject(st, r);
+        return Err(format!(
+            "ERR wrong number of arguments for '{}' command",
+            r.full_name()
+        )
+        .into_bytes());
+    }
+    Ok(r)
+}
+
+fn stat_of(st: &mut State, r: CmdRef) -> &mut CmdStat {
+    st.stats
+        .commands
+        .entry(r.cmd as *const CommandDef as usize)
+        .or_insert_with(|| CmdStat {
+            name: r.full_name(),
+            ..Default::default()
+        })
+}
+
+fn reject(st: &mut State, r: CmdRef) {
+    stat_of(st, r).rejected += 1;
+}
+
+#[allow(clippy::too_many_arguments)]
+fn run(
+    st: &mut State,
+    shared: &Shared,
+    id: u64,
+    db: usize,
+    authed: bool,
+    no_touch: bool,
+    out: &mut Reply,
+    args: &[Bytes],
+    r: CmdRef,
+    t0: Instant,
+) {
+    let start_len = out.buf.len();
+    if !authed && r.cmd.flags & crate::commands::NO_AUTH == 0 {
+        let msg = "NOAUTH Authentication required.";
+        out.error(msg);
+        st.stats.count_error(msg);
+        reject(st, r);
+        return;
+    }
+    let Some(handler) = r.cmd.handler else {
+        // Containers always resolve to a subcommand before this point.
+        return;
+    };
+    let mut ctx = Ctx {
+        st,
+        shared,
+        id,
+        db,
+        no_touch,
+        out,
+        now_ms: crate::server::now_ms(),
+        cmd: r.cmd,
+    };
+    let result = handler(&mut ctx, args);
+    let new_db = ctx.db;
+    let st = ctx.st;
+    let out = ctx.out;
+    if new_db != db {
+        if let Some(c) = st.clients.get_mut(&id) {
+            c.db = new_db;
+        }
+    }
+    let usec = t0.elapsed().as_micros() as u64;
+    let failed = result.is_err();
+    if let Err(e) = result {
+        out.buf.truncate(start_len);
+        out.error(&e.0);
+        st.stats.count_error(&e.0);
+    }
+    let stat = stat_of(st, r);
+    stat.calls += 1;
+    stat.usec += usec;
+    if failed {
+        stat.failed += 1;
     }
 }
 
@@ -335,7 +371,7 @@ mod tests {
             unknown_command(&args),
             b"ERR unknown command 'foo', with args beginning with: 'a' 'b' "
         );
-        // C-string semantics: cut at NUL, other bytes raw.
+        // C-string semantics, as Redis's printf: cut at NUL, other bytes raw.
         let args = vec![
             Bytes::from_static(b"\xff\x00x"),
             Bytes::from_static(b"a\x00b"),

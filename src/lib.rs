@@ -29,27 +29,21 @@ pub async fn run(config: config::Config) -> i32 {
     let port = config.tun.port;
     let file = config.file.clone();
     let shared = server::Shared::new(config);
-    let listeners = match net::bind(&shared).await {
-        Ok(l) => l,
-        Err(e) => {
-            tracing::error!("Failed listening on port {port} (tcp), aborting: {e}");
-            return 1;
-        }
-    };
-    let actual_port = listeners
-        .first()
-        .and_then(|l| l.local_addr().ok())
-        .map(|a| a.port())
-        .unwrap_or(port);
-    shared.state.lock().tcp_port = actual_port;
+    let addrs = shared.state.lock().config.tun.bind.clone();
+    let bound = net::bind_addrs(&addrs, port).and_then(|l| {
+        let mut st = shared.state.lock();
+        net::serve_listeners(&shared, &mut st, l)
+    });
+    if let Err(e) = bound {
+        tracing::error!("Failed listening on port {port} (tcp), aborting: {e}");
+        return 1;
+    }
+    let actual_port = shared.state.lock().tcp_port;
     info!(
         "valkey-tiered {VERSION} (Redis {REDIS_COMPAT_VERSION} compatible) starting: pid={}, port={actual_port}, config file={}",
         std::process::id(),
         file.as_ref().map(|p| p.display().to_string()).unwrap_or_else(|| "(none)".into())
     );
-    for l in listeners {
-        tokio::spawn(net::accept_loop(shared.clone(), l));
-    }
     tokio::spawn(net::cron(shared.clone()));
     info!("Ready to accept connections tcp");
     wait_for_shutdown(&shared).await;

@@ -8,7 +8,7 @@
 use std::net::SocketAddr;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use bytes::BytesMut;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -18,33 +18,26 @@ use tracing::{debug, info, warn};
 use crate::exec;
 use crate::reply::{Proto, Reply};
 use crate::resp::{Limits, RequestParser};
-use crate::server::{now_ms, ClientInfo, KillSwitch, ReplyMode, Shared};
+use crate::server::{now_ms, KillSwitch, Shared};
 
 const READ_CHUNK: usize = 16 * 1024;
 
-/// Binds the configured addresses. `*` means every IPv4 address, `::*`
-/// every IPv6 one; a leading `-` marks an address that may be missing.
-pub async fn bind(shared: &Arc<Shared>) -> std::io::Result<Vec<TcpListener>> {
-    let (addrs, port) = {
-        let st = shared.state.lock();
-        (st.config.tun.bind.clone(), st.config.tun.port)
-    };
-    let addrs = if addrs.is_empty() {
-        vec!["*".to_string(), "-::*".to_string()]
-    } else {
-        addrs
-    };
+/// Binds `addrs` on `port`. `*` means every IPv4 address, `::*` every
+/// IPv6 one; a leading `-` marks an address that may be missing. Plain
+/// (blocking) sockets, so CONFIG SET can rebind from inside a command.
+pub fn bind_addrs(addrs: &[String], port: u16) -> std::io::Result<Vec<std::net::TcpListener>> {
+    let default = vec!["*".to_string(), "-::*".to_string()];
+    let addrs = if addrs.is_empty() { &default } else { addrs };
     let mut out = Vec::new();
-    let mut last_err = None;
     for a in addrs {
         let (optional, a) = match a.strip_prefix('-') {
-            Some(rest) => (true, rest.to_string()),
-            None => (false, a),
+            Some(rest) => (true, rest),
+            None => (false, a.as_str()),
         };
-        let host = match a.as_str() {
-            "*" => "0.0.0.0".to_string(),
-            "::*" => "::".to_string(),
-            h => h.to_string(),
+        let host = match a {
+            "*" => "0.0.0.0",
+            "::*" => "::",
+            h => h,
         };
         let sa = if host.contains(':') {
             format!("[{host}]:{port}")
@@ -52,18 +45,7 @@ pub async fn bind(shared: &Arc<Shared>) -> std::io::Result<Vec<TcpListener>> {
             format!("{host}:{port}")
         };
         let bound = match sa.parse::<SocketAddr>() {
-            Ok(addr) => {
-                let sock = if addr.is_ipv6() {
-                    tokio::net::TcpSocket::new_v6()
-                } else {
-                    tokio::net::TcpSocket::new_v4()
-                }?;
-                sock.set_reuseaddr(true)?;
-                if addr.is_ipv6() {
-                    set_v6only(&sock);
-                }
-                sock.bind(addr).and_then(|_| sock.listen(511))
-            }
+            Ok(addr) => listen_on(addr),
             Err(_) => Err(std::io::Error::new(
                 std::io::ErrorKind::InvalidInput,
                 format!("bad bind address '{a}'"),
@@ -74,12 +56,9 @@ pub async fn bind(shared: &Arc<Shared>) -> std::io::Result<Vec<TcpListener>> {
             Err(e) if optional => debug!("skipping optional bind address {a}: {e}"),
             Err(e) => {
                 warn!("Could not create server TCP listening socket {sa}: {e}");
-                last_err = Some(e);
+                return Err(e);
             }
         }
-    }
-    if let Some(e) = last_err {
-        return Err(e);
     }
     if out.is_empty() {
         return Err(std::io::Error::new(
@@ -90,10 +69,49 @@ pub async fn bind(shared: &Arc<Shared>) -> std::io::Result<Vec<TcpListener>> {
     Ok(out)
 }
 
+fn listen_on(addr: SocketAddr) -> std::io::Result<std::net::TcpListener> {
+    let sock = if addr.is_ipv6() {
+        tokio::net::TcpSocket::new_v6()
+    } else {
+        tokio::net::TcpSocket::new_v4()
+    }?;
+    sock.set_reuseaddr(true)?;
+    if addr.is_ipv6() {
+        set_v6only(&sock);
+    }
+    sock.bind(addr)?;
+    let l = sock.listen(511)?;
+    let std = l.into_std()?;
+    std.set_nonblocking(true)?;
+    Ok(std)
+}
+
+/// Starts accepting on `listeners`, replacing the accept loops of any
+/// earlier binding. Must run inside the runtime.
+pub fn serve_listeners(
+    shared: &Arc<Shared>,
+    st: &mut crate::server::State,
+    listeners: Vec<std::net::TcpListener>,
+) -> std::io::Result<()> {
+    let mut tasks = Vec::new();
+    for l in listeners {
+        let l = TcpListener::from_std(l)?;
+        if let Ok(a) = l.local_addr() {
+            st.tcp_port = a.port();
+        }
+        tasks.push(tokio::spawn(accept_loop(shared.clone(), l)));
+    }
+    for old in std::mem::replace(&mut st.accept_tasks, tasks) {
+        old.abort();
+    }
+    Ok(())
+}
+
 fn set_v6only(sock: &tokio::net::TcpSocket) {
     use std::os::fd::AsRawFd;
     let one: libc::c_int = 1;
-    // SAFETY: valid socket fd and a pointer to a live c_int of the right size.
+    // SAFETY: a valid socket fd and a pointer to a live c_int of the right
+    // size.
     unsafe {
         libc::setsockopt(
             sock.as_raw_fd(),
@@ -168,33 +186,7 @@ async fn handle_connection(shared: Arc<Shared>, mut stream: TcpStream, addr: Soc
             st.stats.rejected_connections += 1;
             Some(PROTECTED_MODE_MSG.as_bytes())
         } else {
-            let authenticated = t.requirepass.is_empty();
-            let now = Instant::now();
-            st.clients.insert(
-                id,
-                ClientInfo {
-                    id,
-                    addr,
-                    laddr,
-                    fd: stream.as_raw_fd(),
-                    name: None,
-                    lib_name: None,
-                    lib_ver: None,
-                    created: now,
-                    last_interaction: now,
-                    db: 0,
-                    resp: 2,
-                    authenticated,
-                    last_cmd: "NULL".into(),
-                    reply_mode: ReplyMode::On,
-                    no_evict: false,
-                    no_touch: false,
-                    qbuf: 0,
-                    omem: 0,
-                    kill: kill.clone(),
-                    close_after_reply: false,
-                },
-            );
+            st.register_client(id, addr, laddr, stream.as_raw_fd(), kill.clone());
             None
         }
     };
@@ -252,15 +244,16 @@ async fn serve(
                         if args.is_empty() {
                             continue;
                         }
-                        out.proto = if st.clients.get(&id).is_some_and(|c| c.resp == 3) {
-                            Proto::Resp3
-                        } else {
-                            Proto::Resp2
-                        };
                         exec::execute(&mut st, shared, id, &mut out, &args);
                         let Some(c) = st.clients.get(&id) else {
                             close = Some("unregistered");
                             break;
+                        };
+                        // HELLO, RESET and AUTH change these for what follows.
+                        out.proto = if c.resp == 3 {
+                            Proto::Resp3
+                        } else {
+                            Proto::Resp2
                         };
                         limits.authenticated = c.authenticated;
                         if c.close_after_reply {

@@ -350,4 +350,72 @@ mod tests {
         assert!(split_args(b"\"a\"b").is_none());
         assert_eq!(split_args(b"  ").unwrap().len(), 0);
     }
+
+    /// Feeds `input` to a fresh parser in chunks chosen by `rng`; returns
+    /// the commands parsed and whether a protocol error ended the stream.
+    fn feed(input: &[u8], rng: &mut impl rand::Rng) -> (Vec<Vec<Bytes>>, bool) {
+        let mut p = RequestParser::new();
+        let mut buf = BytesMut::new();
+        let mut out = Vec::new();
+        let mut pos = 0;
+        while pos < input.len() {
+            let n = rng.gen_range(1..=64).min(input.len() - pos);
+            buf.extend_from_slice(&input[pos..pos + n]);
+            pos += n;
+            loop {
+                match p.next(&mut buf, LIM) {
+                    Ok(Some(c)) => out.push(c),
+                    Ok(None) => break,
+                    Err(_) => return (out, true),
+                }
+            }
+        }
+        (out, false)
+    }
+
+    #[test]
+    fn random_bytes_never_panic() {
+        use rand::{Rng, SeedableRng};
+        let mut rng = rand::rngs::StdRng::seed_from_u64(42);
+        let alphabet = b"*$\r\n0123456789-+ \"'abcPING\\x";
+        for _ in 0..3000 {
+            let len = rng.gen_range(0..300);
+            let input: Vec<u8> = (0..len)
+                .map(|_| {
+                    if rng.gen_bool(0.8) {
+                        alphabet[rng.gen_range(0..alphabet.len())]
+                    } else {
+                        rng.gen()
+                    }
+                })
+                .collect();
+            let _ = feed(&input, &mut rng);
+        }
+    }
+
+    #[test]
+    fn chunking_does_not_change_the_result() {
+        use rand::{Rng, SeedableRng};
+        let mut rng = rand::rngs::StdRng::seed_from_u64(7);
+        for _ in 0..500 {
+            let mut input = Vec::new();
+            let mut expected = Vec::new();
+            for _ in 0..rng.gen_range(1..20) {
+                let argc = rng.gen_range(1..6);
+                let args: Vec<Vec<u8>> = (0..argc)
+                    .map(|_| (0..rng.gen_range(0..40)).map(|_| rng.gen()).collect())
+                    .collect();
+                input.extend(format!("*{argc}\r\n").bytes());
+                for a in &args {
+                    input.extend(format!("${}\r\n", a.len()).bytes());
+                    input.extend(a);
+                    input.extend(b"\r\n");
+                }
+                expected.push(args.into_iter().map(Bytes::from).collect::<Vec<_>>());
+            }
+            let (got, err) = feed(&input, &mut rng);
+            assert!(!err);
+            assert_eq!(got, expected);
+        }
+    }
 }

@@ -79,7 +79,8 @@ pub struct ClientInfo {
     pub db: usize,
     pub resp: u8,
     pub authenticated: bool,
-    pub last_cmd: String,
+    /// The last command run (and its parent, for subcommands).
+    pub last_cmd: Option<CmdRef>,
     pub reply_mode: ReplyMode,
     pub no_evict: bool,
     pub no_touch: bool,
@@ -91,8 +92,27 @@ pub struct ClientInfo {
     pub close_after_reply: bool,
 }
 
+/// A resolved command: the declaration that ran and, for a subcommand,
+/// its parent.
+#[derive(Clone, Copy)]
+pub struct CmdRef {
+    pub cmd: &'static crate::commands::CommandDef,
+    pub parent: Option<&'static crate::commands::CommandDef>,
+}
+
+impl CmdRef {
+    /// `get`, or `config|get` for a subcommand.
+    pub fn full_name(&self) -> String {
+        match self.parent {
+            Some(p) => format!("{}|{}", p.name, self.cmd.name),
+            None => self.cmd.name.to_string(),
+        }
+    }
+}
+
 #[derive(Default, Clone, Debug)]
 pub struct CmdStat {
+    pub name: String,
     pub calls: u64,
     pub usec: u64,
     pub rejected: u64,
@@ -106,7 +126,9 @@ pub struct Stats {
     pub rejected_connections: u64,
     pub commands_processed: u64,
     pub error_replies: u64,
-    pub commands: HashMap<String, CmdStat>,
+    /// Per command, keyed by the address of its static declaration (no
+    /// string hashing on the hot path).
+    pub commands: HashMap<usize, CmdStat, ahash::RandomState>,
     pub errors: BTreeMap<String, u64>,
     /// Ring of (time ms, commands processed) samples for instantaneous
     /// ops/sec.
@@ -176,10 +198,15 @@ pub struct State {
     pub executable: String,
     pub tcp_port: u16,
     pub last_save_unix: i64,
+    /// Accept loops of the current listeners (replaced on rebinding).
+    pub accept_tasks: Vec<tokio::task::JoinHandle<()>>,
 }
 
 /// Everything the tasks share.
 pub struct Shared {
+    /// This very value, for code that holds only `&Shared` and needs an
+    /// `Arc` (spawning tasks).
+    pub me: std::sync::Weak<Shared>,
     pub state: Mutex<State>,
     pub next_client_id: AtomicU64,
     pub net_in: AtomicU64,
@@ -218,7 +245,46 @@ impl State {
                 .map(|p| p.display().to_string())
                 .unwrap_or_default(),
             last_save_unix: now_ms() / 1000,
+            accept_tasks: Vec::new(),
         }
+    }
+
+    /// Adds a freshly accepted client to the registry.
+    pub fn register_client(
+        &mut self,
+        id: u64,
+        addr: SocketAddr,
+        laddr: SocketAddr,
+        fd: i32,
+        kill: Arc<KillSwitch>,
+    ) {
+        let now = Instant::now();
+        let authenticated = self.config.tun.requirepass.is_empty();
+        self.clients.insert(
+            id,
+            ClientInfo {
+                id,
+                addr,
+                laddr,
+                fd,
+                name: None,
+                lib_name: None,
+                lib_ver: None,
+                created: now,
+                last_interaction: now,
+                db: 0,
+                resp: 2,
+                authenticated,
+                last_cmd: None,
+                reply_mode: ReplyMode::On,
+                no_evict: false,
+                no_touch: false,
+                qbuf: 0,
+                omem: 0,
+                kill,
+                close_after_reply: false,
+            },
+        );
     }
 
     /// Highest `used_memory` seen (sampled by the cron and by INFO).
@@ -242,7 +308,8 @@ fn apply_keyspace_tunables(ks: &mut Keyspace, c: &Config) {
 
 impl Shared {
     pub fn new(config: Config) -> Arc<Shared> {
-        Arc::new(Shared {
+        Arc::new_cyclic(|me| Shared {
+            me: me.clone(),
             state: Mutex::new(State::new(config)),
             next_client_id: AtomicU64::new(1),
             net_in: AtomicU64::new(0),

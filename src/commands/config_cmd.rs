@@ -100,7 +100,15 @@ fn config_get(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     for pat in &args[2..] {
         for (name, value) in ctx.st.config.matching(pat) {
             if !pairs.iter().any(|(n, _)| *n == name) {
-                pairs.push((name, value.to_string()));
+                // `dir` reports the absolute working directory, as Redis.
+                let value = if name == "dir" {
+                    std::env::current_dir()
+                        .map(|p| p.display().to_string())
+                        .unwrap_or_else(|_| value.to_string())
+                } else {
+                    value.to_string()
+                };
+                pairs.push((name, value));
             }
         }
     }
@@ -143,6 +151,42 @@ fn config_set(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
             if let Err(e) = std::env::set_current_dir(&value) {
                 return Err(CmdError::msg(format!(
                     "ERR CONFIG SET failed (possibly related to argument 'dir') - {e}"
+                )));
+            }
+        }
+    }
+    // A new port or bind list takes effect now: bind first, and keep the
+    // old listeners (and the old values) if that fails.
+    let (old_port, old_bind) = (ctx.st.config.tun.port, ctx.st.config.tun.bind.clone());
+    if trial.tun.port != old_port || trial.tun.bind != old_bind {
+        let which = if trial.tun.port != old_port {
+            "port"
+        } else {
+            "bind"
+        };
+        let bound = crate::net::bind_addrs(&trial.tun.bind, trial.tun.port);
+        let arc = ctx.shared.me.upgrade();
+        match (bound, arc) {
+            (Ok(listeners), Some(arc)) => {
+                if let Err(e) = crate::net::serve_listeners(&arc, ctx.st, listeners) {
+                    return Err(CmdError::msg(format!(
+                        "ERR CONFIG SET failed (possibly related to argument '{which}') - {e}"
+                    )));
+                }
+                tracing::info!(
+                    "Listening again on port {} ({})",
+                    trial.tun.port,
+                    trial.tun.bind.join(" ")
+                );
+            }
+            _ => {
+                let why = if which == "port" {
+                    "Unable to listen on this port"
+                } else {
+                    "Failed to bind to specified addresses."
+                };
+                return Err(CmdError::msg(format!(
+                    "ERR CONFIG SET failed (possibly related to argument '{which}') - {why}"
                 )));
             }
         }

@@ -25,7 +25,7 @@ pub static COMMANDS: &[CommandDef] = &[
     CommandDef {
         name: "echo",
         arity: 2,
-        flags: FAST,
+        flags: LOADING | STALE | FAST,
         acl: CONN,
         group: "connection",
         summary: "Returns the given string.",
@@ -493,7 +493,7 @@ fn client_line(ctx: &Ctx, c: &crate::server::ClientInfo) -> String {
         c.qbuf,
         c.omem,
         c.qbuf + c.omem + 16384,
-        c.last_cmd,
+        c.last_cmd.map(|r| r.full_name()).unwrap_or_else(|| "NULL".into()),
         c.resp,
         lib_name,
         lib_ver

@@ -196,7 +196,7 @@ fn memory(w: &mut InfoWriter, st: &State) {
     };
     w.field("mem_fragmentation_ratio", format!("{frag:.2}"));
     w.field("mem_fragmentation_bytes", rss as i64 - used as i64);
-    w.field("mem_allocator", "libc");
+    w.field("mem_allocator", "mimalloc");
     w.field("lazyfree_pending_objects", 0);
 }
 
@@ -302,10 +302,10 @@ fn cpu(w: &mut InfoWriter) {
 
 fn commandstats(w: &mut InfoWriter, st: &State) {
     w.section("Commandstats");
-    let mut names: Vec<&String> = st.stats.commands.keys().collect();
-    names.sort();
-    for n in names {
-        let c = &st.stats.commands[n];
+    let mut all: Vec<&crate::server::CmdStat> = st.stats.commands.values().collect();
+    all.sort_by(|a, b| a.name.cmp(&b.name));
+    for c in all {
+        let n = &c.name;
         if c.calls == 0 && c.rejected == 0 && c.failed == 0 {
             continue;
         }

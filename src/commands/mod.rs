@@ -310,11 +310,11 @@ static ALL: &[&[CommandDef]] = &[
 ];
 
 pub struct Table {
-    by_name: HashMap<&'static str, &'static CommandDef>,
+    by_name: HashMap<&'static str, &'static CommandDef, ahash::RandomState>,
 }
 
 pub static TABLE: LazyLock<Table> = LazyLock::new(|| {
-    let mut by_name = HashMap::new();
+    let mut by_name = HashMap::with_hasher(ahash::RandomState::new());
     for fam in ALL {
         for c in fam.iter() {
             let prev = by_name.insert(c.name, c);

@@ -149,7 +149,7 @@ static COMMAND_SUBCOMMANDS: &[CommandDef] = &[
         since: "2.8.13",
         ..sub(
             "getkeys",
-            -3,
+            -4,
             "Extracts the key names from an arbitrary command.",
             "O(N) where N is the number of arguments to the command",
             command_getkeys,
@@ -157,7 +157,7 @@ static COMMAND_SUBCOMMANDS: &[CommandDef] = &[
     },
     sub(
         "getkeysandflags",
-        -3,
+        -4,
         "Extracts the key names and access flags for an arbitrary command.",
         "O(N) where N is the number of arguments to the command",
         command_getkeysandflags,
@@ -217,7 +217,7 @@ fn command_info(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     for a in &args[2..] {
         match lookup_full(a) {
             Some((c, full)) => reply_info(ctx.out, c, &full),
-            None => ctx.out.null_array(),
+            None => ctx.out.null(),
         }
     }
     Ok(())

@@ -94,7 +94,8 @@ impl Server {
         let deadline = Instant::now() + Duration::from_secs(20);
         while Instant::now() < deadline {
             if let Ok(mut c) = Conn::try_connect(self.port) {
-                if c.cmd(&["PING"]).starts_with(b"+PONG") {
+                let r = c.cmd(&["PING"]);
+                if r.starts_with(b"+PONG") || r.starts_with(b"-NOAUTH") {
                     return;
                 }
             }
@@ -269,25 +270,15 @@ pub fn frame_len(b: &[u8]) -> Option<usize> {
         pos = e + 2;
         pending -= 1;
         match t {
-            b'$' | b'=' | b'!' => {
-                if n >= 0 {
-                    let end = pos + n as usize + 2;
-                    if end > b.len() {
-                        return None;
-                    }
-                    pos = end;
+            b'$' | b'=' | b'!' if n >= 0 => {
+                let end = pos + n as usize + 2;
+                if end > b.len() {
+                    return None;
                 }
+                pos = end;
             }
-            b'*' | b'~' | b'>' => {
-                if n > 0 {
-                    pending += n;
-                }
-            }
-            b'%' | b'|' => {
-                if n > 0 {
-                    pending += 2 * n;
-                }
-            }
+            b'*' | b'~' | b'>' if n > 0 => pending += n,
+            b'%' | b'|' if n > 0 => pending += 2 * n,
             _ => {}
         }
     }

@@ -382,11 +382,7 @@ type ReplyPairs = Vec<(Vec<u8>, Vec<u8>)>;
 /// Writes `run` to both servers (from helper threads, so a large batch
 /// cannot deadlock against replies we are not reading yet) and reads all
 /// replies from each.
-fn pipeline(
-    a: &mut Side,
-    b: &mut Side,
-    run: &[Planned],
-) -> Result<ReplyPairs, PipeErr> {
+fn pipeline(a: &mut Side, b: &mut Side, run: &[Planned]) -> Result<ReplyPairs, PipeErr> {
     let mut buf = Vec::new();
     for p in run {
         let refs: Vec<&[u8]> = p.args.iter().map(|x| x.as_slice()).collect();
@@ -410,11 +406,11 @@ fn pipeline(
             }
         }
         if failed.is_none() {
-            for k in 0..run.len() {
+            for (k, mine) in ra.iter().enumerate() {
                 match b.conn.try_read_reply() {
                     Ok(r) => rb.push(r),
                     Err(e) => {
-                        failed = Some((k, Ok(ra[k].clone()), Err(e)));
+                        failed = Some((k, Ok(mine.clone()), Err(e)));
                         break;
                     }
                 }

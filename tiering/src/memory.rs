@@ -37,14 +37,15 @@ fn shard() -> &'static AtomicIsize {
     &COUNTERS[i].0
 }
 
-/// The system allocator, counting bytes in use.
-pub struct CountingAlloc;
+/// Wraps an allocator (the system one by default), counting bytes in use.
+pub struct CountingAlloc<A = System>(pub A);
 
-// SAFETY: forwards every call to `System` unchanged; only adds counting.
-unsafe impl GlobalAlloc for CountingAlloc {
+// SAFETY: forwards every call to the inner allocator unchanged; only adds
+// counting.
+unsafe impl<A: GlobalAlloc> GlobalAlloc for CountingAlloc<A> {
     unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
         // SAFETY: same contract as the caller's.
-        let p = unsafe { System.alloc(layout) };
+        let p = unsafe { self.0.alloc(layout) };
         if !p.is_null() {
             shard().fetch_add(layout.size() as isize, Ordering::Relaxed);
         }
@@ -52,12 +53,12 @@ unsafe impl GlobalAlloc for CountingAlloc {
     }
     unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
         // SAFETY: same contract as the caller's.
-        unsafe { System.dealloc(ptr, layout) };
+        unsafe { self.0.dealloc(ptr, layout) };
         shard().fetch_sub(layout.size() as isize, Ordering::Relaxed);
     }
     unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
         // SAFETY: same contract as the caller's.
-        let p = unsafe { System.alloc_zeroed(layout) };
+        let p = unsafe { self.0.alloc_zeroed(layout) };
         if !p.is_null() {
             shard().fetch_add(layout.size() as isize, Ordering::Relaxed);
         }
@@ -65,7 +66,7 @@ unsafe impl GlobalAlloc for CountingAlloc {
     }
     unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
         // SAFETY: same contract as the caller's.
-        let p = unsafe { System.realloc(ptr, layout, new_size) };
+        let p = unsafe { self.0.realloc(ptr, layout, new_size) };
         if !p.is_null() {
             shard().fetch_add(
                 new_size as isize - layout.size() as isize,

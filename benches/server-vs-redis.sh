@@ -1,0 +1,91 @@
+#!/usr/bin/env bash
+# Throughput and memory of valkey-tiered against redis-server, same machine,
+# same run. Not a test: it prints numbers and ratios (ours / redis).
+#
+#   bash benches/server-vs-redis.sh            # defaults below
+#   REQUESTS=500000 CLIENTS=50 bash benches/server-vs-redis.sh
+#
+# Needs redis-server and redis-benchmark (Debian: redis-server redis-tools).
+set -euo pipefail
+
+REQUESTS=${REQUESTS:-300000}
+CLIENTS=${CLIENTS:-50}
+VALUE_SIZE=${VALUE_SIZE:-100}
+MEM_KEYS=${MEM_KEYS:-300000}
+TESTS=${TESTS:-set,get}
+
+root=$(cd "$(dirname "$0")/.." && pwd)
+cargo build --release --manifest-path "$root/Cargo.toml" --bin valkey-tiered >&2
+ours_bin="$root/target/release/valkey-tiered"
+work=$(mktemp -d)
+pids=()
+cleanup() {
+    for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+    rm -rf "$work"
+}
+trap cleanup EXIT
+
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+
+start() { # name binary -> sets PORT and PID
+    local name=$1 bin=$2
+    PORT=$(free_port)
+    mkdir -p "$work/$name"
+    "$bin" --port "$PORT" --bind 127.0.0.1 --save '' --appendonly no --dir "$work/$name" >"$work/$name.log" 2>&1 &
+    PID=$!
+    pids+=("$PID")
+    for _ in $(seq 100); do redis-cli -p "$PORT" ping >/dev/null 2>&1 && return; sleep 0.05; done
+    echo "$name did not start" >&2; cat "$work/$name.log" >&2; exit 1
+}
+
+rss_kb() { awk '/^VmRSS/ {print $2}' "/proc/$1/status"; }
+
+bench() { # port pipeline -> "test rps" lines
+    redis-benchmark -p "$1" -t "$TESTS" -n "$REQUESTS" -c "$CLIENTS" -P "$2" -d "$VALUE_SIZE" -r 100000 --csv -q 2>/dev/null \
+        | tr -d '"' | awk -F, 'NR>1 {print $1, $2}'
+}
+
+# Load MEM_KEYS distinct keys with VALUE_SIZE-byte values through one
+# pipelined connection, then report the RSS growth in KB.
+load_mem() { # port pid
+    local before after
+    before=$(rss_kb "$2")
+    python3 - "$MEM_KEYS" "$VALUE_SIZE" <<'PY' | redis-cli -p "$1" --pipe >/dev/null
+import sys
+n, size = int(sys.argv[1]), int(sys.argv[2])
+val = b"v" * size
+out = sys.stdout.buffer
+for i in range(n):
+    k = b"key:%012d" % i
+    out.write(b"*3\r\n$3\r\nSET\r\n$%d\r\n%s\r\n$%d\r\n%s\r\n" % (len(k), k, len(val), val))
+PY
+    sleep 0.5
+    after=$(rss_kb "$2")
+    echo $((after - before))
+}
+
+declare -A result
+for who in ours redis; do
+    if [ $who = ours ]; then bin=$ours_bin; else bin=$(command -v redis-server); fi
+    start $who "$bin"
+    for p in 1 16; do
+        while read -r t rps; do result[$who,$t,$p]=$rps; done < <(bench "$PORT" $p)
+    done
+    kill "$PID"; wait "$PID" 2>/dev/null || true
+    start $who "$bin"
+    result[$who,mem]=$(load_mem "$PORT" "$PID")
+    result[$who,keys]=$(redis-cli -p "$PORT" dbsize)
+    kill "$PID"; wait "$PID" 2>/dev/null || true
+done
+
+echo "# valkey-tiered vs redis-server $(redis-server --version | awk '{print $3}'), $(nproc) cores"
+echo "# requests=$REQUESTS clients=$CLIENTS value=${VALUE_SIZE}B"
+printf '%-10s %-3s %14s %14s %7s\n' test P "ours req/s" "redis req/s" ratio
+for t in $(echo "$TESTS" | tr a-z A-Z | tr , ' '); do
+    for p in 1 16; do
+        o=${result[ours,$t,$p]:-0}; r=${result[redis,$t,$p]:-0}
+        printf '%-10s %-3s %14s %14s %7s\n' "$t" "$p" "$o" "$r" "$(awk -v o="$o" -v r="$r" 'BEGIN{ if (r>0) printf "%.2f", o/r; else print "n/a"}')"
+    done
+done
+o=${result[ours,mem]}; r=${result[redis,mem]}
+echo "RSS growth for ${result[ours,keys]}/${result[redis,keys]} keys of ${VALUE_SIZE}B: ours ${o} KB, redis ${r} KB, ratio $(awk -v o="$o" -v r="$r" 'BEGIN{printf "%.2f", o/r}')"
