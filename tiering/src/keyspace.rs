@@ -8,6 +8,10 @@
 //! recorded in [`Keyspace::take_expired`] so the server can propagate it as a
 //! `DEL` (AOF, replicas) and fire the `expired` keyspace event.
 
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::mpsc::{channel, Sender};
+use std::sync::{Mutex, OnceLock};
+
 use rand::rngs::SmallRng;
 use rand::SeedableRng;
 
@@ -74,6 +78,90 @@ impl Db {
     pub fn bucket_count(&self) -> usize {
         self.main.bucket_count()
     }
+
+    /// The collection step of one `SCAN` call, as Redis does it: visit
+    /// buckets from `cursor` until at least `count` keys are collected,
+    /// the iteration completes (cursor 0), or `count * 10` further buckets
+    /// have been visited (so a sparse table cannot stall the server).
+    /// Returns the next cursor and the keys, expired ones included: the
+    /// caller filters (pattern, type, expiry) afterwards, as Redis does.
+    pub fn scan_keys(&self, cursor: u64, count: usize) -> (u64, Vec<Key>) {
+        let count = count.max(1);
+        let mut keys = Vec::new();
+        let mut cursor = cursor;
+        let mut budget = count.saturating_mul(10);
+        loop {
+            cursor = self.main.scan(cursor, |k, _| keys.push(k.clone()));
+            if cursor == 0 || budget == 0 {
+                break;
+            }
+            budget -= 1;
+            if keys.len() >= count {
+                break;
+            }
+        }
+        (cursor, keys)
+    }
+}
+
+/// Values at least this large (heap bytes) are freed by the background
+/// thread when unlinked (Redis's `LAZYFREE_THRESHOLD` counts elements; one
+/// allocation of any size is cheap to free, a big collection is not).
+pub const LAZYFREE_THRESHOLD_BYTES: usize = 64 * 1024;
+
+type Garbage = Box<dyn Send>;
+
+static LAZYFREE_PENDING: AtomicUsize = AtomicUsize::new(0);
+static LAZYFREE_FREED: AtomicUsize = AtomicUsize::new(0);
+
+fn lazyfree_queue() -> Option<&'static Mutex<Sender<Garbage>>> {
+    static QUEUE: OnceLock<Option<Mutex<Sender<Garbage>>>> = OnceLock::new();
+    QUEUE
+        .get_or_init(|| {
+            let (tx, rx) = channel::<Garbage>();
+            std::thread::Builder::new()
+                .name("lazyfree".into())
+                .spawn(move || {
+                    for g in rx {
+                        drop(g);
+                        LAZYFREE_PENDING.fetch_sub(1, Ordering::Relaxed);
+                        LAZYFREE_FREED.fetch_add(1, Ordering::Relaxed);
+                    }
+                })
+                .ok()
+                .map(|_| Mutex::new(tx))
+        })
+        .as_ref()
+}
+
+/// Drops `v` on the background "lazyfree" thread (`FLUSHALL ASYNC`,
+/// `UNLINK` of big values), so freeing a large structure does not stall
+/// command execution. Drops inline if that thread cannot be started.
+pub fn lazy_free<T: Send + 'static>(v: T) {
+    let Some(q) = lazyfree_queue() else {
+        drop(v);
+        return;
+    };
+    LAZYFREE_PENDING.fetch_add(1, Ordering::Relaxed);
+    let sent = match q.lock() {
+        Ok(tx) => tx.send(Box::new(v)).map_err(|e| e.0),
+        Err(_) => Err(Box::new(v) as Garbage),
+    };
+    if let Err(g) = sent {
+        drop(g);
+        LAZYFREE_PENDING.fetch_sub(1, Ordering::Relaxed);
+    }
+}
+
+/// Objects queued for background freeing and not yet freed
+/// (`lazyfree_pending_objects` in INFO).
+pub fn lazyfree_pending() -> usize {
+    LAZYFREE_PENDING.load(Ordering::Relaxed)
+}
+
+/// Objects freed by the background thread so far (`lazyfreed_objects`).
+pub fn lazyfreed_objects() -> usize {
+    LAZYFREE_FREED.load(Ordering::Relaxed)
 }
 
 /// Counters reported in `INFO stats`.
@@ -94,9 +182,13 @@ pub struct KeyspaceStats {
 pub enum Access {
     /// A read: counts a hit or miss and updates the LRU/LFU field.
     Read,
-    /// A read that must not change access tracking or counters (`OBJECT`,
-    /// `TYPE` with NO-TOUCH clients, `TTL`...).
+    /// A read that must not change access tracking or counters (existence
+    /// checks inside write commands, NO-TOUCH clients).
     ReadNoTouch,
+    /// A read by an introspection command (`TTL`, `TYPE`, `EXISTS`,
+    /// `OBJECT`, SCAN's `TYPE` filter): counts a hit or miss as Redis's
+    /// `LOOKUP_NOTOUCH` does, but leaves the LRU/LFU field alone.
+    Inspect,
     /// A write: updates access tracking, no hit/miss accounting.
     Write,
 }
@@ -158,9 +250,10 @@ impl Keyspace {
         !self.expired.is_empty()
     }
 
-    /// Removes `key` if it is logically expired. Returns true if the key is
-    /// (now) absent because of expiry.
-    fn expire_if_needed(&mut self, db: usize, key: &[u8], now_ms: i64) -> bool {
+    /// Removes `key` if it is logically expired (recording the removal for
+    /// propagation). Returns true if the key is (now) absent because of
+    /// expiry; false if it is live or was not there at all.
+    pub fn expire_if_needed(&mut self, db: usize, key: &[u8], now_ms: i64) -> bool {
         let Some(e) = self.dbs[db].main.get(key) else {
             return false;
         };
@@ -184,8 +277,10 @@ impl Keyspace {
         now_ms: i64,
         access: Access,
     ) -> Option<&mut Entry> {
+        let counts = matches!(access, Access::Read | Access::Inspect);
+        let touches = matches!(access, Access::Read | Access::Write);
         if self.expire_if_needed(db, key, now_ms) {
-            if access == Access::Read {
+            if counts {
                 self.stats.misses += 1;
             }
             return None;
@@ -197,16 +292,16 @@ impl Keyspace {
         } = self;
         match dbs[db].main.get_mut(key) {
             Some(e) => {
-                if access != Access::ReadNoTouch {
+                if touches {
                     e.lru = lfu::touch(e.lru, lfu_policy, params, now_ms as u64, rng);
                 }
-                if access == Access::Read {
+                if counts {
                     stats.hits += 1;
                 }
                 Some(e)
             }
             None => {
-                if access == Access::Read {
+                if counts {
                     stats.misses += 1;
                 }
                 None
@@ -302,6 +397,80 @@ impl Keyspace {
             }
             _ => false,
         }
+    }
+
+    /// Deletes a live key like [`delete`](Self::delete), but hands a big
+    /// value to the background thread to free (`UNLINK`). True if the key
+    /// was live.
+    pub fn unlink(&mut self, db: usize, key: &[u8], now_ms: i64) -> bool {
+        match self.delete(db, key, now_ms) {
+            Some(e) => {
+                if e.value.heap_size() >= LAZYFREE_THRESHOLD_BYTES {
+                    lazy_free(e);
+                }
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// Moves the live entry `from` of `from_db` to `to` of `to_db`, with its
+    /// expiry and access field (RENAME, MOVE), replacing whatever `to` held.
+    /// Returns false, changing nothing, if `from` is missing or expired.
+    /// Afterwards exactly one copy of the entry exists, under `to`.
+    pub fn relocate(
+        &mut self,
+        from_db: usize,
+        from: &[u8],
+        to_db: usize,
+        to: &[u8],
+        now_ms: i64,
+    ) -> bool {
+        if from_db == to_db && from == to {
+            return self.exists(from_db, from, now_ms);
+        }
+        let Some(entry) = self.delete(from_db, from, now_ms) else {
+            return false;
+        };
+        self.delete(to_db, to, now_ms);
+        self.insert_entry(to_db, to.into(), entry);
+        true
+    }
+
+    /// Stores a copy of the live entry `from` of `from_db` under `to` of
+    /// `to_db` (COPY): an equal value with the same expiry, and a fresh
+    /// access field, as a newly created object gets. Replaces whatever `to`
+    /// held. Returns false, changing nothing, if `from` is missing or
+    /// expired.
+    pub fn copy_entry(
+        &mut self,
+        from_db: usize,
+        from: &[u8],
+        to_db: usize,
+        to: &[u8],
+        now_ms: i64,
+    ) -> bool {
+        let Some(src) = self.dbs[from_db]
+            .main
+            .get(from)
+            .filter(|e| !e.is_expired(now_ms))
+        else {
+            return false;
+        };
+        let entry = Entry {
+            value: src.value.clone(),
+            expire: src.expire,
+            lru: lfu::initial(self.lfu_policy, now_ms as u64),
+        };
+        self.delete(to_db, to, now_ms);
+        self.insert_entry(to_db, to.into(), entry);
+        true
+    }
+
+    /// Empties `db` and returns its former contents, for the caller to drop
+    /// inline or with [`lazy_free`] (`FLUSHDB ASYNC`).
+    pub fn detach_db(&mut self, db: usize) -> Db {
+        std::mem::take(&mut self.dbs[db])
     }
 
     /// Removes every key of `db`; returns how many there were.
@@ -529,5 +698,162 @@ mod tests {
         assert!(ks.lookup(0, b"k", 6, Access::Read).is_none());
         assert_eq!(ks.db(0).len(), 1);
         assert!(ks.take_expired().is_empty());
+    }
+
+    fn live(ks: &mut Keyspace, db: usize, k: &str, now: i64) -> Option<(Value, i64, u32)> {
+        ks.lookup(db, k.as_bytes(), now, Access::ReadNoTouch)
+            .map(|e| (e.value.clone(), e.expire, e.lru))
+    }
+
+    #[test]
+    fn inspect_counts_but_does_not_touch() {
+        let mut ks = Keyspace::new(1);
+        ks.set(0, b"k", s("v"), false, 0);
+        let before = ks.db(0).peek(b"k").map(|e| e.lru);
+        assert!(ks.lookup(0, b"k", 5_000, Access::Inspect).is_some());
+        assert!(ks.lookup(0, b"nope", 5_000, Access::Inspect).is_none());
+        assert_eq!(ks.db(0).peek(b"k").map(|e| e.lru), before);
+        assert_eq!((ks.stats.hits, ks.stats.misses), (1, 1));
+        assert!(ks.lookup(0, b"k", 5_000, Access::ReadNoTouch).is_some());
+        assert_eq!((ks.stats.hits, ks.stats.misses), (1, 1));
+        assert!(ks.lookup(0, b"k", 5_000, Access::Read).is_some());
+        assert_ne!(ks.db(0).peek(b"k").map(|e| e.lru), before);
+    }
+
+    #[test]
+    fn relocate_moves_one_copy_with_ttl_and_lru() {
+        let mut ks = Keyspace::new(2);
+        ks.set(0, b"a", s("1"), false, 1_000);
+        ks.set_expire(0, b"a", 50_000);
+        ks.set(0, b"b", s("old"), false, 0);
+        ks.set_expire(0, b"b", 60_000);
+        let lru = ks.db(0).peek(b"a").map(|e| e.lru);
+        assert!(ks.relocate(0, b"a", 0, b"b", 2_000));
+        assert!(ks.db(0).peek(b"a").is_none());
+        assert_eq!(
+            live(&mut ks, 0, "b", 2_000),
+            Some((s("1"), 50_000, lru.unwrap_or(0)))
+        );
+        assert_eq!(ks.db(0).len(), 1);
+        assert_eq!(ks.db(0).volatile_len(), 1);
+        // Across databases (MOVE), and a key without expiry.
+        ks.persist(0, b"b");
+        assert!(ks.relocate(0, b"b", 1, b"b", 2_000));
+        assert_eq!((ks.db(0).len(), ks.db(1).len()), (0, 1));
+        assert_eq!((ks.db(0).volatile_len(), ks.db(1).volatile_len()), (0, 0));
+        // Missing or expired sources change nothing.
+        assert!(!ks.relocate(0, b"b", 1, b"b", 2_000));
+        ks.set_expire(1, b"b", 3_000);
+        assert!(!ks.relocate(1, b"b", 1, b"c", 3_001));
+        assert_eq!(ks.db(1).len(), 0);
+        assert_eq!(ks.take_expired().len(), 1);
+        // Onto itself: a no-op that reports whether the key lives.
+        ks.set(1, b"x", s("v"), false, 0);
+        assert!(ks.relocate(1, b"x", 1, b"x", 0));
+        assert_eq!(ks.db(1).len(), 1);
+    }
+
+    #[test]
+    fn copy_entry_clones_value_and_ttl_with_fresh_lru() {
+        let mut ks = Keyspace::new(2);
+        ks.lfu_policy = true;
+        ks.set(0, b"a", s("hello"), false, 0);
+        ks.set_expire(0, b"a", 100_000);
+        for _ in 0..50 {
+            ks.lookup(0, b"a", 0, Access::Read);
+        }
+        let src_lru = ks.db(0).peek(b"a").map(|e| e.lru);
+        ks.set(1, b"a", s("other"), false, 0);
+        assert!(ks.copy_entry(0, b"a", 1, b"a", 0));
+        assert_eq!(ks.db(0).peek(b"a").map(|e| e.lru), src_lru);
+        let copy = live(&mut ks, 1, "a", 0);
+        assert_eq!(copy, Some((s("hello"), 100_000, lfu::initial(true, 0))));
+        assert_eq!(ks.db(1).volatile_len(), 1);
+        assert!(!ks.copy_entry(0, b"zz", 1, b"a", 0));
+        assert!(!ks.copy_entry(0, b"a", 1, b"b", 100_001));
+        assert!(ks.db(1).peek(b"b").is_none());
+    }
+
+    #[test]
+    fn detach_and_swap_databases() {
+        let mut ks = Keyspace::new(3);
+        for i in 0..100 {
+            ks.set(1, format!("k{i}").as_bytes(), s("v"), false, 0);
+        }
+        ks.set_expire(1, b"k1", 10);
+        ks.set(2, b"only", s("v"), false, 0);
+        ks.swap_db(1, 2);
+        assert_eq!((ks.db(1).len(), ks.db(2).len()), (1, 100));
+        assert_eq!(ks.db(2).volatile_len(), 1);
+        let old = ks.detach_db(2);
+        assert_eq!(old.len(), 100);
+        assert!(ks.db(2).is_empty());
+        assert_eq!(ks.db(2).volatile_len(), 0);
+        lazy_free(old);
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        while lazyfree_pending() > 0 && std::time::Instant::now() < deadline {
+            std::thread::sleep(std::time::Duration::from_millis(1));
+        }
+        assert!(lazyfreed_objects() >= 1);
+        assert!(ks.lookup(2, b"k5", 0, Access::Read).is_none());
+    }
+
+    #[test]
+    fn unlink_frees_big_values_in_background() {
+        let mut ks = Keyspace::new(1);
+        let big = Value::Str(StrValue::from_vec(vec![b'x'; LAZYFREE_THRESHOLD_BYTES]));
+        ks.set(0, b"big", big, false, 0);
+        ks.set(0, b"small", s("v"), false, 0);
+        assert!(ks.unlink(0, b"big", 0));
+        assert!(ks.unlink(0, b"small", 0));
+        assert!(!ks.unlink(0, b"small", 0));
+        assert!(ks.db(0).is_empty());
+    }
+
+    #[test]
+    fn scan_keys_full_iteration_and_budget() {
+        let mut ks = Keyspace::new(1);
+        for i in 0..1000 {
+            ks.set(0, format!("k{i}").as_bytes(), s("v"), false, 0);
+        }
+        let mut seen = std::collections::HashSet::new();
+        let mut cursor = 0;
+        let mut calls = 0;
+        loop {
+            let (next, keys) = ks.db(0).scan_keys(cursor, 10);
+            calls += 1;
+            assert!(
+                next == 0 || keys.len() >= 10,
+                "stopped early with {}",
+                keys.len()
+            );
+            seen.extend(keys);
+            cursor = next;
+            if cursor == 0 {
+                break;
+            }
+        }
+        assert_eq!(seen.len(), 1000);
+        assert!(calls < 200, "{calls} calls");
+        // A sparse table: with COUNT 1 one call visits at most 11 buckets.
+        for i in 1..1000 {
+            ks.delete(0, format!("k{i}").as_bytes(), 0);
+        }
+        let buckets = ks.db(0).bucket_count();
+        assert!(buckets >= 1024);
+        let mut cursor = 0;
+        let mut calls = 0;
+        let mut found = 0;
+        loop {
+            let (next, keys) = ks.db(0).scan_keys(cursor, 1);
+            calls += 1;
+            found += keys.len();
+            cursor = next;
+            if cursor == 0 {
+                break;
+            }
+        }
+        assert_eq!(found, 1);
+        assert!(calls >= buckets / 11, "{calls} calls for {buckets} buckets");
     }
 }
