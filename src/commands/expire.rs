@@ -281,7 +281,12 @@ fn ttl_generic(ctx: &mut Ctx, args: &[Bytes], ms: bool, absolute: bool) -> CmdRe
         ctx.out.int(-1);
         return Ok(());
     }
-    let t = if absolute { expire } else { expire - now }.max(0);
+    let t = if absolute {
+        expire
+    } else {
+        expire.saturating_sub(now)
+    }
+    .max(0);
     let reply = if ms {
         t
     } else {
