@@ -23,8 +23,10 @@ pub mod bitops;
 pub mod config_cmd;
 pub mod connection;
 pub mod debug;
+pub mod expire;
 pub mod info;
 pub mod keyspace;
+pub mod keyspace_db;
 pub mod server;
 pub mod string;
 
@@ -307,6 +309,8 @@ static ALL: &[&[CommandDef]] = &[
     string::COMMANDS,
     bitops::COMMANDS,
     keyspace::COMMANDS,
+    keyspace_db::COMMANDS,
+    expire::COMMANDS,
 ];
 
 pub struct Table {
