@@ -478,9 +478,9 @@ pub fn reply_info(out: &mut crate::reply::Reply, c: &CommandDef, full_name: &str
     for cat in cats {
         out.simple(&format!("@{cat}"));
     }
-    out.set(c.tips.len());
+    out.array(c.tips.len());
     for t in c.tips {
-        out.simple(t);
+        out.bulk_str(t);
     }
     out.array(c.key_specs.len());
     for s in c.key_specs {

@@ -218,7 +218,18 @@ impl Keyspace {
     ) -> Option<&mut Entry> {
         let counts = matches!(access, Access::Read | Access::Inspect);
         let touches = matches!(access, Access::Read | Access::Write);
-        if self.expire_if_needed(db, key, now_ms) {
+        // One walk on the common path: find the entry, and only when it
+        // has expired go through the removal path.
+        let expired = match self.dbs[db].main.get_mut(key) {
+            None => {
+                if counts {
+                    self.stats.misses += 1;
+                }
+                return None;
+            }
+            Some(e) => e.is_expired(now_ms),
+        };
+        if expired && self.expire_if_needed(db, key, now_ms) {
             if counts {
                 self.stats.misses += 1;
             }
