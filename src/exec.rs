@@ -70,7 +70,8 @@ impl Ctx<'_> {
             self.st.clients.get(&self.id).is_some_and(|c| c.no_touch) && self.cmd.name != "touch";
         match (write, no_touch) {
             (true, _) => Access::Write,
-            (false, true) => Access::ReadNoTouch,
+            // Redis still counts hits and misses for NO-TOUCH clients.
+            (false, true) => Access::Inspect,
             (false, false) => Access::Read,
         }
     }

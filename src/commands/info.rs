@@ -197,7 +197,11 @@ fn memory(w: &mut InfoWriter, st: &State) {
     w.field("mem_fragmentation_ratio", format!("{frag:.2}"));
     w.field("mem_fragmentation_bytes", rss as i64 - used as i64);
     w.field("mem_allocator", "mimalloc");
-    w.field("lazyfree_pending_objects", 0);
+    w.field(
+        "lazyfree_pending_objects",
+        tiering::keyspace::lazyfree_pending(),
+    );
+    w.field("lazyfreed_objects", tiering::keyspace::lazyfreed_objects());
 }
 
 fn persistence(w: &mut InfoWriter, st: &State) {

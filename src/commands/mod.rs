@@ -23,8 +23,10 @@ pub mod bitops;
 pub mod config_cmd;
 pub mod connection;
 pub mod debug;
+pub mod expire;
 pub mod info;
 pub mod keyspace;
+pub mod keyspace_db;
 pub mod server;
 pub mod string;
 
@@ -307,6 +309,8 @@ static ALL: &[&[CommandDef]] = &[
     string::COMMANDS,
     bitops::COMMANDS,
     keyspace::COMMANDS,
+    keyspace_db::COMMANDS,
+    expire::COMMANDS,
 ];
 
 pub struct Table {
@@ -474,9 +478,9 @@ pub fn reply_info(out: &mut crate::reply::Reply, c: &CommandDef, full_name: &str
     for cat in cats {
         out.simple(&format!("@{cat}"));
     }
-    out.set(c.tips.len());
+    out.array(c.tips.len());
     for t in c.tips {
-        out.simple(t);
+        out.bulk_str(t);
     }
     out.array(c.key_specs.len());
     for s in c.key_specs {

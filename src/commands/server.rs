@@ -1,4 +1,5 @@
-//! Server commands: COMMAND, INFO, CONFIG, DBSIZE, TIME, SHUTDOWN, DEBUG.
+//! Server commands: COMMAND, TIME, SHUTDOWN (INFO, CONFIG and DEBUG have
+//! files of their own).
 
 use bytes::Bytes;
 

@@ -294,21 +294,29 @@ impl<K: Hash + Eq, V> Dict<K, V> {
         }
         self.step();
         let h = self.hash(key);
-        let ti = if self.find_in(0, h, key).is_some() {
-            0
-        } else if self.is_rehashing() && self.find_in(1, h, key).is_some() {
-            1
-        } else {
-            return None;
-        };
-        let t = &mut self.t[ti];
-        let b = (h & t.mask()) as usize;
-        let mut cur = t.buckets[b].as_deref_mut();
-        while let Some(n) = cur {
-            if n.key.borrow() == key {
-                return Some(&mut n.val);
+        let tables = if self.is_rehashing() { 2 } else { 1 };
+        for ti in 0..tables {
+            let t = &mut self.t[ti];
+            if t.size() == 0 {
+                continue;
             }
-            cur = n.next.as_deref_mut();
+            let b = (h & t.mask()) as usize;
+            // One walk of the chain. A loop that conditionally returns a
+            // `&mut` into the chain is rejected by today's borrow checker
+            // (the NLL "problem case #3"), so the walk uses a raw pointer
+            // derived from the unique borrow of `self`.
+            let mut cur: *mut Option<Box<Node<K, V>>> = &mut t.buckets[b];
+            // SAFETY: `cur` always points into a chain owned by `self`,
+            // which is borrowed mutably for the whole call; nothing else
+            // can reach it, and the returned reference keeps that borrow.
+            unsafe {
+                while let Some(n) = (*cur).as_deref_mut() {
+                    if n.key.borrow() == key {
+                        return Some(&mut n.val);
+                    }
+                    cur = &mut n.next;
+                }
+            }
         }
         None
     }

@@ -15,6 +15,9 @@ use crate::dict::Dict;
 use crate::lfu::{self, LfuParams};
 use crate::value::Value;
 
+mod lazyfree;
+pub use lazyfree::{lazy_free, lazyfree_pending, lazyfreed_objects, LAZYFREE_THRESHOLD_BYTES};
+
 pub type Key = Box<[u8]>;
 
 /// No expiry set.
@@ -74,6 +77,30 @@ impl Db {
     pub fn bucket_count(&self) -> usize {
         self.main.bucket_count()
     }
+
+    /// The collection step of one `SCAN` call, as Redis does it: visit
+    /// buckets from `cursor` until at least `count` keys are collected,
+    /// the iteration completes (cursor 0), or `count * 10` further buckets
+    /// have been visited (so a sparse table cannot stall the server).
+    /// Returns the next cursor and the keys, expired ones included: the
+    /// caller filters (pattern, type, expiry) afterwards, as Redis does.
+    pub fn scan_keys(&self, cursor: u64, count: usize) -> (u64, Vec<Key>) {
+        let count = count.max(1);
+        let mut keys = Vec::new();
+        let mut cursor = cursor;
+        let mut budget = count.saturating_mul(10);
+        loop {
+            cursor = self.main.scan(cursor, |k, _| keys.push(k.clone()));
+            if cursor == 0 || budget == 0 {
+                break;
+            }
+            budget -= 1;
+            if keys.len() >= count {
+                break;
+            }
+        }
+        (cursor, keys)
+    }
 }
 
 /// Counters reported in `INFO stats`.
@@ -94,9 +121,13 @@ pub struct KeyspaceStats {
 pub enum Access {
     /// A read: counts a hit or miss and updates the LRU/LFU field.
     Read,
-    /// A read that must not change access tracking or counters (`OBJECT`,
-    /// `TYPE` with NO-TOUCH clients, `TTL`...).
+    /// A read that must not change access tracking or counters (existence
+    /// checks inside write commands, NO-TOUCH clients).
     ReadNoTouch,
+    /// A read by an introspection command (`TTL`, `TYPE`, `EXISTS`,
+    /// `OBJECT`, SCAN's `TYPE` filter): counts a hit or miss as Redis's
+    /// `LOOKUP_NOTOUCH` does, but leaves the LRU/LFU field alone.
+    Inspect,
     /// A write: updates access tracking, no hit/miss accounting.
     Write,
 }
@@ -158,9 +189,10 @@ impl Keyspace {
         !self.expired.is_empty()
     }
 
-    /// Removes `key` if it is logically expired. Returns true if the key is
-    /// (now) absent because of expiry.
-    fn expire_if_needed(&mut self, db: usize, key: &[u8], now_ms: i64) -> bool {
+    /// Removes `key` if it is logically expired (recording the removal for
+    /// propagation). Returns true if the key is (now) absent because of
+    /// expiry; false if it is live or was not there at all.
+    pub fn expire_if_needed(&mut self, db: usize, key: &[u8], now_ms: i64) -> bool {
         let Some(e) = self.dbs[db].main.get(key) else {
             return false;
         };
@@ -184,8 +216,21 @@ impl Keyspace {
         now_ms: i64,
         access: Access,
     ) -> Option<&mut Entry> {
-        if self.expire_if_needed(db, key, now_ms) {
-            if access == Access::Read {
+        let counts = matches!(access, Access::Read | Access::Inspect);
+        let touches = matches!(access, Access::Read | Access::Write);
+        // One walk on the common path: find the entry, and only when it
+        // has expired go through the removal path.
+        let expired = match self.dbs[db].main.get_mut(key) {
+            None => {
+                if counts {
+                    self.stats.misses += 1;
+                }
+                return None;
+            }
+            Some(e) => e.is_expired(now_ms),
+        };
+        if expired && self.expire_if_needed(db, key, now_ms) {
+            if counts {
                 self.stats.misses += 1;
             }
             return None;
@@ -197,16 +242,16 @@ impl Keyspace {
         } = self;
         match dbs[db].main.get_mut(key) {
             Some(e) => {
-                if access != Access::ReadNoTouch {
+                if touches {
                     e.lru = lfu::touch(e.lru, lfu_policy, params, now_ms as u64, rng);
                 }
-                if access == Access::Read {
+                if counts {
                     stats.hits += 1;
                 }
                 Some(e)
             }
             None => {
-                if access == Access::Read {
+                if counts {
                     stats.misses += 1;
                 }
                 None
@@ -302,6 +347,80 @@ impl Keyspace {
             }
             _ => false,
         }
+    }
+
+    /// Deletes a live key like [`delete`](Self::delete), but hands a big
+    /// value to the background thread to free (`UNLINK`). True if the key
+    /// was live.
+    pub fn unlink(&mut self, db: usize, key: &[u8], now_ms: i64) -> bool {
+        match self.delete(db, key, now_ms) {
+            Some(e) => {
+                if e.value.heap_size() >= LAZYFREE_THRESHOLD_BYTES {
+                    lazy_free(e);
+                }
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// Moves the live entry `from` of `from_db` to `to` of `to_db`, with its
+    /// expiry and access field (RENAME, MOVE), replacing whatever `to` held.
+    /// Returns false, changing nothing, if `from` is missing or expired.
+    /// Afterwards exactly one copy of the entry exists, under `to`.
+    pub fn relocate(
+        &mut self,
+        from_db: usize,
+        from: &[u8],
+        to_db: usize,
+        to: &[u8],
+        now_ms: i64,
+    ) -> bool {
+        if from_db == to_db && from == to {
+            return self.exists(from_db, from, now_ms);
+        }
+        let Some(entry) = self.delete(from_db, from, now_ms) else {
+            return false;
+        };
+        self.delete(to_db, to, now_ms);
+        self.insert_entry(to_db, to.into(), entry);
+        true
+    }
+
+    /// Stores a copy of the live entry `from` of `from_db` under `to` of
+    /// `to_db` (COPY): an equal value with the same expiry, and a fresh
+    /// access field, as a newly created object gets. Replaces whatever `to`
+    /// held. Returns false, changing nothing, if `from` is missing or
+    /// expired.
+    pub fn copy_entry(
+        &mut self,
+        from_db: usize,
+        from: &[u8],
+        to_db: usize,
+        to: &[u8],
+        now_ms: i64,
+    ) -> bool {
+        let Some(src) = self.dbs[from_db]
+            .main
+            .get(from)
+            .filter(|e| !e.is_expired(now_ms))
+        else {
+            return false;
+        };
+        let entry = Entry {
+            value: src.value.clone(),
+            expire: src.expire,
+            lru: lfu::initial(self.lfu_policy, now_ms as u64),
+        };
+        self.delete(to_db, to, now_ms);
+        self.insert_entry(to_db, to.into(), entry);
+        true
+    }
+
+    /// Empties `db` and returns its former contents, for the caller to drop
+    /// inline or with [`lazy_free`] (`FLUSHDB ASYNC`).
+    pub fn detach_db(&mut self, db: usize) -> Db {
+        std::mem::take(&mut self.dbs[db])
     }
 
     /// Removes every key of `db`; returns how many there were.
@@ -463,71 +582,4 @@ impl Keyspace {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::value::StrValue;
-
-    fn s(v: &str) -> Value {
-        Value::Str(StrValue::from_bytes(v.as_bytes()))
-    }
-
-    #[test]
-    fn set_get_expire_lazily() {
-        let mut ks = Keyspace::new(16);
-        ks.set(0, b"a", s("1"), false, 1000);
-        assert!(ks.set_expire(0, b"a", 2000));
-        assert!(ks.lookup(0, b"a", 2000, Access::Read).is_some());
-        assert!(ks.lookup(0, b"a", 2001, Access::Read).is_none());
-        assert_eq!(ks.take_expired(), vec![(0, Key::from(&b"a"[..]))]);
-        assert_eq!(ks.db(0).volatile_len(), 0);
-        assert_eq!(ks.stats.hits, 1);
-        assert_eq!(ks.stats.misses, 1);
-    }
-
-    #[test]
-    fn overwrite_clears_ttl_unless_kept() {
-        let mut ks = Keyspace::new(1);
-        ks.set(0, b"k", s("v"), false, 0);
-        ks.set_expire(0, b"k", 100);
-        ks.set(0, b"k", s("w"), true, 0);
-        assert_eq!(
-            ks.lookup(0, b"k", 0, Access::ReadNoTouch).map(|e| e.expire),
-            Some(100)
-        );
-        ks.set(0, b"k", s("x"), false, 0);
-        assert_eq!(
-            ks.lookup(0, b"k", 0, Access::ReadNoTouch).map(|e| e.expire),
-            Some(NO_EXPIRE)
-        );
-        assert_eq!(ks.db(0).volatile_len(), 0);
-    }
-
-    #[test]
-    fn active_cycle_removes_expired_keys() {
-        let mut ks = Keyspace::new(2);
-        for i in 0..1000 {
-            let k = format!("k{i}");
-            ks.set(1, k.as_bytes(), s("v"), false, 0);
-            ks.set_expire(1, k.as_bytes(), if i % 2 == 0 { 10 } else { 1_000_000 });
-        }
-        let mut rounds = 0;
-        while ks.db(1).len() > 500 && rounds < 1000 {
-            ks.active_expire_cycle(100, std::time::Duration::from_millis(50));
-            rounds += 1;
-        }
-        assert_eq!(ks.db(1).len(), 500);
-        assert_eq!(ks.take_expired().len(), 500);
-        assert_eq!(ks.stats.expired_keys, 500);
-    }
-
-    #[test]
-    fn replica_hides_but_keeps_expired() {
-        let mut ks = Keyspace::new(1);
-        ks.hide_expired_only = true;
-        ks.set(0, b"k", s("v"), false, 0);
-        ks.set_expire(0, b"k", 5);
-        assert!(ks.lookup(0, b"k", 6, Access::Read).is_none());
-        assert_eq!(ks.db(0).len(), 1);
-        assert!(ks.take_expired().is_empty());
-    }
-}
+mod tests;

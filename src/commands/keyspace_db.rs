@@ -1,0 +1,317 @@
+//! Whole-database keyspace commands: KEYS, SCAN, RANDOMKEY, DBSIZE,
+//! FLUSHDB, FLUSHALL, SWAPDB.
+
+use bytes::Bytes;
+
+use super::keyspace::{arg_int, db_index};
+use super::*;
+use crate::exec::{arg_i64, CmdError, CmdResult, Ctx};
+use tiering::keyspace::lazy_free;
+use tiering::{glob, Access, Key};
+
+pub static COMMANDS: &[CommandDef] = &[
+    CommandDef {
+        name: "keys",
+        arity: 2,
+        flags: READONLY,
+        acl: C_KEYSPACE | C_DANGEROUS,
+        group: "generic",
+        summary: "Lists every key whose name matches a glob-style pattern.",
+        complexity: "O(N) where N is the number of keys in the database.",
+        tips: &["request_policy:all_shards", "nondeterministic_output_order"],
+        handler: Some(keys),
+        ..BASE
+    },
+    CommandDef {
+        name: "scan",
+        arity: -2,
+        flags: READONLY,
+        acl: C_KEYSPACE,
+        group: "generic",
+        since: "2.8.0",
+        summary: "Walks the keys of the database a few at a time, from a cursor.",
+        complexity: "O(1) per call; O(N) for a whole iteration, N being the number of keys.",
+        tips: &["nondeterministic_output", "request_policy:special"],
+        handler: Some(scan),
+        ..BASE
+    },
+    CommandDef {
+        name: "randomkey",
+        arity: 1,
+        flags: READONLY,
+        acl: C_KEYSPACE,
+        group: "generic",
+        summary: "Returns the name of a random key of the database.",
+        complexity: "O(1)",
+        tips: &["request_policy:all_shards", "nondeterministic_output"],
+        handler: Some(randomkey),
+        ..BASE
+    },
+    CommandDef {
+        name: "dbsize",
+        arity: 1,
+        flags: READONLY | FAST,
+        acl: C_KEYSPACE,
+        group: "server",
+        summary: "Returns how many keys the selected database holds.",
+        complexity: "O(1)",
+        tips: &["request_policy:all_shards", "response_policy:agg_sum"],
+        handler: Some(dbsize),
+        ..BASE
+    },
+    CommandDef {
+        name: "flushdb",
+        arity: -1,
+        flags: WRITE,
+        acl: C_KEYSPACE | C_DANGEROUS,
+        group: "server",
+        summary: "Deletes every key of the selected database, optionally freeing memory in the background.",
+        complexity: "O(N) where N is the number of keys in the selected database.",
+        tips: &["request_policy:all_shards", "response_policy:all_succeeded"],
+        handler: Some(flushdb),
+        ..BASE
+    },
+    CommandDef {
+        name: "flushall",
+        arity: -1,
+        flags: WRITE,
+        acl: C_KEYSPACE | C_DANGEROUS,
+        group: "server",
+        summary: "Deletes every key of every database, optionally freeing memory in the background.",
+        complexity: "O(N) where N is the number of keys in all databases.",
+        tips: &["request_policy:all_shards", "response_policy:all_succeeded"],
+        handler: Some(flushall),
+        ..BASE
+    },
+    CommandDef {
+        name: "swapdb",
+        arity: 3,
+        flags: WRITE | FAST,
+        acl: C_KEYSPACE | C_DANGEROUS,
+        group: "server",
+        since: "4.0.0",
+        summary: "Exchanges the contents of two databases.",
+        complexity: "O(N) where N is the number of clients watching or blocked on keys of either database.",
+        handler: Some(swapdb),
+        ..BASE
+    },
+];
+
+fn keys(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
+    let pattern = &args[1][..];
+    let all = pattern == b"*";
+    let now = ctx.now_ms;
+    // Expired keys are skipped, not deleted, as in Redis.
+    let found: Vec<&Key> = ctx
+        .st
+        .ks
+        .db(ctx.db)
+        .iter()
+        .filter(|(k, e)| (all || glob::matches(pattern, k, false)) && !e.is_expired(now))
+        .map(|(k, _)| k)
+        .collect();
+    ctx.out.array(found.len());
+    for k in found {
+        ctx.out.bulk(k);
+    }
+    Ok(())
+}
+
+/// Parses a SCAN cursor as Redis does with `strtoul`: the argument is read
+/// as a C string (up to a NUL byte); no leading space; an optional sign (a
+/// negative value wraps around); digits only; no overflow. The empty
+/// string is cursor 0.
+pub fn parse_cursor(arg: &[u8]) -> Option<u64> {
+    let s = match arg.iter().position(|&b| b == 0) {
+        Some(p) => &arg[..p],
+        None => arg,
+    };
+    let Some(&first) = s.first() else {
+        return Some(0);
+    };
+    if matches!(first, b' ' | b'\t' | b'\n' | b'\x0b' | b'\x0c' | b'\r') {
+        return None;
+    }
+    let (neg, digits) = match first {
+        b'-' => (true, &s[1..]),
+        b'+' => (false, &s[1..]),
+        _ => (false, s),
+    };
+    if digits.is_empty() || !digits.iter().all(u8::is_ascii_digit) {
+        return None;
+    }
+    let mut v: u64 = 0;
+    for &d in digits {
+        v = v.checked_mul(10)?.checked_add(u64::from(d - b'0'))?;
+    }
+    Some(if neg { v.wrapping_neg() } else { v })
+}
+
+fn scan(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
+    let cursor = parse_cursor(&args[1]).ok_or(CmdError::msg("ERR invalid cursor"))?;
+    let mut count: i64 = 10;
+    let mut pattern: Option<&[u8]> = None;
+    let mut type_name: Option<&[u8]> = None;
+    let mut i = 2;
+    while i < args.len() {
+        let left = args.len() - i;
+        let opt = &args[i];
+        if opt.eq_ignore_ascii_case(b"count") && left >= 2 {
+            count = arg_i64(&args[i + 1])?;
+            if count < 1 {
+                return Err(CmdError::SYNTAX);
+            }
+        } else if opt.eq_ignore_ascii_case(b"match") && left >= 2 {
+            // "*" matches everything: the same as no pattern.
+            pattern = Some(&args[i + 1][..]).filter(|p| *p != b"*");
+        } else if opt.eq_ignore_ascii_case(b"type") && left >= 2 {
+            type_name = Some(&args[i + 1][..]);
+        } else {
+            return Err(CmdError::SYNTAX);
+        }
+        i += 2;
+    }
+    let (db, now) = (ctx.db, ctx.now_ms);
+    let count = usize::try_from(count).unwrap_or(usize::MAX);
+    let (next, batch) = ctx.st.ks.db(db).scan_keys(cursor, count);
+    // Filter after collecting, in Redis's order: pattern, type, expiry.
+    let mut keys = Vec::with_capacity(batch.len());
+    for k in batch {
+        if let Some(p) = pattern {
+            if !glob::matches(p, &k, false) {
+                continue;
+            }
+        }
+        if let Some(want) = type_name {
+            // As in Redis 7.0 this lookup expires the key if needed, and a
+            // key it removed reads as type "none" (and is then no longer
+            // "expired" for the check below).
+            let want = want.split(|&b| b == 0).next().unwrap_or(&[]);
+            let t = ctx
+                .st
+                .ks
+                .lookup(db, &k, now, Access::Inspect)
+                .map_or("none", |e| e.value.type_name());
+            if !t.as_bytes().eq_ignore_ascii_case(want) {
+                continue;
+            }
+        }
+        if ctx.st.ks.expire_if_needed(db, &k, now) {
+            continue;
+        }
+        keys.push(k);
+    }
+    ctx.out.array(2);
+    // Redis replies with the cursor as a signed 64-bit integer.
+    ctx.out.bulk_int(next as i64);
+    ctx.out.array(keys.len());
+    for k in keys {
+        ctx.out.bulk(&k);
+    }
+    Ok(())
+}
+
+fn randomkey(ctx: &mut Ctx, _args: &[Bytes]) -> CmdResult {
+    let (db, now) = (ctx.db, ctx.now_ms);
+    match ctx.st.ks.random_key(db, now) {
+        Some(k) => ctx.out.bulk(&k),
+        None => ctx.out.null(),
+    }
+    Ok(())
+}
+
+fn dbsize(ctx: &mut Ctx, _args: &[Bytes]) -> CmdResult {
+    let n = ctx.st.ks.db(ctx.db).len();
+    ctx.out.int(n as i64);
+    Ok(())
+}
+
+/// The `[ASYNC|SYNC]` argument of FLUSHDB and FLUSHALL: true to free in
+/// the background. Without it, `lazyfree-lazy-user-flush` decides.
+fn flush_async(ctx: &Ctx, args: &[Bytes]) -> Result<bool, CmdError> {
+    match args {
+        [_] => Ok(ctx.st.config.get("lazyfree-lazy-user-flush") == Some("yes")),
+        [_, mode] if mode.eq_ignore_ascii_case(b"sync") => Ok(false),
+        [_, mode] if mode.eq_ignore_ascii_case(b"async") => Ok(true),
+        _ => Err(CmdError::SYNTAX),
+    }
+}
+
+fn flushdb(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
+    let background = flush_async(ctx, args)?;
+    let old = ctx.st.ks.detach_db(ctx.db);
+    let n = old.len();
+    if background && n > 0 {
+        lazy_free(old);
+    } else {
+        drop(old);
+    }
+    ctx.dirty(n as u64);
+    ctx.out.ok();
+    Ok(())
+}
+
+fn flushall(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
+    let background = flush_async(ctx, args)?;
+    let mut n = 0;
+    let mut old = Vec::new();
+    for db in 0..ctx.st.ks.db_count() {
+        if !ctx.st.ks.db(db).is_empty() {
+            let d = ctx.st.ks.detach_db(db);
+            n += d.len();
+            old.push(d);
+        }
+    }
+    if background && !old.is_empty() {
+        lazy_free(old);
+    } else {
+        drop(old);
+    }
+    // Redis counts the removed keys plus one for the flush itself.
+    ctx.dirty(n as u64 + 1);
+    ctx.out.ok();
+    Ok(())
+}
+
+fn swapdb(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
+    // Both indexes must parse before either is range-checked.
+    let a = arg_int(&args[1], Some("ERR invalid first DB index"))?;
+    let b = arg_int(&args[2], Some("ERR invalid second DB index"))?;
+    let (a, b) = (db_index(ctx, a)?, db_index(ctx, b)?);
+    if a != b {
+        ctx.st.ks.swap_db(a, b);
+    }
+    ctx.dirty(1);
+    ctx.out.ok();
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_cursor;
+
+    #[test]
+    fn cursors_parse_like_strtoul() {
+        assert_eq!(parse_cursor(b"0"), Some(0));
+        assert_eq!(parse_cursor(b""), Some(0));
+        assert_eq!(parse_cursor(b"+7"), Some(7));
+        assert_eq!(parse_cursor(b"007"), Some(7));
+        assert_eq!(parse_cursor(b"-1"), Some(u64::MAX));
+        assert_eq!(parse_cursor(b"-18446744073709551615"), Some(1));
+        assert_eq!(parse_cursor(b"18446744073709551615"), Some(u64::MAX));
+        assert_eq!(parse_cursor(b"12\0junk"), Some(12));
+        for bad in [
+            &b" 1"[..],
+            b"1 ",
+            b"x",
+            b"0x1",
+            b"-",
+            b"+",
+            b"+-1",
+            b"18446744073709551616",
+            b"-18446744073709551616",
+        ] {
+            assert_eq!(parse_cursor(bad), None, "{:?}", bad);
+        }
+    }
+}

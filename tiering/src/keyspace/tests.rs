@@ -1,0 +1,225 @@
+//! Unit tests of the keyspace engine.
+
+use super::*;
+use crate::value::StrValue;
+
+fn s(v: &str) -> Value {
+    Value::Str(StrValue::from_bytes(v.as_bytes()))
+}
+
+#[test]
+fn set_get_expire_lazily() {
+    let mut ks = Keyspace::new(16);
+    ks.set(0, b"a", s("1"), false, 1000);
+    assert!(ks.set_expire(0, b"a", 2000));
+    assert!(ks.lookup(0, b"a", 2000, Access::Read).is_some());
+    assert!(ks.lookup(0, b"a", 2001, Access::Read).is_none());
+    assert_eq!(ks.take_expired(), vec![(0, Key::from(&b"a"[..]))]);
+    assert_eq!(ks.db(0).volatile_len(), 0);
+    assert_eq!(ks.stats.hits, 1);
+    assert_eq!(ks.stats.misses, 1);
+}
+
+#[test]
+fn overwrite_clears_ttl_unless_kept() {
+    let mut ks = Keyspace::new(1);
+    ks.set(0, b"k", s("v"), false, 0);
+    ks.set_expire(0, b"k", 100);
+    ks.set(0, b"k", s("w"), true, 0);
+    assert_eq!(
+        ks.lookup(0, b"k", 0, Access::ReadNoTouch).map(|e| e.expire),
+        Some(100)
+    );
+    ks.set(0, b"k", s("x"), false, 0);
+    assert_eq!(
+        ks.lookup(0, b"k", 0, Access::ReadNoTouch).map(|e| e.expire),
+        Some(NO_EXPIRE)
+    );
+    assert_eq!(ks.db(0).volatile_len(), 0);
+}
+
+#[test]
+fn active_cycle_removes_expired_keys() {
+    let mut ks = Keyspace::new(2);
+    for i in 0..1000 {
+        let k = format!("k{i}");
+        ks.set(1, k.as_bytes(), s("v"), false, 0);
+        ks.set_expire(1, k.as_bytes(), if i % 2 == 0 { 10 } else { 1_000_000 });
+    }
+    let mut rounds = 0;
+    while ks.db(1).len() > 500 && rounds < 1000 {
+        ks.active_expire_cycle(100, std::time::Duration::from_millis(50));
+        rounds += 1;
+    }
+    assert_eq!(ks.db(1).len(), 500);
+    assert_eq!(ks.take_expired().len(), 500);
+    assert_eq!(ks.stats.expired_keys, 500);
+}
+
+#[test]
+fn replica_hides_but_keeps_expired() {
+    let mut ks = Keyspace::new(1);
+    ks.hide_expired_only = true;
+    ks.set(0, b"k", s("v"), false, 0);
+    ks.set_expire(0, b"k", 5);
+    assert!(ks.lookup(0, b"k", 6, Access::Read).is_none());
+    assert_eq!(ks.db(0).len(), 1);
+    assert!(ks.take_expired().is_empty());
+}
+
+fn live(ks: &mut Keyspace, db: usize, k: &str, now: i64) -> Option<(Value, i64, u32)> {
+    ks.lookup(db, k.as_bytes(), now, Access::ReadNoTouch)
+        .map(|e| (e.value.clone(), e.expire, e.lru))
+}
+
+#[test]
+fn inspect_counts_but_does_not_touch() {
+    let mut ks = Keyspace::new(1);
+    ks.set(0, b"k", s("v"), false, 0);
+    let before = ks.db(0).peek(b"k").map(|e| e.lru);
+    assert!(ks.lookup(0, b"k", 5_000, Access::Inspect).is_some());
+    assert!(ks.lookup(0, b"nope", 5_000, Access::Inspect).is_none());
+    assert_eq!(ks.db(0).peek(b"k").map(|e| e.lru), before);
+    assert_eq!((ks.stats.hits, ks.stats.misses), (1, 1));
+    assert!(ks.lookup(0, b"k", 5_000, Access::ReadNoTouch).is_some());
+    assert_eq!((ks.stats.hits, ks.stats.misses), (1, 1));
+    assert!(ks.lookup(0, b"k", 5_000, Access::Read).is_some());
+    assert_ne!(ks.db(0).peek(b"k").map(|e| e.lru), before);
+}
+
+#[test]
+fn relocate_moves_one_copy_with_ttl_and_lru() {
+    let mut ks = Keyspace::new(2);
+    ks.set(0, b"a", s("1"), false, 1_000);
+    ks.set_expire(0, b"a", 50_000);
+    ks.set(0, b"b", s("old"), false, 0);
+    ks.set_expire(0, b"b", 60_000);
+    let lru = ks.db(0).peek(b"a").map(|e| e.lru);
+    assert!(ks.relocate(0, b"a", 0, b"b", 2_000));
+    assert!(ks.db(0).peek(b"a").is_none());
+    assert_eq!(
+        live(&mut ks, 0, "b", 2_000),
+        Some((s("1"), 50_000, lru.unwrap_or(0)))
+    );
+    assert_eq!(ks.db(0).len(), 1);
+    assert_eq!(ks.db(0).volatile_len(), 1);
+    // Across databases (MOVE), and a key without expiry.
+    ks.persist(0, b"b");
+    assert!(ks.relocate(0, b"b", 1, b"b", 2_000));
+    assert_eq!((ks.db(0).len(), ks.db(1).len()), (0, 1));
+    assert_eq!((ks.db(0).volatile_len(), ks.db(1).volatile_len()), (0, 0));
+    // Missing or expired sources change nothing.
+    assert!(!ks.relocate(0, b"b", 1, b"b", 2_000));
+    ks.set_expire(1, b"b", 3_000);
+    assert!(!ks.relocate(1, b"b", 1, b"c", 3_001));
+    assert_eq!(ks.db(1).len(), 0);
+    assert_eq!(ks.take_expired().len(), 1);
+    // Onto itself: a no-op that reports whether the key lives.
+    ks.set(1, b"x", s("v"), false, 0);
+    assert!(ks.relocate(1, b"x", 1, b"x", 0));
+    assert_eq!(ks.db(1).len(), 1);
+}
+
+#[test]
+fn copy_entry_clones_value_and_ttl_with_fresh_lru() {
+    let mut ks = Keyspace::new(2);
+    ks.lfu_policy = true;
+    ks.set(0, b"a", s("hello"), false, 0);
+    ks.set_expire(0, b"a", 100_000);
+    for _ in 0..50 {
+        ks.lookup(0, b"a", 0, Access::Read);
+    }
+    let src_lru = ks.db(0).peek(b"a").map(|e| e.lru);
+    ks.set(1, b"a", s("other"), false, 0);
+    assert!(ks.copy_entry(0, b"a", 1, b"a", 0));
+    assert_eq!(ks.db(0).peek(b"a").map(|e| e.lru), src_lru);
+    let copy = live(&mut ks, 1, "a", 0);
+    assert_eq!(copy, Some((s("hello"), 100_000, lfu::initial(true, 0))));
+    assert_eq!(ks.db(1).volatile_len(), 1);
+    assert!(!ks.copy_entry(0, b"zz", 1, b"a", 0));
+    assert!(!ks.copy_entry(0, b"a", 1, b"b", 100_001));
+    assert!(ks.db(1).peek(b"b").is_none());
+}
+
+#[test]
+fn detach_and_swap_databases() {
+    let mut ks = Keyspace::new(3);
+    for i in 0..100 {
+        ks.set(1, format!("k{i}").as_bytes(), s("v"), false, 0);
+    }
+    ks.set_expire(1, b"k1", 10);
+    ks.set(2, b"only", s("v"), false, 0);
+    ks.swap_db(1, 2);
+    assert_eq!((ks.db(1).len(), ks.db(2).len()), (1, 100));
+    assert_eq!(ks.db(2).volatile_len(), 1);
+    let old = ks.detach_db(2);
+    assert_eq!(old.len(), 100);
+    assert!(ks.db(2).is_empty());
+    assert_eq!(ks.db(2).volatile_len(), 0);
+    lazy_free(old);
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while lazyfree_pending() > 0 && std::time::Instant::now() < deadline {
+        std::thread::sleep(std::time::Duration::from_millis(1));
+    }
+    assert!(lazyfreed_objects() >= 1);
+    assert!(ks.lookup(2, b"k5", 0, Access::Read).is_none());
+}
+
+#[test]
+fn unlink_frees_big_values_in_background() {
+    let mut ks = Keyspace::new(1);
+    let big = Value::Str(StrValue::from_vec(vec![b'x'; LAZYFREE_THRESHOLD_BYTES]));
+    ks.set(0, b"big", big, false, 0);
+    ks.set(0, b"small", s("v"), false, 0);
+    assert!(ks.unlink(0, b"big", 0));
+    assert!(ks.unlink(0, b"small", 0));
+    assert!(!ks.unlink(0, b"small", 0));
+    assert!(ks.db(0).is_empty());
+}
+
+#[test]
+fn scan_keys_full_iteration_and_budget() {
+    let mut ks = Keyspace::new(1);
+    for i in 0..1000 {
+        ks.set(0, format!("k{i}").as_bytes(), s("v"), false, 0);
+    }
+    let mut seen = std::collections::HashSet::new();
+    let mut cursor = 0;
+    let mut calls = 0;
+    loop {
+        let (next, keys) = ks.db(0).scan_keys(cursor, 10);
+        calls += 1;
+        assert!(
+            next == 0 || keys.len() >= 10,
+            "stopped early with {}",
+            keys.len()
+        );
+        seen.extend(keys);
+        cursor = next;
+        if cursor == 0 {
+            break;
+        }
+    }
+    assert_eq!(seen.len(), 1000);
+    assert!(calls < 200, "{calls} calls");
+    // A sparse table: with COUNT 1 one call visits at most 11 buckets.
+    for i in 1..1000 {
+        ks.delete(0, format!("k{i}").as_bytes(), 0);
+    }
+    let buckets = ks.db(0).bucket_count();
+    assert!(buckets >= 1024);
+    let mut cursor = 0;
+    let mut calls = 0;
+    let mut found = 0;
+    loop {
+        let (next, keys) = ks.db(0).scan_keys(cursor, 1);
+        calls += 1;
+        found += keys.len();
+        cursor = next;
+        if cursor == 0 {
+            break;
+        }
+    }
+    assert_eq!(found, 1);
+    assert!(calls >= buckets / 11, "{calls} calls for {buckets} buckets");
+}
