@@ -209,18 +209,23 @@ impl Conn {
         }
     }
 
-    /// Reads everything until the server closes the connection. Returns the
-    /// bytes (including any unparsed rest) and whether the end was an
-    /// orderly close (`true`) or a reset/timeout (`false`).
-    pub fn read_to_end(&mut self) -> (Vec<u8>, bool) {
+    /// Reads everything until the server closes the connection (or the
+    /// read timeout passes). Returns the bytes, including any unparsed rest,
+    /// and how the stream ended.
+    pub fn read_to_end(&mut self) -> (Vec<u8>, End) {
         let mut out = std::mem::take(&mut self.buf);
         let mut chunk = [0u8; 65536];
         loop {
             match self.stream.read(&mut chunk) {
-                Ok(0) => return (out, true),
+                Ok(0) => return (out, End::Eof),
                 Ok(n) => out.extend_from_slice(&chunk[..n]),
-                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
-                Err(_) => return (out, false),
+                Err(e) => match e.kind() {
+                    std::io::ErrorKind::Interrupted => continue,
+                    std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut => {
+                        return (out, End::Timeout)
+                    }
+                    _ => return (out, End::Reset),
+                },
             }
         }
     }
@@ -244,6 +249,23 @@ impl Conn {
                 Err(_) => return false,
             }
         }
+    }
+}
+
+/// How a connection ended, seen from the client.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum End {
+    /// The server closed it (FIN).
+    Eof,
+    /// The server closed it with unread input (RST).
+    Reset,
+    /// Still open when the read timeout passed.
+    Timeout,
+}
+
+impl End {
+    pub fn closed(self) -> bool {
+        self != End::Timeout
     }
 }
 
