@@ -434,9 +434,17 @@ impl G {
     /// A float argument.
     pub fn float(&mut self) -> String {
         match self.below(100) {
-            0..=39 => self.range(-100, 100).to_string(),
-            40..=59 => format!("{}.{}", self.range(-100, 100), self.below(1000)),
-            60..=89 => self.pick(EDGE_FLOATS).to_string(),
+            0..=34 => self.range(-100, 100).to_string(),
+            35..=54 => format!("{}.{}", self.range(-100, 100), self.below(1000)),
+            55..=64 => {
+                // Many significant digits and an exponent: formatting and
+                // precision (Redis computes in long double).
+                let m = self.rng.next_u64() % 10_000_000_000_000_000;
+                let e = self.range(-30, 30);
+                let sign = if self.chance(50) { "-" } else { "" };
+                format!("{sign}{}.{:016}e{e}", m % 10, m)
+            }
+            65..=89 => self.pick(EDGE_FLOATS).to_string(),
             _ => self.pick(EDGE_INTS).to_string(),
         }
     }
