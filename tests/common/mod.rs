@@ -28,26 +28,21 @@ impl Server {
     /// Starts our binary with `--port <free> --save '' --dir <tmp>` plus
     /// `extra` arguments, and waits until it answers PING.
     pub fn start(extra: &[&str]) -> Server {
-        let dir = tempfile::tempdir().expect("tempdir");
-        let port = free_port();
-        let mut cmd = Command::new(env!("CARGO_BIN_EXE_valkey-tiered"));
-        cmd.args([
-            "--port",
-            &port.to_string(),
-            "--bind",
-            "127.0.0.1",
-            "--save",
-            "",
-            "--dir",
-        ])
-        .arg(dir.path())
-        .args(extra)
-        .stdout(Stdio::null())
-        .stderr(Stdio::null());
-        let child = cmd.spawn().expect("spawn valkey-tiered");
-        let s = Server { child, port, dir };
-        s.wait_ready();
-        s
+        Self::launch("valkey-tiered", |port, dir| {
+            let mut cmd = Command::new(env!("CARGO_BIN_EXE_valkey-tiered"));
+            cmd.args([
+                "--port",
+                &port.to_string(),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--dir",
+            ])
+            .arg(dir)
+            .args(extra);
+            cmd
+        })
     }
 
     /// Starts a real `redis-server` (the reference), or returns `None` if it
@@ -65,10 +60,9 @@ impl Server {
             eprintln!("NOTICE: redis-server not installed; skipping the comparison with it");
             return None;
         }
-        let dir = tempfile::tempdir().expect("tempdir");
-        let port = free_port();
-        let child = Command::new("redis-server")
-            .args([
+        Some(Self::launch("redis-server", |port, dir| {
+            let mut cmd = Command::new("redis-server");
+            cmd.args([
                 "--port",
                 &port.to_string(),
                 "--bind",
@@ -79,29 +73,75 @@ impl Server {
                 "no",
                 "--dir",
             ])
-            .arg(dir.path())
-            .args(extra)
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("spawn redis-server");
-        let s = Server { child, port, dir };
-        s.wait_ready();
-        Some(s)
+            .arg(dir)
+            .args(extra);
+            cmd
+        }))
     }
 
-    fn wait_ready(&self) {
+    /// Spawns the server on a free port until one start succeeds: the port
+    /// can be taken between `free_port` and the server's bind (by another
+    /// test's server or a client's ephemeral port), in which case the
+    /// server exits, or someone else answers there; both are retried.
+    fn launch(what: &str, make: impl Fn(u16, &std::path::Path) -> Command) -> Server {
+        let mut last = String::new();
+        for _ in 0..5 {
+            let dir = tempfile::tempdir().expect("tempdir");
+            let port = free_port();
+            let child = make(port, dir.path())
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .spawn()
+                .unwrap_or_else(|e| panic!("spawn {what}: {e}"));
+            let mut s = Server { child, port, dir };
+            match s.wait_ready(what) {
+                Ok(()) => return s,
+                Err(e) => {
+                    eprintln!("{what} on port {port}: {e}; retrying on another port");
+                    last = e;
+                }
+            }
+        }
+        panic!("{what} did not start: {last}");
+    }
+
+    fn wait_ready(&mut self, what: &str) -> Result<(), String> {
         let deadline = Instant::now() + Duration::from_secs(20);
         while Instant::now() < deadline {
+            if let Ok(Some(status)) = self.child.try_wait() {
+                return Err(format!("exited at start ({status})"));
+            }
             if let Ok(mut c) = Conn::try_connect(self.port) {
-                let r = c.cmd(&["PING"]);
-                if r.starts_with(b"+PONG") || r.starts_with(b"-NOAUTH") {
-                    return;
+                c.send_raw(&Conn::encode(&[b"PING"]));
+                match c.try_read_reply() {
+                    Ok(r) if r.starts_with(b"-NOAUTH") => {
+                        // Cannot ask who it is; it is ours if ours runs.
+                        return match self.child.try_wait() {
+                            Ok(None) => Ok(()),
+                            _ => Err("exited at start".into()),
+                        };
+                    }
+                    Ok(r) if r.starts_with(b"+PONG") => {
+                        c.send_raw(&Conn::encode(&[b"INFO", b"server"]));
+                        let info = c.try_read_reply().unwrap_or_default();
+                        let pid = String::from_utf8_lossy(&info).lines().find_map(|l| {
+                            l.strip_prefix("process_id:").map(|p| p.trim().to_string())
+                        });
+                        return match pid {
+                            Some(p) if p != self.child.id().to_string() => {
+                                Err(format!("another server (pid {p}) answers on the port"))
+                            }
+                            _ => Ok(()),
+                        };
+                    }
+                    // Not ready (or not ours) yet: try again.
+                    Ok(r) => eprintln!("{what} on port {}: PING answered {}", self.port, show(&r)),
+                    Err(e) => eprintln!("{what} on port {}: PING while starting: {e}", self.port),
                 }
             }
             std::thread::sleep(Duration::from_millis(20));
         }
-        panic!("server on port {} did not start", self.port);
+        Err("did not answer PING within 20 s".into())
     }
 
     pub fn conn(&self) -> Conn {
