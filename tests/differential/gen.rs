@@ -128,6 +128,10 @@ pub enum Norm {
     /// Any integer is `<int>` (OBJECT IDLETIME, OBJECT REFCOUNT: timing and
     /// implementation details); errors and other types exactly.
     AnyInt,
+    /// A map (RESP3) or flat field/value array (RESP2) whose pair order is
+    /// unspecified (HGETALL and the like, once those families exist): the
+    /// pairs are sorted.
+    SortedPairs,
     /// A SCAN: the runner drives the whole iteration on each server (args[1]
     /// is the cursor) and compares the sorted set of keys returned. An error
     /// reply to the first call is compared exactly.

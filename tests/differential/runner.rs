@@ -152,6 +152,38 @@ pub fn normalise(reply: &[u8], norm: Norm) -> Vec<u8> {
             }
             None => reply.to_vec(),
         },
+        Norm::SortedPairs => {
+            let map = reply.first() == Some(&b'%');
+            let body = if map {
+                // Re-read "%N" as "*2N" to split it like an array.
+                let e = reply.windows(2).position(|w| w == b"\r\n");
+                e.and_then(|e| {
+                    let n: usize = std::str::from_utf8(&reply[1..e]).ok()?.parse().ok()?;
+                    let mut a = format!("*{}\r\n", 2 * n).into_bytes();
+                    a.extend_from_slice(&reply[e + 2..]);
+                    array_items(&a)
+                })
+            } else {
+                array_items(reply)
+            };
+            match body {
+                Some(items) if items.len() % 2 == 0 => {
+                    let mut pairs: Vec<Vec<u8>> = items.chunks(2).map(|c| c.concat()).collect();
+                    pairs.sort();
+                    let mut out = if map {
+                        format!("%{}\r\n", pairs.len())
+                    } else {
+                        format!("*{}\r\n", 2 * pairs.len())
+                    }
+                    .into_bytes();
+                    for p in pairs {
+                        out.extend_from_slice(&p);
+                    }
+                    out
+                }
+                _ => reply.to_vec(),
+            }
+        }
         Norm::NilOrNot => match reply {
             b"$-1\r\n" | b"*-1\r\n" | b"_\r\n" => b"<nil>".to_vec(),
             r if r.first() == Some(&b'-') => r.to_vec(),
@@ -472,4 +504,107 @@ fn report_io(
     ));
     r.push_str(&show_history(history));
     r
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn n(r: &str, norm: Norm) -> String {
+        String::from_utf8(normalise(r.as_bytes(), norm)).expect("utf8")
+    }
+
+    #[test]
+    fn normalisations() {
+        assert_eq!(
+            n("*3\r\n$1\r\nb\r\n$1\r\nc\r\n$1\r\na\r\n", Norm::Sorted),
+            "*3\r\n$1\r\na\r\n$1\r\nb\r\n$1\r\nc\r\n"
+        );
+        assert_eq!(n("~1\r\n:1\r\n", Norm::Sorted), "~1\r\n:1\r\n");
+        assert_eq!(n("-ERR x\r\n", Norm::Sorted), "-ERR x\r\n");
+        assert_eq!(n(":99\r\n", Norm::Ttl), ":<positive>");
+        assert_eq!(n(":-2\r\n", Norm::Ttl), ":-2\r\n");
+        assert_eq!(n(":4102444800\r\n", Norm::AbsTime), ":4102444800\r\n");
+        assert_eq!(n(":4102444800000\r\n", Norm::AbsTime), ":4102444800000\r\n");
+        assert_ne!(n(":1800000000\r\n", Norm::AbsTime), ":1800000000\r\n");
+        assert_eq!(n("$-1\r\n", Norm::NilOrNot), n("_\r\n", Norm::NilOrNot));
+        assert_eq!(
+            n("$1\r\na\r\n", Norm::NilOrNot),
+            n("$1\r\nb\r\n", Norm::NilOrNot)
+        );
+        assert_eq!(n(":5\r\n", Norm::AnyInt), n(":7\r\n", Norm::AnyInt));
+        let a = "*4\r\n$1\r\nb\r\n$1\r\n2\r\n$1\r\na\r\n$1\r\n1\r\n";
+        let b = "*4\r\n$1\r\na\r\n$1\r\n1\r\n$1\r\nb\r\n$1\r\n2\r\n";
+        assert_eq!(n(a, Norm::SortedPairs), b);
+        let m = "%2\r\n$1\r\nb\r\n:2\r\n$1\r\na\r\n:1\r\n";
+        assert_eq!(
+            n(m, Norm::SortedPairs),
+            "%2\r\n$1\r\na\r\n:1\r\n$1\r\nb\r\n:2\r\n"
+        );
+    }
+
+    /// The generator must never produce an expiry that could pass while the
+    /// stream runs (a relative TTL under ~1 day, an absolute time near now),
+    /// except the short-TTL generators, which end their batch and wait.
+    #[test]
+    fn generator_never_makes_racy_ttls() {
+        let specs = super::super::all_specs();
+        let mut g = G::new(12345);
+        let now_s = 1_700_000_000i64;
+        let racy_rel = |v: i64, ms: bool| {
+            let s = if ms { v / 1000 } else { v };
+            v > 0 && s < 100_000
+        };
+        let racy_abs = |v: i64, ms: bool| {
+            let s = if ms { v / 1000 } else { v };
+            s > 1_000_000_000 && s < 2 * now_s
+        };
+        // As Redis's string2ll: no '+', no leading zeros, no "-0" (those
+        // are errors there, so they are not short TTLs).
+        let num = |a: &[u8]| {
+            let t = std::str::from_utf8(a).ok()?;
+            let digits = t.strip_prefix('-').unwrap_or(t);
+            if t.starts_with('+') || t == "-0" || (digits.len() > 1 && digits.starts_with('0')) {
+                return None;
+            }
+            t.parse::<i64>().ok()
+        };
+        for i in 0..200_000u64 {
+            let spec = &specs[(i % specs.len() as u64) as usize];
+            let mut args = (spec.gen)(&mut g);
+            if g.chance(MUTATE_PERCENT) {
+                g.mutate(&mut args, spec.mutate);
+            }
+            g.pre.clear();
+            if std::mem::take(&mut g.pause_after_ms) > 0 {
+                continue;
+            }
+            let name = String::from_utf8_lossy(&args[0]).to_ascii_lowercase();
+            let at = |k: usize| args.get(k).and_then(|a| num(a));
+            let mut bad = false;
+            match name.as_str() {
+                "setex" => bad = at(2).is_some_and(|v| racy_rel(v, false)),
+                "psetex" => bad = at(2).is_some_and(|v| racy_rel(v, true)),
+                "expire" => bad = at(2).is_some_and(|v| racy_rel(v, false)),
+                "pexpire" => bad = at(2).is_some_and(|v| racy_rel(v, true)),
+                "expireat" => bad = at(2).is_some_and(|v| racy_abs(v, false)),
+                "pexpireat" => bad = at(2).is_some_and(|v| racy_abs(v, true)),
+                "set" | "getex" => {
+                    for w in args.windows(2) {
+                        let opt = String::from_utf8_lossy(&w[0]).to_ascii_uppercase();
+                        let Some(v) = num(&w[1]) else { continue };
+                        bad |= match opt.as_str() {
+                            "EX" => racy_rel(v, false),
+                            "PX" => racy_rel(v, true),
+                            "EXAT" => racy_abs(v, false),
+                            "PXAT" => racy_abs(v, true),
+                            _ => false,
+                        };
+                    }
+                }
+                _ => {}
+            }
+            assert!(!bad, "racy expiry generated: {}", show_cmd(&args));
+        }
+    }
 }
