@@ -11,7 +11,7 @@
 //! format exactly, with big integers where needed.
 //!
 //! The API: [`LongDouble::parse`] (Redis's `string2ld`),
-//! [`LongDouble::from_i64`], [`LongDouble::add`], [`LongDouble::is_finite`]
+//! [`LongDouble::from_i64`], `+`, [`LongDouble::is_finite`]
 //! and [`LongDouble::to_human`] (Redis's `ld2string` human mode), plus
 //! [`incr_by`] which combines them as both INCRBYFLOAT commands do.
 
@@ -122,7 +122,7 @@ impl LongDouble {
     }
 
     /// `self + other`, rounded to nearest (ties to even) as the FPU does.
-    pub fn add(self, other: LongDouble) -> LongDouble {
+    fn sum(self, other: LongDouble) -> LongDouble {
         use Kind::*;
         match (self.kind, other.kind) {
             (NaN, _) | (_, NaN) => LongDouble::NAN,
@@ -231,7 +231,7 @@ impl LongDouble {
 impl std::ops::Add for LongDouble {
     type Output = LongDouble;
     fn add(self, other: LongDouble) -> LongDouble {
-        LongDouble::add(self, other)
+        self.sum(other)
     }
 }
 
@@ -247,7 +247,7 @@ pub enum IncrError {
 /// `current + incr` as INCRBYFLOAT/HINCRBYFLOAT compute and store it: the
 /// text of the sum, or an error if it is not finite.
 pub fn incr_by(current: LongDouble, incr: LongDouble) -> Result<String, IncrError> {
-    let v = current.add(incr);
+    let v = current + incr;
     if !v.is_finite() {
         return Err(IncrError::NanOrInfinity);
     }
@@ -323,9 +323,11 @@ fn round_big(n: &BigUint, e2: i64, sticky: bool, neg: bool) -> LongDouble {
     let s = (drop - 2) as u64;
     let low_bits_set = n.trailing_zeros().is_some_and(|tz| tz < s);
     let shifted: BigUint = n >> s;
-    let v = shifted.iter_u64_digits().fold((0u128, 0u32), |(acc, sh), d| {
-        (acc | (d as u128) << sh, sh + 64)
-    });
+    let v = shifted
+        .iter_u64_digits()
+        .fold((0u128, 0u32), |(acc, sh), d| {
+            (acc | (d as u128) << sh, sh + 64)
+        });
     round_u128(v.0, e2 + s as i64, sticky || low_bits_set, neg)
 }
 
@@ -581,7 +583,10 @@ mod tests {
         // All-zero mantissas are zero whatever the exponent.
         assert_eq!(p("0e999999999999").to_human(), "0");
         assert_eq!(p("0x0p99999").to_human(), "0");
-        assert_eq!(LongDouble::from_i64(i64::MIN).to_human(), "-9223372036854775808");
+        assert_eq!(
+            LongDouble::from_i64(i64::MIN).to_human(),
+            "-9223372036854775808"
+        );
         assert_eq!(LongDouble::from_i64(0).to_human(), "0");
     }
 }

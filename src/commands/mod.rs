@@ -27,6 +27,11 @@ pub mod info;
 pub mod keyspace;
 pub mod server;
 pub mod string;
+pub mod string_bitfield;
+pub mod string_num;
+pub mod string_range;
+#[cfg(test)]
+mod string_testkit;
 
 pub type Handler = fn(&mut Ctx, &[Bytes]) -> CmdResult;
 
@@ -305,7 +310,10 @@ static ALL: &[&[CommandDef]] = &[
     info::COMMANDS,
     debug::COMMANDS,
     string::COMMANDS,
+    string_num::COMMANDS,
+    string_range::COMMANDS,
     bitops::COMMANDS,
+    string_bitfield::COMMANDS,
     keyspace::COMMANDS,
 ];
 
