@@ -577,7 +577,15 @@ mod tests {
         assert!(LongDouble::parse(b"0x1p-16445").is_some());
         assert!(LongDouble::parse(b"0x1p-16446").is_none());
         assert!(LongDouble::parse(b"0x1.8p-16446").is_some());
+        assert!(LongDouble::parse(b"1e-4951").is_none());
+        assert!(LongDouble::parse(b"1.8e-4951").is_none());
+        assert!(LongDouble::parse(b"1.9e-4951").is_some());
+        assert!(LongDouble::parse(b"3.6e-4951").is_some());
         assert!(LongDouble::parse(b"0x1p16383").is_some());
+        let top = p("0x1p16383").to_human();
+        assert_eq!(top.len(), 4932);
+        assert!(top.starts_with("594865747678615882542879663314003565381722343548255118736337"));
+        assert!(top.ends_with("7839858684971576230223513645334982033408"));
         assert!(LongDouble::parse(b"0x1p16384").is_none());
         assert!(LongDouble::parse(b"0xffffffffffffffffp16320").is_some());
         // All-zero mantissas are zero whatever the exponent.

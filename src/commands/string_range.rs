@@ -113,7 +113,13 @@ pub static COMMANDS: &[CommandDef] = &[
 
 fn append(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     let (key, tail) = (&args[1], &args[2]);
-    let max = ctx.st.config.tun.proto_max_bulk_len.max(0) as u128;
+    let old_len = match write_str(ctx, key)? {
+        Some(s) => Some(s.len()),
+        None => None,
+    };
+    if let Some(n) = old_len {
+        check_string_length(ctx, n as u128 + tail.len() as u128)?;
+    }
     let total = match write_str(ctx, key)? {
         None => {
             // A new key is stored as SET would store the argument.
@@ -121,11 +127,6 @@ fn append(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
             tail.len()
         }
         Some(s) => {
-            if (s.len() + tail.len()) as u128 > max {
-                return Err(CmdError::msg(
-                    "ERR string exceeds maximum allowed size (proto-max-bulk-len)",
-                ));
-            }
             let buf = s.make_raw();
             buf.extend_from_slice(tail);
             buf.len()
