@@ -290,7 +290,13 @@ pub(crate) fn is_opt(a: &[u8], name: &str) -> bool {
 /// Fails with Redis's error if a string of `size` bytes would exceed
 /// `proto-max-bulk-len`.
 pub(crate) fn check_string_length(ctx: &Ctx, size: u128) -> CmdResult {
-    if size > ctx.st.config.tun.proto_max_bulk_len.max(0) as u128 {
+    string_length_ok(ctx.st.config.tun.proto_max_bulk_len, size)
+}
+
+/// [`check_string_length`] against a limit read beforehand (for use while
+/// a value is borrowed).
+pub(crate) fn string_length_ok(max_bulk_len: i64, size: u128) -> CmdResult {
+    if size > max_bulk_len.max(0) as u128 {
         return Err(CmdError::msg(
             "ERR string exceeds maximum allowed size (proto-max-bulk-len)",
         ));

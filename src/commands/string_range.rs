@@ -5,7 +5,9 @@
 
 use bytes::Bytes;
 
-use super::string::{check_string_length, is_opt, is_str, peek_split, put, read_split, write_str};
+use super::string::{
+    check_string_length, is_opt, is_str, peek_split, put, read_split, string_length_ok, write_str,
+};
 use super::*;
 use crate::exec::{arg_i64, CmdError, CmdResult, Ctx};
 use tiering::StrValue;
@@ -113,13 +115,7 @@ pub static COMMANDS: &[CommandDef] = &[
 
 fn append(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     let (key, tail) = (&args[1], &args[2]);
-    let old_len = match write_str(ctx, key)? {
-        Some(s) => Some(s.len()),
-        None => None,
-    };
-    if let Some(n) = old_len {
-        check_string_length(ctx, n as u128 + tail.len() as u128)?;
-    }
+    let max = ctx.st.config.tun.proto_max_bulk_len;
     let total = match write_str(ctx, key)? {
         None => {
             // A new key is stored as SET would store the argument.
@@ -127,6 +123,7 @@ fn append(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
             tail.len()
         }
         Some(s) => {
+            string_length_ok(max, s.len() as u128 + tail.len() as u128)?;
             let buf = s.make_raw();
             buf.extend_from_slice(tail);
             buf.len()
