@@ -23,7 +23,7 @@ pub static COMMANDS: &[CommandDef] = &[
         key_specs: &[ks(KS_RW | KS_ACCESS | KS_UPDATE, 1, 0, 1)],
         group: "bitmap",
         since: "2.2.0",
-        summary: "Sets or clears the bit at offset of the string value. Creates the key if it doesn't exist.",
+        summary: "Sets or clears one bit of a string, growing or creating it as needed.",
         complexity: "O(1)",
         handler: Some(setbit),
         ..BASE
@@ -39,7 +39,7 @@ pub static COMMANDS: &[CommandDef] = &[
         key_specs: &[ks(KS_RO | KS_ACCESS, 1, 0, 1)],
         group: "bitmap",
         since: "2.2.0",
-        summary: "Returns a bit value by offset.",
+        summary: "Returns the bit at an offset of a string.",
         complexity: "O(1)",
         handler: Some(getbit),
         ..BASE
@@ -55,8 +55,8 @@ pub static COMMANDS: &[CommandDef] = &[
         key_specs: &[ks(KS_RO | KS_ACCESS, 1, 0, 1)],
         group: "bitmap",
         since: "2.6.0",
-        summary: "Counts the number of set bits (population counting) in a string.",
-        complexity: "O(N)",
+        summary: "Counts the set bits of a string, or of a byte or bit range of it.",
+        complexity: "O(N) with N the length of the strings.",
         handler: Some(bitcount),
         ..BASE
     },
@@ -71,8 +71,8 @@ pub static COMMANDS: &[CommandDef] = &[
         key_specs: &[ks(KS_RO | KS_ACCESS, 1, 0, 1)],
         group: "bitmap",
         since: "2.8.7",
-        summary: "Finds the first set (1) or clear (0) bit in a string.",
-        complexity: "O(N)",
+        summary: "Finds the first set or clear bit of a string, optionally within a range.",
+        complexity: "O(N) with N the length of the strings.",
         handler: Some(bitpos),
         ..BASE
     },
@@ -90,8 +90,8 @@ pub static COMMANDS: &[CommandDef] = &[
         ],
         group: "bitmap",
         since: "2.6.0",
-        summary: "Performs bitwise operations on multiple strings, and stores the result.",
-        complexity: "O(N)",
+        summary: "Stores the AND, OR, XOR or NOT of strings at a destination key.",
+        complexity: "O(N) with N the length of the strings.",
         handler: Some(bitop),
         ..BASE
     },

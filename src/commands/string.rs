@@ -27,7 +27,7 @@ pub static COMMANDS: &[CommandDef] = &[
         key_step: 1,
         key_specs: &[ks(KS_RO | KS_ACCESS, 1, 0, 1)],
         group: "string",
-        summary: "Returns the string value of a key.",
+        summary: "Gets the value stored at a key.",
         complexity: "O(1)",
         handler: Some(get),
         ..BASE
@@ -42,7 +42,7 @@ pub static COMMANDS: &[CommandDef] = &[
         key_step: 1,
         key_specs: &[ks(KS_RW | KS_ACCESS | KS_UPDATE | KS_VARIABLE_FLAGS, 1, 0, 1)],
         group: "string",
-        summary: "Sets the string value of a key, ignoring its type. The key is created if it doesn't exist.",
+        summary: "Stores a string at a key, optionally only if it exists or not, with an expiry, or returning the old value.",
         complexity: "O(1)",
         handler: Some(set),
         ..BASE
@@ -57,7 +57,7 @@ pub static COMMANDS: &[CommandDef] = &[
         key_step: 1,
         key_specs: &[ks(KS_OW | KS_INSERT, 1, 0, 1)],
         group: "string",
-        summary: "Sets the string value of a key only when the key doesn't exist.",
+        summary: "Stores a string only if the key does not exist yet.",
         complexity: "O(1)",
         handler: Some(setnx),
         ..BASE
@@ -73,7 +73,7 @@ pub static COMMANDS: &[CommandDef] = &[
         key_specs: &[ks(KS_OW | KS_UPDATE, 1, 0, 1)],
         group: "string",
         since: "2.0.0",
-        summary: "Sets the string value and expiration time in seconds of a key.",
+        summary: "Stores a string with a time to live in seconds.",
         complexity: "O(1)",
         handler: Some(setex),
         ..BASE
@@ -89,7 +89,7 @@ pub static COMMANDS: &[CommandDef] = &[
         key_specs: &[ks(KS_OW | KS_UPDATE, 1, 0, 1)],
         group: "string",
         since: "2.6.0",
-        summary: "Sets the string value and expiration time in milliseconds of a key.",
+        summary: "Stores a string with a time to live in milliseconds.",
         complexity: "O(1)",
         handler: Some(psetex),
         ..BASE
@@ -105,7 +105,7 @@ pub static COMMANDS: &[CommandDef] = &[
         key_specs: &[ks(KS_RW | KS_ACCESS | KS_UPDATE, 1, 0, 1)],
         group: "string",
         since: "6.2.0",
-        summary: "Returns the string value of a key after changing or removing its expiration time.",
+        summary: "Gets a string and optionally sets or removes its expiry.",
         complexity: "O(1)",
         handler: Some(getex),
         ..BASE
@@ -121,7 +121,7 @@ pub static COMMANDS: &[CommandDef] = &[
         key_specs: &[ks(KS_RW | KS_ACCESS | KS_DELETE, 1, 0, 1)],
         group: "string",
         since: "6.2.0",
-        summary: "Returns the string value of a key and deletes the key.",
+        summary: "Gets a string and deletes its key.",
         complexity: "O(1)",
         handler: Some(getdel),
         ..BASE
@@ -136,7 +136,7 @@ pub static COMMANDS: &[CommandDef] = &[
         key_step: 1,
         key_specs: &[ks(KS_RW | KS_ACCESS | KS_UPDATE, 1, 0, 1)],
         group: "string",
-        summary: "Sets a new string value for a key and returns the previous one.",
+        summary: "Stores a new string and returns the old one.",
         complexity: "O(1)",
         handler: Some(getset),
         ..BASE
@@ -152,8 +152,8 @@ pub static COMMANDS: &[CommandDef] = &[
         key_specs: &[ks(KS_RO | KS_ACCESS, 1, -1, 1)],
         tips: &["request_policy:multi_shard"],
         group: "string",
-        summary: "Returns the string values of one or more keys.",
-        complexity: "O(N) where N is the number of keys to retrieve.",
+        summary: "Gets the strings stored at several keys.",
+        complexity: "O(N) with N the number of keys.",
         handler: Some(mget),
         ..BASE
     },
@@ -169,8 +169,8 @@ pub static COMMANDS: &[CommandDef] = &[
         tips: &["request_policy:multi_shard", "response_policy:all_succeeded"],
         group: "string",
         since: "1.0.1",
-        summary: "Sets the string values of one or more keys.",
-        complexity: "O(N) where N is the number of keys to set.",
+        summary: "Stores several key/string pairs.",
+        complexity: "O(N) with N the number of keys.",
         handler: Some(mset),
         ..BASE
     },
@@ -186,8 +186,8 @@ pub static COMMANDS: &[CommandDef] = &[
         tips: &["request_policy:multi_shard", "response_policy:agg_min"],
         group: "string",
         since: "1.0.1",
-        summary: "Sets the string values of one or more keys only when none of them exist.",
-        complexity: "O(N) where N is the number of keys to set.",
+        summary: "Stores several key/string pairs, only if none of the keys exists.",
+        complexity: "O(N) with N the number of keys.",
         handler: Some(msetnx),
         ..BASE
     },

@@ -28,8 +28,8 @@ pub static COMMANDS: &[CommandDef] = &[
         )],
         group: "bitmap",
         since: "3.2.0",
-        summary: "Performs arbitrary bitfield integer operations on strings.",
-        complexity: "O(1) for each subcommand specified",
+        summary: "Reads, writes and increments integers of any width at bit offsets of a string.",
+        complexity: "O(1) per subcommand.",
         handler: Some(bitfield),
         ..BASE
     },
@@ -44,8 +44,8 @@ pub static COMMANDS: &[CommandDef] = &[
         key_specs: &[ks(KS_RO | KS_ACCESS, 1, 0, 1)],
         group: "bitmap",
         since: "6.0.0",
-        summary: "Performs arbitrary read-only bitfield integer operations on strings.",
-        complexity: "O(1) for each subcommand specified",
+        summary: "Reads integers of any width at bit offsets of a string.",
+        complexity: "O(1) per subcommand.",
         handler: Some(bitfield_ro),
         ..BASE
     },

@@ -27,8 +27,8 @@ pub static COMMANDS: &[CommandDef] = &[
         key_specs: &[ks(KS_RW | KS_INSERT, 1, 0, 1)],
         group: "string",
         since: "2.0.0",
-        summary: "Appends a string to the value of a key. Creates the key if it doesn't exist.",
-        complexity: "O(1). The amortized time complexity is O(1) assuming the appended value is small and the already present value is of any size, since the dynamic string library used by Redis will double the free space available on every reallocation.",
+        summary: "Appends bytes to a string, creating the key if needed.",
+        complexity: "O(1) amortized, plus copying the appended bytes.",
         handler: Some(append),
         ..BASE
     },
@@ -43,7 +43,7 @@ pub static COMMANDS: &[CommandDef] = &[
         key_specs: &[ks(KS_RO, 1, 0, 1)],
         group: "string",
         since: "2.2.0",
-        summary: "Returns the length of a string value.",
+        summary: "Returns the length in bytes of a string.",
         complexity: "O(1)",
         handler: Some(strlen),
         ..BASE
@@ -59,8 +59,8 @@ pub static COMMANDS: &[CommandDef] = &[
         key_specs: KEY_RO,
         group: "string",
         since: "2.4.0",
-        summary: "Returns a substring of the string stored at a key.",
-        complexity: "O(N) where N is the length of the returned string. The complexity is ultimately determined by the returned length, but because creating a substring from an existing string is very cheap, it can be considered O(1) for small strings.",
+        summary: "Returns the bytes of a string between two offsets.",
+        complexity: "O(N) with N the length of the result.",
         handler: Some(getrange),
         ..BASE
     },
@@ -74,8 +74,8 @@ pub static COMMANDS: &[CommandDef] = &[
         key_step: 1,
         key_specs: KEY_RO,
         group: "string",
-        summary: "Returns a substring from a string value (the old name of GETRANGE).",
-        complexity: "O(N) where N is the length of the returned string. The complexity is ultimately determined by the returned length, but because creating a substring from an existing string is very cheap, it can be considered O(1) for small strings.",
+        summary: "Returns the bytes of a string between two offsets (old name of GETRANGE).",
+        complexity: "O(N) with N the length of the result.",
         handler: Some(getrange),
         ..BASE
     },
@@ -90,8 +90,9 @@ pub static COMMANDS: &[CommandDef] = &[
         key_specs: &[ks(KS_RW | KS_UPDATE, 1, 0, 1)],
         group: "string",
         since: "2.2.0",
-        summary: "Overwrites a part of a string value with another by an offset. Creates the key if it doesn't exist.",
-        complexity: "O(1), not counting the time taken to copy the new string in place. Usually, this string is very small so the amortized complexity is O(1). Otherwise, complexity is O(M) with M being the length of the value argument.",
+        summary:
+            "Overwrites part of a string at an offset, zero-padding and creating it as needed.",
+        complexity: "O(M) with M the length of the value written, plus any zero padding.",
         handler: Some(setrange),
         ..BASE
     },
@@ -106,8 +107,8 @@ pub static COMMANDS: &[CommandDef] = &[
         key_specs: &[ks(KS_RO | KS_ACCESS, 1, 1, 1)],
         group: "string",
         since: "7.0.0",
-        summary: "Finds the longest common substring of two string values.",
-        complexity: "O(N*M) where N and M are the lengths of s1 and s2, respectively",
+        summary: "Computes the longest common subsequence of two strings.",
+        complexity: "O(N*M) with N and M the lengths of the two strings.",
         handler: Some(lcs),
         ..BASE
     },
