@@ -29,6 +29,11 @@ pub mod keyspace;
 pub mod keyspace_db;
 pub mod server;
 pub mod string;
+pub mod string_bitfield;
+pub mod string_num;
+pub mod string_range;
+#[cfg(test)]
+mod string_testkit;
 
 pub type Handler = fn(&mut Ctx, &[Bytes]) -> CmdResult;
 
@@ -307,7 +312,10 @@ static ALL: &[&[CommandDef]] = &[
     info::COMMANDS,
     debug::COMMANDS,
     string::COMMANDS,
+    string_num::COMMANDS,
+    string_range::COMMANDS,
     bitops::COMMANDS,
+    string_bitfield::COMMANDS,
     keyspace::COMMANDS,
     keyspace_db::COMMANDS,
     expire::COMMANDS,
