@@ -289,10 +289,8 @@ fn key_behaviours_without_reference() {
 }
 
 /// The declarations (COMMAND INFO, and since/group from COMMAND DOCS)
-/// match the reference, apart from key-spec notes, which the command
-/// table does not model, and the RESP type of tips (status replies in
-/// our COMMAND INFO, bulk strings in 7.0), which is the COMMAND
-/// implementation's business, not the declarations'.
+/// match the reference, apart from key-spec notes (prose the command
+/// table does not carry).
 #[test]
 fn command_info_matches_redis() {
     let mut p = Pair::start(&[]);
