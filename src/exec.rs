@@ -141,9 +141,10 @@ pub fn lower(a: &[u8]) -> String {
     String::from_utf8_lossy(a).to_ascii_lowercase()
 }
 
-fn unknown_command(args: &[Bytes]) -> String {
-    // Redis appends `'arg' ` pieces while the list is under 128 bytes, each
-    // cut to what is left of those 128.
+fn unknown_command(args: &[Bytes]) -> Vec<u8> {
+    // Redis appends `'%.*s' ` pieces while the list is under 128 bytes, each
+    // cut to what is left of those 128. Arguments are C strings there: they
+    // end at the first NUL byte, and other bytes are copied as they are.
     let mut list: Vec<u8> = Vec::new();
     for a in args.iter().skip(1) {
         if list.len() >= 128 {
@@ -151,19 +152,32 @@ fn unknown_command(args: &[Bytes]) -> String {
         }
         let room = 128 - list.len();
         list.push(b'\'');
-        list.extend_from_slice(&a[..a.len().min(room)]);
+        list.extend_from_slice(c_str(a, room));
         list.extend_from_slice(b"' ");
     }
-    format!(
-        "ERR unknown command '{}', with args beginning with: {}",
-        truncate_for_error(&args[0]),
-        String::from_utf8_lossy(&list)
-    )
+    let mut msg = b"ERR unknown command '".to_vec();
+    msg.extend_from_slice(c_str(&args[0], 128));
+    msg.extend_from_slice(b"', with args beginning with: ");
+    msg.extend_from_slice(&list);
+    msg
 }
 
-fn truncate_for_error(a: &[u8]) -> String {
-    let cut = &a[..a.len().min(128)];
-    String::from_utf8_lossy(cut).into_owned()
+/// `a` as Redis's `%.<max>s` prints it: up to the first NUL, at most `max`
+/// bytes, raw (not re-encoded as UTF-8).
+fn c_str(a: &[u8], max: usize) -> &[u8] {
+    let end = a.iter().position(|&b| b == 0).unwrap_or(a.len()).min(max);
+    &a[..end]
+}
+
+/// Writes an error reply that may quote client bytes verbatim (Redis copies
+/// them raw; only CR and LF become spaces, as in `Reply::error`).
+fn error_bytes(out: &mut Reply, msg: &[u8]) {
+    out.buf.push(b'-');
+    out.buf.extend(
+        msg.iter()
+            .map(|&b| if b == b'\r' || b == b'\n' { b' ' } else { b }),
+    );
+    out.buf.extend_from_slice(b"\r\n");
 }
 
 /// Runs one command for client `id`, writing its reply to `out`.
@@ -179,8 +193,8 @@ pub fn execute(st: &mut State, shared: &Shared, id: u64, out: &mut Reply, args: 
     st.stats.commands_processed += 1;
     match resolve(st, id, args) {
         Err(msg) => {
-            out.error(&msg);
-            st.stats.count_error(&msg);
+            error_bytes(out, &msg);
+            st.stats.count_error(&String::from_utf8_lossy(&msg));
         }
         Ok(r) => run(st, shared, id, db, authed, no_touch, out, args, r, now),
     }
@@ -202,7 +216,7 @@ pub fn execute(st: &mut State, shared: &Shared, id: u64, out: &mut Reply, args: 
 /// Finds the declaration to run and checks arity, or returns the error
 /// text (unknown command or subcommand, wrong arity), counting a rejected
 /// call where there is a command to count it against.
-fn resolve(st: &mut State, id: u64, args: &[Bytes]) -> Result<CmdRef, String> {
+fn resolve(st: &mut State, id: u64, args: &[Bytes]) -> Result<CmdRef, Vec<u8>> {
     let Some(top) = TABLE.get(&args[0]) else {
         return Err(unknown_command(args));
     };
@@ -220,11 +234,12 @@ fn resolve(st: &mut State, id: u64, args: &[Bytes]) -> Result<CmdRef, String> {
                         parent: None,
                     },
                 );
-                return Err(format!(
-                    "ERR unknown subcommand '{}'. Try {} HELP.",
-                    truncate_for_error(&args[1]),
-                    top.name.to_ascii_uppercase()
-                ));
+                let mut msg = b"ERR unknown subcommand '".to_vec();
+                msg.extend_from_slice(c_str(&args[1], 128));
+                msg.extend_from_slice(
+                    format!("'. Try {} HELP.", top.name.to_ascii_uppercase()).as_bytes(),
+                );
+                return Err(msg);
             }
         }
     } else {
@@ -241,7 +256,8 @@ fn resolve(st: &mut State, id: u64, args: &[Bytes]) -> Result<CmdRef, String> {
         return Err(format!(
             "ERR wrong number of arguments for '{}' command",
             r.full_name()
-        ));
+        )
+        .into_bytes());
     }
     Ok(r)
 }
@@ -354,7 +370,17 @@ mod tests {
         let args = vec![Bytes::from("foo"), Bytes::from("a"), Bytes::from("b")];
         assert_eq!(
             unknown_command(&args),
-            "ERR unknown command 'foo', with args beginning with: 'a' 'b' "
+            b"ERR unknown command 'foo', with args beginning with: 'a' 'b' "
+        );
+        // C-string semantics, as Redis's printf: cut at NUL, other bytes raw.
+        let args = vec![
+            Bytes::from_static(b"\xff\x00x"),
+            Bytes::from_static(b"a\x00b"),
+            Bytes::from_static(b"\xfe"),
+        ];
+        assert_eq!(
+            unknown_command(&args),
+            b"ERR unknown command '\xff', with args beginning with: 'a' '\xfe' "
         );
     }
 }

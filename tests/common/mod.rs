@@ -187,6 +187,58 @@ impl Conn {
         }
     }
 
+    /// Reads one reply, or `Err` with a description if the server closed
+    /// the connection or the read failed (for reports instead of panics).
+    pub fn try_read_reply(&mut self) -> Result<Vec<u8>, String> {
+        loop {
+            if let Some(n) = frame_len(&self.buf) {
+                return Ok(self.buf.drain(..n).collect());
+            }
+            let mut chunk = [0u8; 65536];
+            match self.stream.read(&mut chunk) {
+                Ok(0) => {
+                    return Err(format!(
+                    "connection closed by the server ({} bytes of a partial reply buffered: {})",
+                    self.buf.len(),
+                    show(&self.buf[..self.buf.len().min(200)])
+                ))
+                }
+                Ok(n) => self.buf.extend_from_slice(&chunk[..n]),
+                Err(e) => return Err(format!("read error: {e}")),
+            }
+        }
+    }
+
+    /// Reads everything until the server closes the connection (or the
+    /// read timeout passes). Returns the bytes, including any unparsed rest,
+    /// and how the stream ended.
+    pub fn read_to_end(&mut self) -> (Vec<u8>, End) {
+        let mut out = std::mem::take(&mut self.buf);
+        let mut chunk = [0u8; 65536];
+        loop {
+            match self.stream.read(&mut chunk) {
+                Ok(0) => return (out, End::Eof),
+                Ok(n) => out.extend_from_slice(&chunk[..n]),
+                Err(e) => match e.kind() {
+                    std::io::ErrorKind::Interrupted => continue,
+                    std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut => {
+                        return (out, End::Timeout)
+                    }
+                    _ => return (out, End::Reset),
+                },
+            }
+        }
+    }
+
+    /// Closes our sending side: the server sees EOF after what was sent.
+    pub fn shutdown_write(&mut self) {
+        let _ = self.stream.shutdown(std::net::Shutdown::Write);
+    }
+
+    pub fn set_read_timeout(&mut self, d: Duration) {
+        self.stream.set_read_timeout(Some(d)).expect("set timeout");
+    }
+
     /// True if the server closed the connection (after draining replies).
     pub fn is_closed(&mut self) -> bool {
         let mut chunk = [0u8; 4096];
@@ -197,6 +249,23 @@ impl Conn {
                 Err(_) => return false,
             }
         }
+    }
+}
+
+/// How a connection ended, seen from the client.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum End {
+    /// The server closed it (FIN).
+    Eof,
+    /// The server closed it with unread input (RST).
+    Reset,
+    /// Still open when the read timeout passed.
+    Timeout,
+}
+
+impl End {
+    pub fn closed(self) -> bool {
+        self != End::Timeout
     }
 }
 
@@ -223,25 +292,15 @@ pub fn frame_len(b: &[u8]) -> Option<usize> {
         pos = e + 2;
         pending -= 1;
         match t {
-            b'$' | b'=' | b'!' => {
-                if n >= 0 {
-                    let end = pos + n as usize + 2;
-                    if end > b.len() {
-                        return None;
-                    }
-                    pos = end;
+            b'$' | b'=' | b'!' if n >= 0 => {
+                let end = pos + n as usize + 2;
+                if end > b.len() {
+                    return None;
                 }
+                pos = end;
             }
-            b'*' | b'~' | b'>' => {
-                if n > 0 {
-                    pending += n;
-                }
-            }
-            b'%' | b'|' => {
-                if n > 0 {
-                    pending += 2 * n;
-                }
-            }
+            b'*' | b'~' | b'>' if n > 0 => pending += n,
+            b'%' | b'|' if n > 0 => pending += 2 * n,
             _ => {}
         }
     }
@@ -269,4 +328,131 @@ pub fn array_items(reply: &[u8]) -> Option<Vec<Vec<u8>>> {
 /// Renders a reply for assertion messages.
 pub fn show(b: &[u8]) -> String {
     String::from_utf8_lossy(b).replace("\r\n", "\\r\\n")
+}
+
+/// A parsed RESP2/RESP3 reply, for tests that look inside replies.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Value {
+    Simple(String),
+    Error(String),
+    Int(i64),
+    Bulk(Vec<u8>),
+    /// `$-1`, `*-1` or RESP3 `_`.
+    Nil,
+    Array(Vec<Value>),
+    Set(Vec<Value>),
+    Map(Vec<(Value, Value)>),
+    Double(String),
+    Bool(bool),
+    Other(u8, Vec<u8>),
+}
+
+impl Value {
+    /// Parses one complete reply (panics on malformed input: test helper).
+    pub fn parse(b: &[u8]) -> Value {
+        let (v, n) = Self::parse_at(b).unwrap_or_else(|| panic!("bad reply: {}", show(b)));
+        assert_eq!(n, b.len(), "trailing bytes after reply: {}", show(b));
+        v
+    }
+
+    /// Parses the reply at the start of `b`: the value and its length.
+    pub fn parse_at(b: &[u8]) -> Option<(Value, usize)> {
+        let e = b.windows(2).position(|w| w == b"\r\n")?;
+        let line = &b[1..e];
+        let text = || String::from_utf8_lossy(line).into_owned();
+        let num = || -> Option<i64> { std::str::from_utf8(line).ok()?.parse().ok() };
+        let mut pos = e + 2;
+        let items = |n: i64, pos: &mut usize| -> Option<Vec<Value>> {
+            let mut v = Vec::new();
+            for _ in 0..n.max(0) {
+                let (x, l) = Self::parse_at(&b[*pos..])?;
+                *pos += l;
+                v.push(x);
+            }
+            Some(v)
+        };
+        let v = match b[0] {
+            b'+' => Value::Simple(text()),
+            b'-' => Value::Error(text()),
+            b':' => Value::Int(num()?),
+            b'_' => Value::Nil,
+            b',' => Value::Double(text()),
+            b'#' => Value::Bool(line == b"t"),
+            b'(' => Value::Other(b'(', line.to_vec()),
+            b'$' | b'=' | b'!' => {
+                let n = num()?;
+                if n < 0 {
+                    Value::Nil
+                } else {
+                    let n = n as usize;
+                    let body = b.get(pos..pos + n)?.to_vec();
+                    pos += n + 2;
+                    match b[0] {
+                        b'$' => Value::Bulk(body),
+                        b'!' => Value::Error(String::from_utf8_lossy(&body).into_owned()),
+                        t => Value::Other(t, body),
+                    }
+                }
+            }
+            b'*' | b'~' | b'>' => {
+                let n = num()?;
+                if n < 0 {
+                    Value::Nil
+                } else {
+                    let v = items(n, &mut pos)?;
+                    if b[0] == b'~' {
+                        Value::Set(v)
+                    } else {
+                        Value::Array(v)
+                    }
+                }
+            }
+            b'%' | b'|' => {
+                let n = num()?;
+                let flat = items(2 * n, &mut pos)?;
+                let mut m = Vec::new();
+                let mut it = flat.into_iter();
+                while let (Some(k), Some(v)) = (it.next(), it.next()) {
+                    m.push((k, v));
+                }
+                Value::Map(m)
+            }
+            _ => return None,
+        };
+        Some((v, pos))
+    }
+
+    /// The elements of an array or set (RESP2 and RESP3 alike).
+    pub fn items(&self) -> &[Value] {
+        match self {
+            Value::Array(v) | Value::Set(v) => v,
+            _ => &[],
+        }
+    }
+
+    /// The text of a simple string, bulk string or error.
+    pub fn text(&self) -> String {
+        match self {
+            Value::Simple(s) | Value::Error(s) | Value::Double(s) => s.clone(),
+            Value::Bulk(b) => String::from_utf8_lossy(b).into_owned(),
+            Value::Int(i) => i.to_string(),
+            other => format!("{other:?}"),
+        }
+    }
+
+    pub fn int(&self) -> Option<i64> {
+        match self {
+            Value::Int(i) => Some(*i),
+            _ => None,
+        }
+    }
+
+    /// A map (RESP3) or a flat key/value array (RESP2) as pairs.
+    pub fn pairs(&self) -> Vec<(Value, Value)> {
+        match self {
+            Value::Map(m) => m.clone(),
+            Value::Array(v) => v.chunks(2).map(|c| (c[0].clone(), c[1].clone())).collect(),
+            _ => Vec::new(),
+        }
+    }
 }

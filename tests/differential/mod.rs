@@ -1,0 +1,25 @@
+//! The differential harness: command generators per family, reply
+//! normalisation and the pipelined runner. See `tests/differential.rs`.
+//!
+//! Adding a family: write `tests/differential/<family>.rs` with a
+//! `pub fn specs() -> Vec<Spec>` (see `string.rs`), and add it to
+//! [`all_specs`]. Generators whose command our server does not know yet are
+//! skipped automatically, so a family can be added before it is
+//! implemented.
+
+pub mod gen;
+pub mod known;
+pub mod runner;
+
+mod connection;
+mod keyspace;
+mod string;
+
+/// Every generator of every family.
+pub fn all_specs() -> Vec<gen::Spec> {
+    let mut v = Vec::new();
+    v.extend(connection::specs());
+    v.extend(string::specs());
+    v.extend(keyspace::specs());
+    v
+}

@@ -1,0 +1,475 @@
+//! Sends generated command streams to two servers in pipelined batches and
+//! compares the (normalised) replies byte for byte.
+
+use std::collections::{BTreeMap, VecDeque};
+use std::io::Write;
+use std::net::TcpStream;
+use std::time::Duration;
+
+use super::gen::{Args, Norm, Spec, ABS_TIMES_S, G};
+use crate::common::{array_items, frame_len, show, Conn, Value};
+
+/// How many preceding commands a mismatch report shows.
+const HISTORY: usize = 20;
+/// Largest pipelined batch (commands); batch sizes are random below it, so
+/// replies and requests are split at varying points.
+const MAX_BATCH: u64 = 400;
+/// Percent of generated commands that go through the generic mutator.
+const MUTATE_PERCENT: u64 = 3;
+
+/// One connection, with a second handle to write while the first reads.
+pub struct Side {
+    pub label: &'static str,
+    conn: Conn,
+    writer: TcpStream,
+}
+
+impl Side {
+    pub fn connect(label: &'static str, port: u16, resp3: bool) -> Side {
+        let mut conn = Conn::connect(port);
+        conn.set_read_timeout(Duration::from_secs(120));
+        if resp3 {
+            let r = conn.cmd(&["HELLO", "3"]);
+            assert!(r.starts_with(b"%"), "{label}: HELLO 3 replied {}", show(&r));
+        }
+        let writer = conn.stream.try_clone().expect("clone stream");
+        Side {
+            label,
+            conn,
+            writer,
+        }
+    }
+
+    fn abort(&self) {
+        let _ = self.conn.stream.shutdown(std::net::Shutdown::Both);
+    }
+}
+
+/// A command of a batch.
+struct Planned {
+    args: Args,
+    norm: Norm,
+    /// The generator's name (for the per-command counts).
+    name: String,
+    mutated: bool,
+}
+
+pub struct StreamCfg<'a> {
+    pub seed: u64,
+    pub stream: usize,
+    pub commands: usize,
+    pub specs: &'a [&'a Spec],
+    /// Printed in reports: how to replay this run.
+    pub replay: String,
+    /// Tolerate the divergences listed in `known.rs` (not in the
+    /// self-check, where there are none).
+    pub tolerate_known: bool,
+}
+
+#[derive(Default)]
+pub struct Stats {
+    pub counts: BTreeMap<String, u64>,
+    pub mutated: u64,
+    pub total: u64,
+    /// Known divergences met (see `known.rs`).
+    pub known: BTreeMap<&'static str, u64>,
+    /// Error replies (from the reference) per generator.
+    pub errors: BTreeMap<String, u64>,
+}
+
+impl Stats {
+    pub fn merge(&mut self, o: &Stats) {
+        for (k, v) in &o.counts {
+            *self.counts.entry(k.clone()).or_default() += v;
+        }
+        self.mutated += o.mutated;
+        self.total += o.total;
+        for (k, v) in &o.known {
+            *self.known.entry(k).or_default() += v;
+        }
+        for (k, v) in &o.errors {
+            *self.errors.entry(k.clone()).or_default() += v;
+        }
+    }
+}
+
+/// Renders a command for reports: printable bytes as is, others escaped,
+/// long arguments cut.
+pub fn show_cmd(args: &Args) -> String {
+    let mut out = String::new();
+    for (i, a) in args.iter().enumerate() {
+        if i > 0 {
+            out.push(' ');
+        }
+        out.push('"');
+        for &b in a.iter().take(120) {
+            match b {
+                b'"' => out.push_str("\\\""),
+                b'\\' => out.push_str("\\\\"),
+                0x20..=0x7e => out.push(b as char),
+                b'\r' => out.push_str("\\r"),
+                b'\n' => out.push_str("\\n"),
+                _ => out.push_str(&format!("\\x{b:02x}")),
+            }
+        }
+        if a.len() > 120 {
+            out.push_str(&format!("...({} bytes)", a.len()));
+        }
+        out.push('"');
+    }
+    out
+}
+
+fn show_reply(b: &[u8]) -> String {
+    if b.len() > 1500 {
+        format!("{}...({} bytes)", show(&b[..1500]), b.len())
+    } else {
+        show(b)
+    }
+}
+
+/// Normalises a reply (see [`Norm`]).
+pub fn normalise(reply: &[u8], norm: Norm) -> Vec<u8> {
+    let int = || -> Option<i64> {
+        if reply.first() != Some(&b':') {
+            return None;
+        }
+        std::str::from_utf8(&reply[1..reply.len() - 2])
+            .ok()?
+            .parse()
+            .ok()
+    };
+    match norm {
+        Norm::Exact | Norm::ScanAll => reply.to_vec(),
+        Norm::Sorted => match array_items(reply) {
+            Some(mut items) => {
+                items.sort();
+                let mut out = format!("{}{}\r\n", reply[0] as char, items.len()).into_bytes();
+                for i in items {
+                    out.extend_from_slice(&i);
+                }
+                out
+            }
+            None => reply.to_vec(),
+        },
+        Norm::NilOrNot => match reply {
+            b"$-1\r\n" | b"*-1\r\n" | b"_\r\n" => b"<nil>".to_vec(),
+            r if r.first() == Some(&b'-') => r.to_vec(),
+            r => format!("<not nil: type {}>", r[0] as char).into_bytes(),
+        },
+        Norm::Ttl => match int() {
+            Some(n) if n > 0 => b":<positive>".to_vec(),
+            _ => reply.to_vec(),
+        },
+        Norm::AbsTime => match int() {
+            Some(n) if n > 0 && !ABS_TIMES_S.iter().any(|&t| t == n || t * 1000 == n) => {
+                b":<positive, not one of the generator's absolute times>".to_vec()
+            }
+            _ => reply.to_vec(),
+        },
+        Norm::AnyInt => match int() {
+            Some(_) => b":<int>".to_vec(),
+            None => reply.to_vec(),
+        },
+    }
+}
+
+/// Drives a whole SCAN iteration; returns the normalised result: the first
+/// error exactly, or the sorted set of keys.
+fn scan_all(side: &mut Side, args: &Args) -> Result<Vec<u8>, String> {
+    let mut cursor = b"0".to_vec();
+    let mut keys: Vec<Vec<u8>> = Vec::new();
+    for round in 0.. {
+        if round > 100_000 {
+            return Ok(b"<SCAN did not terminate after 100000 calls>".to_vec());
+        }
+        let mut a = args.clone();
+        a[1] = cursor.clone();
+        let refs: Vec<&[u8]> = a.iter().map(|x| x.as_slice()).collect();
+        side.conn.send_raw(&Conn::encode(&refs));
+        let r = side.conn.try_read_reply()?;
+        if r.first() == Some(&b'-') || r.first() == Some(&b'!') {
+            return Ok(if round == 0 {
+                r
+            } else {
+                format!("<error in SCAN round {round}: {}>", show(&r)).into_bytes()
+            });
+        }
+        // "*2\r\n", the cursor as a bulk string, the array of keys.
+        let parsed = (|| {
+            if !r.starts_with(b"*2\r\n") {
+                return None;
+            }
+            let cur_len = frame_len(&r[4..])?;
+            let Value::Bulk(c) = Value::parse(&r[4..4 + cur_len]) else {
+                return None;
+            };
+            Some((c, array_items(&r[4 + cur_len..])?))
+        })();
+        let Some((c, items)) = parsed else {
+            return Ok(format!("<malformed SCAN reply: {}>", show(&r)).into_bytes());
+        };
+        keys.extend(items);
+        cursor = c;
+        if cursor == b"0" {
+            break;
+        }
+    }
+    keys.sort();
+    keys.dedup();
+    let mut out = format!("<SCAN complete, {} distinct keys>", keys.len()).into_bytes();
+    for k in keys {
+        out.extend_from_slice(&k);
+    }
+    Ok(out)
+}
+
+/// Runs one stream against two servers. `Err` holds a complete report.
+pub fn run_stream(cfg: &StreamCfg, a: &mut Side, b: &mut Side) -> Result<Stats, String> {
+    let mut g = G::new(cfg.seed);
+    let mut stats = Stats::default();
+    let mut history: VecDeque<(u64, Args)> = VecDeque::new();
+    let total_weight: u64 = cfg.specs.iter().map(|s| s.weight as u64).sum();
+    assert!(total_weight > 0, "no command generators enabled");
+    let mut index: u64 = 0;
+    let mut generated = 0usize;
+    while generated < cfg.commands {
+        // Assemble a batch.
+        let target = 1 + g.below(MAX_BATCH) as usize;
+        let mut batch: Vec<Planned> = Vec::new();
+        let mut pause = 0;
+        while batch.len() < target && generated < cfg.commands {
+            let mut w = g.below(total_weight);
+            let spec = cfg
+                .specs
+                .iter()
+                .find(|s| {
+                    if w < s.weight as u64 {
+                        true
+                    } else {
+                        w -= s.weight as u64;
+                        false
+                    }
+                })
+                .expect("weighted pick");
+            let mut args = (spec.gen)(&mut g);
+            let mutated = g.chance(MUTATE_PERCENT) && spec.mutate != super::gen::Mutate::Never;
+            if mutated {
+                g.mutate(&mut args, spec.mutate);
+            }
+            for pre in std::mem::take(&mut g.pre) {
+                batch.push(Planned {
+                    name: String::from_utf8_lossy(&pre[0]).to_ascii_lowercase(),
+                    args: pre,
+                    norm: Norm::Exact,
+                    mutated: false,
+                });
+            }
+            batch.push(Planned {
+                args,
+                norm: spec.norm,
+                name: spec.name.to_string(),
+                mutated,
+            });
+            generated += 1;
+            if g.pause_after_ms > 0 {
+                pause = std::mem::take(&mut g.pause_after_ms);
+                break;
+            }
+        }
+        // Send it: runs of ordinary commands pipelined, SCAN-alls alone.
+        let mut i = 0;
+        while i < batch.len() {
+            let end = if batch[i].norm == Norm::ScanAll {
+                i + 1
+            } else {
+                batch[i..]
+                    .iter()
+                    .position(|p| p.norm == Norm::ScanAll)
+                    .map_or(batch.len(), |p| i + p)
+            };
+            let run = &batch[i..end];
+            let replies: ReplyPairs = if run[0].norm == Norm::ScanAll {
+                let ra = scan_all(a, &run[0].args);
+                let rb = scan_all(b, &run[0].args);
+                match (ra, rb) {
+                    (Ok(x), Ok(y)) => vec![(x, y)],
+                    (ra, rb) => {
+                        return Err(report_io(cfg, index, &run[0].args, ra, rb, &history, a, b))
+                    }
+                }
+            } else {
+                match pipeline(a, b, run) {
+                    Ok(r) => r,
+                    Err((k, ra, rb)) => {
+                        return Err(report_io(
+                            cfg,
+                            index + k as u64,
+                            &run[k].args,
+                            ra,
+                            rb,
+                            &history,
+                            a,
+                            b,
+                        ))
+                    }
+                }
+            };
+            for (p, (ra, rb)) in run.iter().zip(replies) {
+                let (na, nb) = (normalise(&ra, p.norm), normalise(&rb, p.norm));
+                let known = if na != nb && cfg.tolerate_known {
+                    super::known::tolerated(&p.args, &ra, &rb)
+                } else {
+                    None
+                };
+                if let Some(what) = known {
+                    *stats.known.entry(what).or_default() += 1;
+                } else if na != nb {
+                    let mut r = header(cfg, index, &p.args);
+                    if p.mutated {
+                        r.push_str("  (this command was mutated by the generic mutator)\n");
+                    }
+                    r.push_str(&format!(
+                        "  {:<10} {}\n  {:<10} {}\n",
+                        format!("{}:", a.label),
+                        show_reply(&ra),
+                        format!("{}:", b.label),
+                        show_reply(&rb)
+                    ));
+                    if p.norm != Norm::Exact {
+                        r.push_str(&format!(
+                            "  normalised ({:?}):\n  {:<10} {}\n  {:<10} {}\n",
+                            p.norm,
+                            format!("{}:", a.label),
+                            show_reply(&na),
+                            format!("{}:", b.label),
+                            show_reply(&nb)
+                        ));
+                    }
+                    r.push_str(&show_history(&history));
+                    return Err(r);
+                }
+                *stats.counts.entry(p.name.clone()).or_default() += 1;
+                if rb.first() == Some(&b'-') {
+                    *stats.errors.entry(p.name.clone()).or_default() += 1;
+                }
+                stats.total += 1;
+                if p.mutated {
+                    stats.mutated += 1;
+                }
+                history.push_back((index, p.args.clone()));
+                if history.len() > HISTORY {
+                    history.pop_front();
+                }
+                index += 1;
+            }
+            i = end;
+        }
+        if pause > 0 {
+            // A short TTL was just set: let it pass on both servers before
+            // anything else can look at the key. Not a synchronisation
+            // between threads: the servers compare against their clocks.
+            std::thread::sleep(Duration::from_millis(pause));
+        }
+    }
+    Ok(stats)
+}
+
+type PipeErr = (usize, Result<Vec<u8>, String>, Result<Vec<u8>, String>);
+/// Each command's reply from both sides.
+type ReplyPairs = Vec<(Vec<u8>, Vec<u8>)>;
+
+/// Writes `run` to both servers (from helper threads, so a large batch
+/// cannot deadlock against replies we are not reading yet) and reads all
+/// replies from each.
+fn pipeline(a: &mut Side, b: &mut Side, run: &[Planned]) -> Result<ReplyPairs, PipeErr> {
+    let mut buf = Vec::new();
+    for p in run {
+        let refs: Vec<&[u8]> = p.args.iter().map(|x| x.as_slice()).collect();
+        buf.extend_from_slice(&Conn::encode(&refs));
+    }
+    std::thread::scope(|s| {
+        let (wa, wb) = (&a.writer, &b.writer);
+        let buf = &buf;
+        let ta = s.spawn(move || (&*wa).write_all(buf));
+        let tb = s.spawn(move || (&*wb).write_all(buf));
+        let mut ra = Vec::with_capacity(run.len());
+        let mut rb = Vec::with_capacity(run.len());
+        let mut failed = None;
+        for k in 0..run.len() {
+            match a.conn.try_read_reply() {
+                Ok(r) => ra.push(r),
+                Err(e) => {
+                    failed = Some((k, Err(e), Ok(Vec::new())));
+                    break;
+                }
+            }
+        }
+        if failed.is_none() {
+            for (k, mine) in ra.iter().enumerate() {
+                match b.conn.try_read_reply() {
+                    Ok(r) => rb.push(r),
+                    Err(e) => {
+                        failed = Some((k, Ok(mine.clone()), Err(e)));
+                        break;
+                    }
+                }
+            }
+        }
+        if failed.is_some() {
+            a.abort();
+            b.abort();
+        }
+        let _ = ta.join();
+        let _ = tb.join();
+        match failed {
+            Some(f) => Err(f),
+            None => Ok(ra.into_iter().zip(rb).collect()),
+        }
+    })
+}
+
+fn header(cfg: &StreamCfg, index: u64, args: &Args) -> String {
+    format!(
+        "\nDIFFERENTIAL MISMATCH in stream {} (stream seed {:#x})\n  replay: {}\n  command #{index}: {}\n",
+        cfg.stream,
+        cfg.seed,
+        cfg.replay,
+        show_cmd(args)
+    )
+}
+
+fn show_history(h: &VecDeque<(u64, Args)>) -> String {
+    let mut s = format!("  the {} preceding commands:\n", h.len());
+    for (i, a) in h {
+        s.push_str(&format!("    #{i}: {}\n", show_cmd(a)));
+    }
+    s
+}
+
+#[allow(clippy::too_many_arguments)]
+fn report_io(
+    cfg: &StreamCfg,
+    index: u64,
+    args: &Args,
+    ra: Result<Vec<u8>, String>,
+    rb: Result<Vec<u8>, String>,
+    history: &VecDeque<(u64, Args)>,
+    a: &Side,
+    b: &Side,
+) -> String {
+    let mut r = header(cfg, index, args);
+    let f = |x: Result<Vec<u8>, String>| match x {
+        Ok(v) => show_reply(&v),
+        Err(e) => format!("<{e}>"),
+    };
+    r.push_str(&format!(
+        "  {}: {}\n  {}: {}\n",
+        a.label,
+        f(ra),
+        b.label,
+        f(rb)
+    ));
+    r.push_str(&show_history(history));
+    r
+}
