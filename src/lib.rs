@@ -8,6 +8,7 @@
 pub mod commands;
 pub mod config;
 pub mod exec;
+pub mod ldouble;
 pub mod net;
 pub mod notify;
 pub mod reply;

@@ -238,6 +238,16 @@ async fn serve(
                 )
             };
             let mut limits = limits;
+            // As Redis: a query buffer over the limit after a read closes the
+            // client before anything in it runs (one oversized argument
+            // included), without a reply.
+            if inbuf.len() > qbuf_limit {
+                warn!(
+                    "Closing client id={id} that reached max query buffer length ({} bytes)",
+                    inbuf.len()
+                );
+                return "query buffer limit";
+            }
             loop {
                 match parser.next(&mut inbuf, limits) {
                     Ok(Some(args)) => {
@@ -275,13 +285,6 @@ async fn serve(
                         break;
                     }
                 }
-            }
-            if close.is_none() && inbuf.len() > qbuf_limit {
-                warn!(
-                    "Closing client id={id} that reached max query buffer length ({} bytes)",
-                    inbuf.len()
-                );
-                close = Some("query buffer limit");
             }
             if let Some(c) = st.clients.get_mut(&id) {
                 c.qbuf = inbuf.len();

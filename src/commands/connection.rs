@@ -256,11 +256,8 @@ fn echo(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
 }
 
 fn select(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
-    let db = arg_i64(&args[1])?;
-    if db < 0 || db as usize >= ctx.st.ks.db_count() {
-        return Err(CmdError::DB_RANGE);
-    }
-    ctx.db = db as usize;
+    // An `int` first (Redis's range error beyond 32 bits), then a database.
+    ctx.db = super::keyspace::arg_db(ctx, &args[1])?;
     ctx.out.ok();
     Ok(())
 }

@@ -29,6 +29,11 @@ pub mod keyspace;
 pub mod keyspace_db;
 pub mod server;
 pub mod string;
+pub mod string_bitfield;
+pub mod string_num;
+pub mod string_range;
+#[cfg(test)]
+mod string_testkit;
 
 pub type Handler = fn(&mut Ctx, &[Bytes]) -> CmdResult;
 
@@ -307,7 +312,10 @@ static ALL: &[&[CommandDef]] = &[
     info::COMMANDS,
     debug::COMMANDS,
     string::COMMANDS,
+    string_num::COMMANDS,
+    string_range::COMMANDS,
     bitops::COMMANDS,
+    string_bitfield::COMMANDS,
     keyspace::COMMANDS,
     keyspace_db::COMMANDS,
     expire::COMMANDS,
@@ -367,6 +375,15 @@ impl Table {
 /// Positions of the keys of `args` for command `c`, from its key specs
 /// (falls back to first/last/step if it has none).
 pub fn key_positions(c: &CommandDef, args: &[Bytes]) -> Vec<usize> {
+    keys_with_flags(c, args)
+        .into_iter()
+        .map(|(p, _)| p)
+        .collect()
+}
+
+/// Like [`key_positions`], with the flags of the key spec that found each
+/// key (for `COMMAND GETKEYSANDFLAGS`).
+pub fn keys_with_flags(c: &CommandDef, args: &[Bytes]) -> Vec<(usize, u32)> {
     let argc = args.len() as i32;
     let mut out = Vec::new();
     let specs: Vec<KeySpec> = if c.key_specs.is_empty() && c.first_key > 0 {
@@ -444,7 +461,7 @@ pub fn key_positions(c: &CommandDef, args: &[Bytes]) -> Vec<usize> {
                 let mut i = start;
                 let mut count = 0;
                 while count < n && i < argc {
-                    out.push(i as usize);
+                    out.push((i as usize, spec.flags));
                     i += step;
                     count += 1;
                 }
@@ -453,7 +470,7 @@ pub fn key_positions(c: &CommandDef, args: &[Bytes]) -> Vec<usize> {
         };
         let mut i = first;
         while i <= last.min(argc - 1) {
-            out.push(i as usize);
+            out.push((i as usize, spec.flags));
             i += step;
         }
     }

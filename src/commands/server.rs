@@ -282,7 +282,7 @@ fn command_list(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     Ok(())
 }
 
-fn getkeys_common(args: &[Bytes]) -> Result<(&'static CommandDef, Vec<usize>), CmdError> {
+fn getkeys_common(args: &[Bytes]) -> Result<Vec<(usize, u32)>, CmdError> {
     let target = &args[2..];
     let Some(c) = TABLE.resolve(target) else {
         return Err(CmdError::msg("ERR Invalid command specified"));
@@ -292,27 +292,26 @@ fn getkeys_common(args: &[Bytes]) -> Result<(&'static CommandDef, Vec<usize>), C
             "ERR Invalid number of arguments specified for command",
         ));
     }
-    let keys = key_positions(c, target);
+    let keys = keys_with_flags(c, target);
     if keys.is_empty() {
         return Err(CmdError::msg("ERR The command has no key arguments"));
     }
-    Ok((c, keys))
+    Ok(keys)
 }
 
 fn command_getkeys(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
-    let (_, keys) = getkeys_common(args)?;
+    let keys = getkeys_common(args)?;
     ctx.out.array(keys.len());
-    for k in keys {
+    for (k, _) in keys {
         ctx.out.bulk(&args[2 + k]);
     }
     Ok(())
 }
 
 fn command_getkeysandflags(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
-    let (c, keys) = getkeys_common(args)?;
-    let flags = c.key_specs.first().map(|s| s.flags).unwrap_or(0);
+    let keys = getkeys_common(args)?;
     ctx.out.array(keys.len());
-    for k in keys {
+    for (k, flags) in keys {
         ctx.out.array(2);
         ctx.out.bulk(&args[2 + k]);
         let names = key_spec_flag_names(flags & !(KS_VARIABLE_FLAGS | KS_INCOMPLETE));

@@ -18,7 +18,7 @@ use crate::value::Value;
 mod lazyfree;
 pub use lazyfree::{lazy_free, lazyfree_pending, lazyfreed_objects, LAZYFREE_THRESHOLD_BYTES};
 
-pub type Key = Box<[u8]>;
+pub use crate::key::Key;
 
 /// No expiry set.
 pub const NO_EXPIRE: i64 = -1;

@@ -6,6 +6,7 @@
 
 pub mod dict;
 pub mod glob;
+pub mod key;
 pub mod keyspace;
 pub mod lfu;
 pub mod memory;

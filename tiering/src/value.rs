@@ -98,6 +98,16 @@ impl StrValue {
         }
     }
 
+    /// Calls `f` with the bytes of the value; an `int` is formatted on the
+    /// stack, so no allocation happens.
+    pub fn with_bytes<R>(&self, f: impl FnOnce(&[u8]) -> R) -> R {
+        match self {
+            StrValue::Int(i) => f(format_i64(*i, &mut [0; 20])),
+            StrValue::Emb(b) => f(b),
+            StrValue::Raw(v) => f(v),
+        }
+    }
+
     pub fn len(&self) -> usize {
         match self {
             StrValue::Int(i) => int_len(*i),
@@ -148,6 +158,26 @@ impl StrValue {
             StrValue::Raw(v) => v.capacity(),
         }
     }
+}
+
+/// Writes the decimal form of `i` into `buf` (no allocation) and returns
+/// it.
+pub fn format_i64(i: i64, buf: &mut [u8; 20]) -> &[u8] {
+    let mut pos = buf.len();
+    let mut v = i.unsigned_abs();
+    loop {
+        pos -= 1;
+        buf[pos] = b'0' + (v % 10) as u8;
+        v /= 10;
+        if v == 0 {
+            break;
+        }
+    }
+    if i < 0 {
+        pos -= 1;
+        buf[pos] = b'-';
+    }
+    &buf[pos..]
 }
 
 fn int_len(i: i64) -> usize {
@@ -225,5 +255,14 @@ mod tests {
         assert_eq!(v.as_bytes().as_ref(), b"123");
         assert_eq!(StrValue::Int(-120).len(), 4);
         assert_eq!(StrValue::Int(i64::MIN).len(), 20);
+    }
+
+    #[test]
+    fn formats_integers_without_allocating() {
+        for i in [0, 7, -7, 10, 12345, i64::MAX, i64::MIN] {
+            assert_eq!(format_i64(i, &mut [0; 20]), i.to_string().as_bytes());
+            StrValue::Int(i).with_bytes(|b| assert_eq!(b, i.to_string().as_bytes()));
+        }
+        StrValue::from_bytes(b"abc").with_bytes(|b| assert_eq!(b, b"abc"));
     }
 }
