@@ -627,13 +627,9 @@ fn hundred_megabyte_value_round_trip() {
 /// With `client-query-buffer-limit 1mb`, Redis closes (without a reply) a
 /// client whose query buffer exceeds the limit, which a single ~1 MB
 /// argument always does: for big arguments Redis reads exactly up to the
-/// end of the bulk, so the buffer then holds the whole argument. Our server
-/// checks the buffer only after parsing, so when the argument arrives in
-/// one read it runs the command; when it arrives in pieces it closes. The
-/// outcome depends on TCP timing, and differs from Redis.
+/// end of the bulk, so the buffer then holds the whole argument.
 #[test]
-#[ignore = "known bug (src/net.rs query buffer limit): a command larger than client-query-buffer-limit may run"]
-fn known_bug_query_buffer_limit_on_one_big_argument() {
+fn query_buffer_limit_on_one_big_argument_like_redis() {
     let Some(p) = Pair::start(&["--client-query-buffer-limit", "1mb"]) else {
         return;
     };
@@ -642,8 +638,7 @@ fn known_bug_query_buffer_limit_on_one_big_argument() {
     let long = Duration::from_secs(30);
     let (theirs, _) = exchange(p.reference.port, &input, false, long);
     assert_eq!(show(&theirs), "", "redis closes without a reply");
-    // (Redis closed at once; a few seconds is plenty to see ours not do it.)
-    let (mine, end) = exchange(p.ours.port, &input, false, Duration::from_secs(5));
+    let (mine, end) = exchange(p.ours.port, &input, false, long);
     assert_eq!(show(&mine), show(&theirs));
     assert!(end.closed(), "our server left the connection open");
 }
