@@ -626,14 +626,11 @@ fn hundred_megabyte_value_round_trip() {
 
 /// With `client-query-buffer-limit 1mb`, Redis closes (without a reply) a
 /// client whose query buffer exceeds the limit, which a single ~1 MB
-/// argument always does: for big arguments Redis reads exactly up to the
-/// end of the bulk, so the buffer then holds the whole argument. Our server
-/// checks the buffer only after parsing, so when the argument arrives in
-/// one read it runs the command; when it arrives in pieces it closes. The
-/// outcome depends on TCP timing, and differs from Redis.
+/// argument always does: for big arguments Redis reads up to the end of
+/// the bulk, so the buffer then holds the whole argument. The command must
+/// not run, however the argument is split into reads.
 #[test]
-#[ignore = "known bug (src/net.rs query buffer limit): a command larger than client-query-buffer-limit may run"]
-fn known_bug_query_buffer_limit_on_one_big_argument() {
+fn query_buffer_limit_on_one_big_argument() {
     let Some(p) = Pair::start(&["--client-query-buffer-limit", "1mb"]) else {
         return;
     };

@@ -285,16 +285,7 @@ fn command_getkeys_matches_redis() {
             eprintln!("skipped (our server does not know it yet): {}", s.join(" "));
             continue;
         }
-        // Several key specs, or variable flags: we report the first spec's
-        // static flags for every key; see `known_bug_getkeysandflags`.
-        let per_key_flags = info.as_ref().is_some_and(|i| {
-            format!("{:?}", i.key_specs).contains("variable_flags") || i.key_specs.items().len() > 1
-        });
         for sub in ["GETKEYS", "GETKEYSANDFLAGS"] {
-            if per_key_flags && sub == "GETKEYSANDFLAGS" {
-                eprintln!("skipped GETKEYSANDFLAGS (known bug): {}", s.join(" "));
-                continue;
-            }
             let mut args = vec!["COMMAND", sub];
             args.extend_from_slice(s);
             let (a, b) = (o.cmd(&args), r.cmd(&args));
@@ -418,8 +409,7 @@ fn command_docs_complete() {
 /// `variable_flags` (SET, BITFIELD), the flags of this particular call
 /// (`SET k v` is `OW update`; with GET, `RW access update`).
 #[test]
-#[ignore = "known bug (src/commands/server.rs command_getkeysandflags): first spec's static flags for every key"]
-fn known_bug_getkeysandflags() {
+fn getkeysandflags_per_key() {
     let Some((ours, reference)) = start_pair() else {
         return;
     };

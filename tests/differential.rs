@@ -231,11 +231,9 @@ fn reference_self_check() {
 
 /// SELECT with an index that does not fit in 32 bits: Redis parses the
 /// index as an int first (`value is out of range, value must between
-/// -2147483648 and 2147483647`), we reply `DB index is out of range`. The
-/// differential runs tolerate it (see `differential/known.rs`).
+/// -2147483648 and 2147483647`) before checking the database range.
 #[test]
-#[ignore = "known bug (src/commands/connection.rs select): error text for indexes outside 32 bits"]
-fn known_bug_select_index_outside_32_bits() {
+fn select_index_outside_32_bits() {
     let Some(reference) = Server::start_reference(&[]) else {
         return;
     };

@@ -45,6 +45,7 @@ pub static COMMANDS: &[CommandDef] = &[
         summary: "Stores a string at a key, optionally only if it exists or not, with an expiry, or returning the old value.",
         complexity: "O(1)",
         handler: Some(set),
+        key_flags: Some(set_key_flags),
         ..BASE
     },
     CommandDef {
@@ -483,6 +484,15 @@ fn get(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
         None => ctx.out.null(),
     }
     Ok(())
+}
+
+/// SET overwrites blindly unless it has `GET`, which reads the old value.
+fn set_key_flags(args: &[Bytes]) -> u32 {
+    if args.iter().skip(3).any(|a| a.eq_ignore_ascii_case(b"get")) {
+        KS_RW | KS_ACCESS | KS_UPDATE
+    } else {
+        KS_OW | KS_UPDATE
+    }
 }
 
 fn set(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {

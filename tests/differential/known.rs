@@ -17,17 +17,7 @@ fn is(a: &[u8], name: &str) -> bool {
     a.eq_ignore_ascii_case(name.as_bytes())
 }
 
-pub static KNOWN: &[Known] = &[Known {
-    what: "SELECT <index outside 32 bits>: ours '-ERR DB index is out of range', Redis \
-           '-ERR value is out of range, value must between -2147483648 and 2147483647' \
-           (src/commands/connection.rs select)",
-    matches: |a, ours, redis| {
-        is(&a[0], "select")
-            && ours == b"-ERR DB index is out of range\r\n"
-            && redis
-                == b"-ERR value is out of range, value must between -2147483648 and 2147483647\r\n"
-    },
-}];
+pub static KNOWN: &[Known] = &[];
 
 /// The description of the known divergence this mismatch is, if any.
 pub fn tolerated(args: &Args, ours: &[u8], redis: &[u8]) -> Option<&'static str> {
