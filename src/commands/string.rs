@@ -205,7 +205,13 @@ pub(crate) fn is_str(v: &Value) -> bool {
 /// The string at `key` for reading (lazy expiry, hit/miss stats):
 /// `Ok(None)` if missing, WRONGTYPE if another type.
 pub fn read_str<'a>(ctx: &'a mut Ctx, key: &[u8]) -> Result<Option<&'a mut StrValue>, CmdError> {
-    match ctx.read(key) {
+    as_str(ctx.read(key))
+}
+
+/// The string in a looked-up entry: `Ok(None)` if there is no entry,
+/// WRONGTYPE if it holds another type.
+fn as_str(e: Option<&mut tiering::Entry>) -> Result<Option<&mut StrValue>, CmdError> {
+    match e {
         None => Ok(None),
         Some(e) => match &mut e.value {
             Value::Str(s) => Ok(Some(s)),
@@ -221,14 +227,7 @@ pub(crate) fn write_str<'a>(
     ctx: &'a mut Ctx,
     key: &[u8],
 ) -> Result<Option<&'a mut StrValue>, CmdError> {
-    match ctx.write(key) {
-        None => Ok(None),
-        Some(e) => match &mut e.value {
-            Value::Str(s) => Ok(Some(s)),
-            #[allow(unreachable_patterns)]
-            _ => Err(CmdError::WRONGTYPE),
-        },
-    }
+    as_str(ctx.write(key))
 }
 
 /// The string at `key` as stored (no expiry, no stats) together with the
