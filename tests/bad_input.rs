@@ -626,10 +626,11 @@ fn hundred_megabyte_value_round_trip() {
 
 /// With `client-query-buffer-limit 1mb`, Redis closes (without a reply) a
 /// client whose query buffer exceeds the limit, which a single ~1 MB
-/// argument always does: for big arguments Redis reads exactly up to the
-/// end of the bulk, so the buffer then holds the whole argument.
+/// argument always does: for big arguments Redis reads up to the end of
+/// the bulk, so the buffer then holds the whole argument. The command must
+/// not run, however the argument is split into reads.
 #[test]
-fn query_buffer_limit_on_one_big_argument_like_redis() {
+fn query_buffer_limit_on_one_big_argument() {
     let Some(p) = Pair::start(&["--client-query-buffer-limit", "1mb"]) else {
         return;
     };
@@ -638,7 +639,8 @@ fn query_buffer_limit_on_one_big_argument_like_redis() {
     let long = Duration::from_secs(30);
     let (theirs, _) = exchange(p.reference.port, &input, false, long);
     assert_eq!(show(&theirs), "", "redis closes without a reply");
-    let (mine, end) = exchange(p.ours.port, &input, false, long);
+    // (Redis closed at once; a few seconds is plenty to see ours not do it.)
+    let (mine, end) = exchange(p.ours.port, &input, false, Duration::from_secs(5));
     assert_eq!(show(&mine), show(&theirs));
     assert!(end.closed(), "our server left the connection open");
 }

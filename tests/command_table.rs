@@ -285,16 +285,7 @@ fn command_getkeys_matches_redis() {
             eprintln!("skipped (our server does not know it yet): {}", s.join(" "));
             continue;
         }
-        // Variable flags: Redis computes this call's flags; see
-        // `known_bug_getkeysandflags_variable_flags`.
-        let per_key_flags = info
-            .as_ref()
-            .is_some_and(|i| format!("{:?}", i.key_specs).contains("variable_flags"));
         for sub in ["GETKEYS", "GETKEYSANDFLAGS"] {
-            if per_key_flags && sub == "GETKEYSANDFLAGS" {
-                eprintln!("skipped GETKEYSANDFLAGS (known bug): {}", s.join(" "));
-                continue;
-            }
             let mut args = vec!["COMMAND", sub];
             args.extend_from_slice(s);
             let (a, b) = (o.cmd(&args), r.cmd(&args));
@@ -412,37 +403,21 @@ fn command_docs_complete() {
     );
 }
 
-/// For key specs with `variable_flags` (SET, BITFIELD), Redis's
-/// GETKEYSANDFLAGS reports the flags of this particular call (`SET k v` is
-/// `OW update`; with GET, `RW access update`); we report the static ones.
+/// GETKEYSANDFLAGS reports, for every key, the static flags of the
+/// command's *first* key spec. Redis reports each key's own spec (RENAME's
+/// destination is `OW update`, COPY's `OW update`) and, for specs with
+/// `variable_flags` (SET, BITFIELD), the flags of this particular call
+/// (`SET k v` is `OW update`; with GET, `RW access update`).
 #[test]
-#[ignore = "known bug (src/commands/server.rs command_getkeysandflags): static flags for variable_flags key specs"]
-fn known_bug_getkeysandflags_variable_flags() {
+fn getkeysandflags_per_key() {
     let Some((ours, reference)) = start_pair() else {
         return;
     };
     for args in [
-        &["COMMAND", "GETKEYSANDFLAGS", "SET", "k", "v"][..],
+        &["COMMAND", "GETKEYSANDFLAGS", "RENAME", "a", "b"][..],
+        &["COMMAND", "GETKEYSANDFLAGS", "COPY", "a", "b"],
+        &["COMMAND", "GETKEYSANDFLAGS", "SET", "k", "v"],
         &["COMMAND", "GETKEYSANDFLAGS", "SET", "k", "v", "GET"],
-        &[
-            "COMMAND",
-            "GETKEYSANDFLAGS",
-            "BITFIELD",
-            "k",
-            "GET",
-            "u8",
-            "0",
-        ],
-        &[
-            "COMMAND",
-            "GETKEYSANDFLAGS",
-            "BITFIELD",
-            "k",
-            "SET",
-            "u8",
-            "0",
-            "1",
-        ],
     ] {
         assert_eq!(
             show(&ours.conn().cmd(args)),

@@ -231,9 +231,9 @@ fn reference_self_check() {
 
 /// SELECT with an index that does not fit in 32 bits: Redis parses the
 /// index as an int first (`value is out of range, value must between
-/// -2147483648 and 2147483647`). Found by the differential run.
+/// -2147483648 and 2147483647`) before checking the database range.
 #[test]
-fn select_index_outside_32_bits_like_redis() {
+fn select_index_outside_32_bits() {
     let Some(reference) = Server::start_reference(&[]) else {
         return;
     };

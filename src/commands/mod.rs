@@ -218,6 +218,9 @@ pub struct CommandDef {
     pub subcommands: &'static [CommandDef],
     /// `None` only for containers, whose subcommands are run instead.
     pub handler: Option<Handler>,
+    /// For key specs marked `variable_flags`: the flags a given call
+    /// really has (e.g. SET is `OW` unless it has `GET`).
+    pub key_flags: Option<fn(&[Bytes]) -> u32>,
 }
 
 /// Defaults for struct-update syntax in declarations.
@@ -237,6 +240,7 @@ pub const BASE: CommandDef = CommandDef {
     complexity: "",
     subcommands: &[],
     handler: None,
+    key_flags: None,
 };
 
 impl CommandDef {
@@ -461,7 +465,7 @@ pub fn keys_with_flags(c: &CommandDef, args: &[Bytes]) -> Vec<(usize, u32)> {
                 let mut i = start;
                 let mut count = 0;
                 while count < n && i < argc {
-                    out.push((i as usize, spec.flags));
+                    out.push((i as usize, call_flags(c, &spec, args)));
                     i += step;
                     count += 1;
                 }
@@ -470,11 +474,20 @@ pub fn keys_with_flags(c: &CommandDef, args: &[Bytes]) -> Vec<(usize, u32)> {
         };
         let mut i = first;
         while i <= last.min(argc - 1) {
-            out.push((i as usize, spec.flags));
+            out.push((i as usize, call_flags(c, &spec, args)));
             i += step;
         }
     }
     out
+}
+
+/// The flags of `spec` for this call: resolved by the command when the
+/// spec says they vary.
+fn call_flags(c: &CommandDef, spec: &KeySpec, args: &[Bytes]) -> u32 {
+    match c.key_flags {
+        Some(f) if spec.flags & KS_VARIABLE_FLAGS != 0 => f(args),
+        _ => spec.flags,
+    }
 }
 
 /// Writes the `COMMAND INFO` entry of `c` (the 10-element array).

@@ -45,6 +45,7 @@ pub static COMMANDS: &[CommandDef] = &[
         summary: "Stores a string at a key, optionally only if it exists or not, with an expiry, or returning the old value.",
         complexity: "O(1)",
         handler: Some(set),
+        key_flags: Some(set_key_flags),
         ..BASE
     },
     CommandDef {
@@ -204,7 +205,13 @@ pub(crate) fn is_str(v: &Value) -> bool {
 /// The string at `key` for reading (lazy expiry, hit/miss stats):
 /// `Ok(None)` if missing, WRONGTYPE if another type.
 pub fn read_str<'a>(ctx: &'a mut Ctx, key: &[u8]) -> Result<Option<&'a mut StrValue>, CmdError> {
-    match ctx.read(key) {
+    as_str(ctx.read(key))
+}
+
+/// The string in a looked-up entry: `Ok(None)` if there is no entry,
+/// WRONGTYPE if it holds another type.
+fn as_str(e: Option<&mut tiering::Entry>) -> Result<Option<&mut StrValue>, CmdError> {
+    match e {
         None => Ok(None),
         Some(e) => match &mut e.value {
             Value::Str(s) => Ok(Some(s)),
@@ -220,14 +227,7 @@ pub(crate) fn write_str<'a>(
     ctx: &'a mut Ctx,
     key: &[u8],
 ) -> Result<Option<&'a mut StrValue>, CmdError> {
-    match ctx.write(key) {
-        None => Ok(None),
-        Some(e) => match &mut e.value {
-            Value::Str(s) => Ok(Some(s)),
-            #[allow(unreachable_patterns)]
-            _ => Err(CmdError::WRONGTYPE),
-        },
-    }
+    as_str(ctx.write(key))
 }
 
 /// The string at `key` as stored (no expiry, no stats) together with the
@@ -483,6 +483,15 @@ fn get(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
         None => ctx.out.null(),
     }
     Ok(())
+}
+
+/// SET overwrites blindly unless it has `GET`, which reads the old value.
+fn set_key_flags(args: &[Bytes]) -> u32 {
+    if args.iter().skip(3).any(|a| a.eq_ignore_ascii_case(b"get")) {
+        KS_RW | KS_ACCESS | KS_UPDATE
+    } else {
+        KS_OW | KS_UPDATE
+    }
 }
 
 fn set(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {

@@ -31,6 +31,7 @@ pub static COMMANDS: &[CommandDef] = &[
         summary: "Reads, writes and increments integers of any width at bit offsets of a string.",
         complexity: "O(1) per subcommand.",
         handler: Some(bitfield),
+        key_flags: Some(bitfield_key_flags),
         ..BASE
     },
     CommandDef {
@@ -50,6 +51,19 @@ pub static COMMANDS: &[CommandDef] = &[
         ..BASE
     },
 ];
+
+/// BITFIELD only reads when it has no SET or INCRBY operation.
+fn bitfield_key_flags(args: &[Bytes]) -> u32 {
+    let writes = args
+        .iter()
+        .skip(2)
+        .any(|a| a.eq_ignore_ascii_case(b"set") || a.eq_ignore_ascii_case(b"incrby"));
+    if writes {
+        KS_RW | KS_ACCESS | KS_UPDATE
+    } else {
+        KS_RO | KS_ACCESS
+    }
+}
 
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 enum Overflow {
