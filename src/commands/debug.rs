@@ -47,13 +47,8 @@ fn debug(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
             let now = ctx.now_ms;
             let lfu_policy = ctx.st.ks.lfu_policy;
             let db = ctx.db;
-            let Some(e) = ctx
-                .st
-                .ks
-                .db(db)
-                .peek(&args[2])
-                .filter(|e| !e.is_expired(now))
-            else {
+            let d = ctx.st.ks.db(db);
+            let Some(e) = d.peek(&args[2]).filter(|e| !d.is_expired(&args[2], e, now)) else {
                 return Err(CmdError::NO_SUCH_KEY);
             };
             let addr = e as *const _ as usize;

@@ -226,10 +226,11 @@ fn expire_generic(ctx: &mut Ctx, args: &[Bytes], base: i64, unit_ms: bool) -> Cm
     let cond = Cond::parse(&args[3..])?;
     let when = expire_time(ctx.cmd.name, &args[2], base, unit_ms)?;
     let key = &args[1];
-    let Some(current) = ctx.write(key).map(|e| e.expire) else {
+    if ctx.write(key).is_none() {
         ctx.out.int(0);
         return Ok(());
-    };
+    }
+    let current = ctx.st.ks.get_expire(ctx.db, key);
     if !cond.allows(current, when) {
         ctx.out.int(0);
         return Ok(());
@@ -268,15 +269,16 @@ fn pexpiretime(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
 /// nearest or in milliseconds.
 fn ttl_generic(ctx: &mut Ctx, args: &[Bytes], ms: bool, absolute: bool) -> CmdResult {
     let (db, now) = (ctx.db, ctx.now_ms);
-    let Some(expire) = ctx
+    if ctx
         .st
         .ks
         .lookup(db, &args[1], now, Access::Inspect)
-        .map(|e| e.expire)
-    else {
+        .is_none()
+    {
         ctx.out.int(-2);
         return Ok(());
-    };
+    }
+    let expire = ctx.st.ks.get_expire(db, &args[1]);
     if expire == NO_EXPIRE {
         ctx.out.int(-1);
         return Ok(());

@@ -102,12 +102,10 @@ fn keys(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     let all = pattern == b"*";
     let now = ctx.now_ms;
     // Expired keys are skipped, not deleted, as in Redis.
-    let found: Vec<&Key> = ctx
-        .st
-        .ks
-        .db(ctx.db)
+    let d = ctx.st.ks.db(ctx.db);
+    let found: Vec<&Key> = d
         .iter()
-        .filter(|(k, e)| (all || glob::matches(pattern, k, false)) && !e.is_expired(now))
+        .filter(|(k, e)| (all || glob::matches(pattern, k, false)) && !d.is_expired(k, e, now))
         .map(|(k, _)| k)
         .collect();
     ctx.out.array(found.len());

@@ -76,8 +76,8 @@ impl Harness {
         let st = self.shared.state.lock();
         match st.ks.db(0).peek(key.as_bytes()) {
             None => -2,
-            Some(e) if e.expire == tiering::NO_EXPIRE => -1,
-            Some(e) => e.expire - crate::server::now_ms(),
+            Some(e) if !e.has_expire() => -1,
+            Some(_) => st.ks.get_expire(0, key.as_bytes()) - crate::server::now_ms(),
         }
     }
 

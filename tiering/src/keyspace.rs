@@ -24,18 +24,32 @@ pub use crate::key::Key;
 pub const NO_EXPIRE: i64 = -1;
 
 /// A stored value with its metadata.
+///
+/// The expiry time is not here: like Redis, a database keeps the times of
+/// its volatile keys in a table of their own, and the entry only says
+/// whether it has one. Keeping those 8 bytes out of every entry puts the
+/// hash node (key, entry, chain link) in the 64-byte allocation class
+/// instead of the 80-byte one.
 #[derive(Debug)]
 pub struct Entry {
     pub value: Value,
-    /// Absolute expiry in Unix milliseconds, or [`NO_EXPIRE`].
-    pub expire: i64,
     /// LRU clock or LFU counter, see [`crate::lfu`].
     pub lru: u32,
+    /// The key has an expiry in the database's volatile table.
+    volatile: bool,
 }
 
 impl Entry {
-    pub fn is_expired(&self, now_ms: i64) -> bool {
-        self.expire != NO_EXPIRE && now_ms > self.expire
+    pub fn new(value: Value, lru: u32) -> Entry {
+        Entry {
+            value,
+            lru,
+            volatile: false,
+        }
+    }
+
+    pub fn has_expire(&self) -> bool {
+        self.volatile
     }
 }
 
@@ -43,9 +57,9 @@ impl Entry {
 #[derive(Default)]
 pub struct Db {
     main: Dict<Key, Entry>,
-    /// Keys that carry an expiry (their time lives in the entry). Walked by
-    /// the active expiry cycle.
-    volatile: Dict<Key, ()>,
+    /// Keys that carry an expiry, with the expiry (absolute Unix ms).
+    /// Walked by the active expiry cycle.
+    volatile: Dict<Key, i64>,
     /// Average TTL of keys seen by the expiry cycle (for INFO keyspace).
     pub avg_ttl: i64,
     expire_cursor: u64,
@@ -64,6 +78,14 @@ impl Db {
     /// The entry as stored, expired or not (no side effects).
     pub fn peek(&self, key: &[u8]) -> Option<&Entry> {
         self.main.get(key)
+    }
+    /// The expiry of `key` (absolute ms), or [`NO_EXPIRE`].
+    pub fn expire_of(&self, key: &[u8]) -> i64 {
+        self.volatile.get(key).copied().unwrap_or(NO_EXPIRE)
+    }
+    /// True if `e`, the entry of `key`, is logically expired at `now_ms`.
+    pub fn is_expired(&self, key: &[u8], e: &Entry, now_ms: i64) -> bool {
+        e.volatile && self.volatile.get(key).is_some_and(|&t| now_ms > t)
     }
     pub fn scan(&self, cursor: u64, mut f: impl FnMut(&Key, &Entry)) -> u64 {
         self.main.scan(cursor, |k, e| f(k, e))
@@ -193,10 +215,11 @@ impl Keyspace {
     /// propagation). Returns true if the key is (now) absent because of
     /// expiry; false if it is live or was not there at all.
     pub fn expire_if_needed(&mut self, db: usize, key: &[u8], now_ms: i64) -> bool {
-        let Some(e) = self.dbs[db].main.get(key) else {
+        let d = &self.dbs[db];
+        let Some(e) = d.main.get(key) else {
             return false;
         };
-        if !e.is_expired(now_ms) {
+        if !d.is_expired(key, e, now_ms) {
             return false;
         }
         if self.hide_expired_only {
@@ -218,18 +241,18 @@ impl Keyspace {
     ) -> Option<&mut Entry> {
         let counts = matches!(access, Access::Read | Access::Inspect);
         let touches = matches!(access, Access::Read | Access::Write);
-        // One walk on the common path: find the entry, and only when it
-        // has expired go through the removal path.
-        let expired = match self.dbs[db].main.get_mut(key) {
+        // One walk on the common path: find the entry; only a key with an
+        // expiry goes through the expiry check.
+        let volatile = match self.dbs[db].main.get_mut(key) {
             None => {
                 if counts {
                     self.stats.misses += 1;
                 }
                 return None;
             }
-            Some(e) => e.is_expired(now_ms),
+            Some(e) => e.volatile,
         };
-        if expired && self.expire_if_needed(db, key, now_ms) {
+        if volatile && self.expire_if_needed(db, key, now_ms) {
             if counts {
                 self.stats.misses += 1;
             }
@@ -276,45 +299,53 @@ impl Keyspace {
                 if !lfu_policy {
                     e.lru = lru;
                 }
-                if !keep_ttl && e.expire != NO_EXPIRE {
-                    e.expire = NO_EXPIRE;
+                if !keep_ttl && e.volatile {
+                    e.volatile = false;
                     d.volatile.remove(key);
                 }
             }
-            None => d.main.insert_new(
-                key.into(),
-                Entry {
-                    value,
-                    expire: NO_EXPIRE,
-                    lru,
-                },
-            ),
+            None => d.main.insert_new(key.into(), Entry::new(value, lru)),
         }
     }
 
-    /// Adds a key known to be absent, with its expiry (used by RENAME, COPY,
-    /// MOVE, RESTORE and loading).
-    pub fn insert_entry(&mut self, db: usize, key: Key, entry: Entry) {
+    /// The expiry of `key` (absolute ms) or [`NO_EXPIRE`], as stored (no
+    /// lazy expiry: look the key up first).
+    pub fn get_expire(&self, db: usize, key: &[u8]) -> i64 {
+        self.dbs[db].expire_of(key)
+    }
+
+    /// Adds a key known to be absent, with its expiry ([`NO_EXPIRE`] for
+    /// none; used by RENAME, COPY, MOVE, RESTORE and loading).
+    pub fn insert_entry(&mut self, db: usize, key: Key, mut entry: Entry, expire: i64) {
         let d = &mut self.dbs[db];
-        if entry.expire != NO_EXPIRE {
-            d.volatile.insert(key.clone(), ());
+        entry.volatile = expire != NO_EXPIRE;
+        if entry.volatile {
+            d.volatile.insert(key.clone(), expire);
         } else {
             d.volatile.remove(&key[..]);
         }
         d.main.insert(key, entry);
     }
 
-    fn remove_raw(&mut self, db: usize, key: &[u8]) -> Option<Entry> {
+    /// Removes a key, returning its entry and expiry.
+    fn remove_raw(&mut self, db: usize, key: &[u8]) -> Option<(Entry, i64)> {
         let d = &mut self.dbs[db];
         let e = d.main.remove(key)?;
-        if e.expire != NO_EXPIRE {
-            d.volatile.remove(key);
-        }
-        Some(e)
+        let expire = if e.volatile {
+            d.volatile.remove(key).unwrap_or(NO_EXPIRE)
+        } else {
+            NO_EXPIRE
+        };
+        Some((e, expire))
     }
 
     /// Deletes a key (expired or not). Returns the entry if it was live.
     pub fn delete(&mut self, db: usize, key: &[u8], now_ms: i64) -> Option<Entry> {
+        self.delete_with_expire(db, key, now_ms).map(|(e, _)| e)
+    }
+
+    /// Like [`delete`](Self::delete), also returning the key's expiry.
+    fn delete_with_expire(&mut self, db: usize, key: &[u8], now_ms: i64) -> Option<(Entry, i64)> {
         if self.expire_if_needed(db, key, now_ms) {
             return None;
         }
@@ -326,10 +357,8 @@ impl Keyspace {
         let d = &mut self.dbs[db];
         match d.main.get_mut(key) {
             Some(e) => {
-                if e.expire == NO_EXPIRE {
-                    d.volatile.insert(key.into(), ());
-                }
-                e.expire = when_ms;
+                e.volatile = true;
+                d.volatile.insert(key.into(), when_ms);
                 true
             }
             None => false,
@@ -340,8 +369,8 @@ impl Keyspace {
     pub fn persist(&mut self, db: usize, key: &[u8]) -> bool {
         let d = &mut self.dbs[db];
         match d.main.get_mut(key) {
-            Some(e) if e.expire != NO_EXPIRE => {
-                e.expire = NO_EXPIRE;
+            Some(e) if e.volatile => {
+                e.volatile = false;
                 d.volatile.remove(key);
                 true
             }
@@ -379,11 +408,11 @@ impl Keyspace {
         if from_db == to_db && from == to {
             return self.exists(from_db, from, now_ms);
         }
-        let Some(entry) = self.delete(from_db, from, now_ms) else {
+        let Some((entry, expire)) = self.delete_with_expire(from_db, from, now_ms) else {
             return false;
         };
         self.delete(to_db, to, now_ms);
-        self.insert_entry(to_db, to.into(), entry);
+        self.insert_entry(to_db, to.into(), entry, expire);
         true
     }
 
@@ -400,20 +429,17 @@ impl Keyspace {
         to: &[u8],
         now_ms: i64,
     ) -> bool {
-        let Some(src) = self.dbs[from_db]
-            .main
-            .get(from)
-            .filter(|e| !e.is_expired(now_ms))
-        else {
+        let d = &self.dbs[from_db];
+        let Some(src) = d.main.get(from).filter(|e| !d.is_expired(from, e, now_ms)) else {
             return false;
         };
-        let entry = Entry {
-            value: src.value.clone(),
-            expire: src.expire,
-            lru: lfu::initial(self.lfu_policy, now_ms as u64),
-        };
+        let expire = d.expire_of(from);
+        let entry = Entry::new(
+            src.value.clone(),
+            lfu::initial(self.lfu_policy, now_ms as u64),
+        );
         self.delete(to_db, to, now_ms);
-        self.insert_entry(to_db, to.into(), entry);
+        self.insert_entry(to_db, to.into(), entry, expire);
         true
     }
 
@@ -456,7 +482,7 @@ impl Keyspace {
             let (key, expired) = {
                 let d = &self.dbs[db];
                 let (k, e) = d.main.random_entry(&mut self.rng)?;
-                (k.clone(), e.is_expired(now_ms))
+                (k.clone(), d.is_expired(k, e, now_ms))
             };
             if !expired {
                 return Some(key);
@@ -520,16 +546,15 @@ impl Keyspace {
                 let d = &mut self.dbs[db];
                 let mut cursor = d.expire_cursor;
                 while sampled < KEYS_PER_LOOP && buckets < KEYS_PER_LOOP * 2 {
-                    let main = &d.main;
-                    cursor = d.volatile.scan(cursor, |k, _| {
+                    // The volatile table holds the times: no lookup of the
+                    // main table is needed to decide.
+                    cursor = d.volatile.scan(cursor, |k, &when| {
                         sampled += 1;
-                        if let Some(e) = main.get(&k[..]) {
-                            if e.is_expired(now_ms) {
-                                expired_keys.push(k.clone());
-                            } else if e.expire != NO_EXPIRE {
-                                ttl_sum += e.expire - now_ms;
-                                ttl_n += 1;
-                            }
+                        if now_ms > when {
+                            expired_keys.push(k.clone());
+                        } else {
+                            ttl_sum += when - now_ms;
+                            ttl_n += 1;
                         }
                     });
                     buckets += 1;

@@ -26,15 +26,11 @@ fn overwrite_clears_ttl_unless_kept() {
     ks.set(0, b"k", s("v"), false, 0);
     ks.set_expire(0, b"k", 100);
     ks.set(0, b"k", s("w"), true, 0);
-    assert_eq!(
-        ks.lookup(0, b"k", 0, Access::ReadNoTouch).map(|e| e.expire),
-        Some(100)
-    );
+    assert!(ks.lookup(0, b"k", 0, Access::ReadNoTouch).is_some());
+    assert_eq!(ks.get_expire(0, b"k"), 100);
     ks.set(0, b"k", s("x"), false, 0);
-    assert_eq!(
-        ks.lookup(0, b"k", 0, Access::ReadNoTouch).map(|e| e.expire),
-        Some(NO_EXPIRE)
-    );
+    assert!(ks.lookup(0, b"k", 0, Access::ReadNoTouch).is_some());
+    assert_eq!(ks.get_expire(0, b"k"), NO_EXPIRE);
     assert_eq!(ks.db(0).volatile_len(), 0);
 }
 
@@ -68,8 +64,10 @@ fn replica_hides_but_keeps_expired() {
 }
 
 fn live(ks: &mut Keyspace, db: usize, k: &str, now: i64) -> Option<(Value, i64, u32)> {
-    ks.lookup(db, k.as_bytes(), now, Access::ReadNoTouch)
-        .map(|e| (e.value.clone(), e.expire, e.lru))
+    let (value, lru) = ks
+        .lookup(db, k.as_bytes(), now, Access::ReadNoTouch)
+        .map(|e| (e.value.clone(), e.lru))?;
+    Some((value, ks.get_expire(db, k.as_bytes()), lru))
 }
 
 #[test]
