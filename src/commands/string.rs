@@ -449,6 +449,23 @@ fn set_generic(
             None => ctx.out.null(),
         }
     }
+    if flags & (F_NX | F_XX) == 0 && !get {
+        // Plain SET: look up and store in one walk of the table.
+        let (db, now) = (ctx.db, ctx.now_ms);
+        let value = Value::Str(StrValue::from_bytes(val));
+        ctx.st
+            .ks
+            .overwrite(db, key, value, flags & F_KEEPTTL != 0, now);
+        ctx.dirty(1);
+        if let Some(when) = when {
+            ctx.st.ks.set_expire(db, key, when);
+        }
+        match replies {
+            SetReply::OkNil => ctx.out.ok(),
+            SetReply::OneZero => ctx.out.int(1),
+        }
+        return Ok(());
+    }
     let found = ctx.write(key).is_some();
     if (flags & F_NX != 0 && found) || (flags & F_XX != 0 && !found) {
         if !get {

@@ -242,44 +242,52 @@ impl Keyspace {
         let counts = matches!(access, Access::Read | Access::Inspect);
         let touches = matches!(access, Access::Read | Access::Write);
         // One walk on the common path: find the entry; only a key with an
-        // expiry goes through the expiry check.
-        let volatile = match self.dbs[db].main.get_mut(key) {
-            None => {
-                if counts {
-                    self.stats.misses += 1;
-                }
-                return None;
-            }
-            Some(e) => e.volatile,
-        };
-        if volatile && self.expire_if_needed(db, key, now_ms) {
-            if counts {
-                self.stats.misses += 1;
-            }
-            return None;
-        }
+        // expiry goes through the expiry check (and a second lookup).
         let lfu_policy = self.lfu_policy;
         let params = self.lfu;
         let Keyspace {
             dbs, rng, stats, ..
         } = self;
-        match dbs[db].main.get_mut(key) {
-            Some(e) => {
-                if touches {
-                    e.lru = lfu::touch(e.lru, lfu_policy, params, now_ms as u64, rng);
-                }
-                if counts {
-                    stats.hits += 1;
-                }
-                Some(e)
-            }
+        let e: *mut Entry = match dbs[db].main.get_mut(key) {
             None => {
                 if counts {
                     stats.misses += 1;
                 }
-                None
+                return None;
             }
+            Some(e) => e,
+        };
+        // SAFETY: `e` comes from the unique borrow of `self` this call holds.
+        // On this path nothing touches the table between the lookup and the
+        // use, so the entry has not moved; the result keeps the borrow.
+        let volatile = unsafe { (*e).volatile };
+        let e: &mut Entry = if !volatile {
+            unsafe { &mut *e }
+        } else {
+            if self.expire_if_needed(db, key, now_ms) {
+                if counts {
+                    self.stats.misses += 1;
+                }
+                return None;
+            }
+            let Keyspace {
+                dbs,
+                rng: _,
+                stats: _,
+                ..
+            } = self;
+            match dbs[db].main.get_mut(key) {
+                Some(e) => e,
+                None => return None,
+            }
+        };
+        if touches {
+            e.lru = lfu::touch(e.lru, lfu_policy, params, now_ms as u64, &mut self.rng);
         }
+        if counts {
+            self.stats.hits += 1;
+        }
+        Some(e)
     }
 
     /// True if the key exists (and is not expired); no access tracking.
@@ -305,6 +313,37 @@ impl Keyspace {
                 }
             }
             None => d.main.insert_new(key.into(), Entry::new(value, lru)),
+        }
+    }
+
+    /// A write lookup followed by [`set`](Self::set), in one walk of the
+    /// table where possible: what a plain `SET` does. A logically expired
+    /// old value still counts as expired (and is recorded for
+    /// propagation), and under an LFU policy the old counter is touched and
+    /// kept, exactly as the two calls would do.
+    pub fn overwrite(&mut self, db: usize, key: &[u8], value: Value, keep_ttl: bool, now_ms: i64) {
+        let lfu_policy = self.lfu_policy;
+        let params = self.lfu;
+        let Keyspace { dbs, rng, .. } = self;
+        let d = &mut dbs[db];
+        match d.main.get_mut(key) {
+            Some(e) if !e.volatile => {
+                e.value = value;
+                e.lru = if lfu_policy {
+                    lfu::touch(e.lru, true, params, now_ms as u64, rng)
+                } else {
+                    lfu::initial(false, now_ms as u64)
+                };
+            }
+            Some(_) => {
+                // Has an expiry: take the general path.
+                self.lookup(db, key, now_ms, Access::Write);
+                self.set(db, key, value, keep_ttl, now_ms);
+            }
+            None => {
+                let lru = lfu::initial(lfu_policy, now_ms as u64);
+                d.main.insert_new(key.into(), Entry::new(value, lru));
+            }
         }
     }
 

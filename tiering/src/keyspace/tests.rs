@@ -221,3 +221,36 @@ fn scan_keys_full_iteration_and_budget() {
     assert_eq!(found, 1);
     assert!(calls >= buckets / 11, "{calls} calls for {buckets} buckets");
 }
+
+#[test]
+fn overwrite_matches_lookup_then_set() {
+    let mut ks = Keyspace::new(1);
+    // A new key, then a plain overwrite.
+    ks.overwrite(0, b"k", s("1"), false, 0);
+    ks.overwrite(0, b"k", s("2"), false, 0);
+    assert_eq!(live(&mut ks, 0, "k", 0).map(|x| x.0), Some(s("2")));
+    // A logically expired old value counts as expired, and the new value
+    // has no expiry.
+    ks.set_expire(0, b"k", 10);
+    ks.overwrite(0, b"k", s("3"), false, 11);
+    assert_eq!(ks.stats.expired_keys, 1);
+    assert_eq!(ks.take_expired().len(), 1);
+    assert_eq!(ks.get_expire(0, b"k"), NO_EXPIRE);
+    // A live volatile value keeps its expiry only with keep_ttl.
+    ks.set_expire(0, b"k", 1000);
+    ks.overwrite(0, b"k", s("4"), true, 20);
+    assert_eq!(ks.get_expire(0, b"k"), 1000);
+    ks.overwrite(0, b"k", s("5"), false, 20);
+    assert_eq!(ks.get_expire(0, b"k"), NO_EXPIRE);
+    assert_eq!(ks.db(0).volatile_len(), 0);
+    // Under LFU the counter survives an overwrite (and is touched).
+    ks.lfu_policy = true;
+    ks.overwrite(0, b"f", s("a"), false, 0);
+    for _ in 0..200 {
+        ks.lookup(0, b"f", 0, Access::Read);
+    }
+    let before = ks.db(0).peek(b"f").map(|e| e.lru & 255).unwrap();
+    ks.overwrite(0, b"f", s("b"), false, 0);
+    let after = ks.db(0).peek(b"f").map(|e| e.lru & 255).unwrap();
+    assert!(after >= before && before > 5, "{before} -> {after}");
+}
