@@ -245,21 +245,19 @@ impl Keyspace {
         // expiry goes through the expiry check (and a second lookup).
         let lfu_policy = self.lfu_policy;
         let params = self.lfu;
-        let Keyspace {
-            dbs, rng, stats, ..
-        } = self;
-        let e: *mut Entry = match dbs[db].main.get_mut(key) {
+        let e: *mut Entry = match self.dbs[db].main.get_mut(key) {
             None => {
                 if counts {
-                    stats.misses += 1;
+                    self.stats.misses += 1;
                 }
                 return None;
             }
             Some(e) => e,
         };
         // SAFETY: `e` comes from the unique borrow of `self` this call holds.
-        // On this path nothing touches the table between the lookup and the
-        // use, so the entry has not moved; the result keeps the borrow.
+        // On the path that uses it, nothing touches the table between the
+        // lookup and the use (only `stats` and `rng`, other fields), so the
+        // entry has not moved; the returned reference keeps the borrow.
         let volatile = unsafe { (*e).volatile };
         let e: &mut Entry = if !volatile {
             unsafe { &mut *e }
@@ -270,16 +268,9 @@ impl Keyspace {
                 }
                 return None;
             }
-            let Keyspace {
-                dbs,
-                rng: _,
-                stats: _,
-                ..
-            } = self;
-            match dbs[db].main.get_mut(key) {
-                Some(e) => e,
-                None => return None,
-            }
+            let e: *mut Entry = self.dbs[db].main.get_mut(key)?;
+            // SAFETY: as above, a fresh lookup after the expiry check.
+            unsafe { &mut *e }
         };
         if touches {
             e.lru = lfu::touch(e.lru, lfu_policy, params, now_ms as u64, &mut self.rng);
