@@ -22,6 +22,16 @@ fn encode(args: &[&[u8]]) -> Vec<u8> {
     out
 }
 
+/// Parses every command in `buf`; returns the number of arguments.
+fn parse_all(buf: &mut BytesMut, lim: Limits) -> usize {
+    let mut p = RequestParser::new();
+    let mut n = 0;
+    while let Ok(Some(cmd)) = p.next(buf, lim) {
+        n += cmd.len();
+    }
+    n
+}
+
 fn parse(c: &mut Criterion) {
     let lim = Limits {
         max_bulk_len: 512 << 20,
@@ -40,14 +50,7 @@ fn parse(c: &mut Criterion) {
     g.bench_function("set_100b_x100", |b| {
         b.iter_batched(
             || BytesMut::from(&pipeline[..]),
-            |mut buf| {
-                let mut p = RequestParser::new();
-                let mut n = 0;
-                while let Ok(Some(cmd)) = p.next(&mut buf, lim) {
-                    n += cmd.len();
-                }
-                n
-            },
+            |mut buf| parse_all(&mut buf, lim),
             BatchSize::SmallInput,
         )
     });
@@ -55,14 +58,7 @@ fn parse(c: &mut Criterion) {
     g.bench_function("inline_ping_x100", |b| {
         b.iter_batched(
             || BytesMut::from(&inline[..]),
-            |mut buf| {
-                let mut p = RequestParser::new();
-                let mut n = 0;
-                while let Ok(Some(cmd)) = p.next(&mut buf, lim) {
-                    n += cmd.len();
-                }
-                n
-            },
+            |mut buf| parse_all(&mut buf, lim),
             BatchSize::SmallInput,
         )
     });
