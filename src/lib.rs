@@ -15,7 +15,6 @@ pub mod reply;
 pub mod resp;
 pub mod server;
 
-use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
 use tracing::{info, warn};
@@ -48,7 +47,6 @@ pub async fn run(config: config::Config) -> i32 {
     tokio::spawn(net::cron(shared.clone()));
     info!("Ready to accept connections tcp");
     wait_for_shutdown(&shared).await;
-    shared.shutting_down.store(true, Ordering::SeqCst);
     {
         let st = shared.state.lock();
         for c in st.clients.values() {
@@ -84,7 +82,7 @@ async fn wait_for_shutdown(shared: &Arc<server::Shared>) {
             _ = term.recv() => { warn!("Received SIGTERM scheduling shutdown..."); return; }
             _ = int.recv() => { warn!("Received SIGINT scheduling shutdown..."); return; }
             _ = shared.shutdown.notified() => {
-                if shared.state.lock().shutdown.is_some() {
+                if shared.state.lock().shutdown_requested {
                     warn!("User requested shutdown...");
                     return;
                 }

@@ -225,7 +225,7 @@ async fn serve(
         let mut close: Option<&'static str> = None;
         {
             let mut st = shared.state.lock();
-            let (limits, qbuf_limit) = {
+            let (mut limits, qbuf_limit) = {
                 let Some(c) = st.clients.get(&id) else {
                     return "unregistered";
                 };
@@ -237,7 +237,6 @@ async fn serve(
                     st.config.tun.client_query_buffer_limit,
                 )
             };
-            let mut limits = limits;
             // As Redis: a query buffer over the limit after a read closes the
             // client before anything in it runs (one oversized argument
             // included), without a reply.
@@ -270,7 +269,7 @@ async fn serve(
                             close = Some("quit");
                             break;
                         }
-                        if st.shutdown.is_some() {
+                        if st.shutdown_requested {
                             close = Some("shutdown");
                             break;
                         }
@@ -290,7 +289,7 @@ async fn serve(
                 c.qbuf = inbuf.len();
                 c.omem = out.buf.len();
             }
-            if st.shutdown.is_some() {
+            if st.shutdown_requested {
                 shared.shutdown.notify_one();
             }
         }

@@ -175,12 +175,6 @@ impl Stats {
     }
 }
 
-/// How the server was asked to stop.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct ShutdownRequest {
-    pub save: Option<bool>,
-}
-
 pub struct State {
     pub ks: Keyspace,
     pub config: Config,
@@ -189,12 +183,13 @@ pub struct State {
     /// Changes since the last save (`rdb_changes_since_last_save`).
     pub dirty: u64,
     pub start: Instant,
-    pub start_unix_ms: i64,
     pub run_id: String,
     pub replid: String,
     pub replid2: String,
     pub active_expire_enabled: bool,
-    pub shutdown: Option<ShutdownRequest>,
+    /// SHUTDOWN was run: the connection task that ran it wakes the main
+    /// task, which stops the server.
+    pub shutdown_requested: bool,
     pub executable: String,
     pub tcp_port: u16,
     pub last_save_unix: i64,
@@ -212,7 +207,6 @@ pub struct Shared {
     pub net_in: AtomicU64,
     pub net_out: AtomicU64,
     pub shutdown: Notify,
-    pub shutting_down: AtomicBool,
 }
 
 pub fn random_hex_id() -> String {
@@ -235,12 +229,11 @@ impl State {
             stats: Stats::default(),
             dirty: 0,
             start: Instant::now(),
-            start_unix_ms: now_ms(),
             run_id: random_hex_id(),
             replid: random_hex_id(),
             replid2: "0".repeat(40),
             active_expire_enabled: true,
-            shutdown: None,
+            shutdown_requested: false,
             executable: std::env::current_exe()
                 .map(|p| p.display().to_string())
                 .unwrap_or_default(),
@@ -315,7 +308,6 @@ impl Shared {
             net_in: AtomicU64::new(0),
             net_out: AtomicU64::new(0),
             shutdown: Notify::new(),
-            shutting_down: AtomicBool::new(false),
         })
     }
 }

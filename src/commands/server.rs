@@ -77,9 +77,7 @@ fn shutdown(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
         tracing::warn!("SHUTDOWN SAVE refused: this build cannot write an RDB file yet");
         return Err(CmdError::msg("ERR Errors trying to SHUTDOWN. Check logs."));
     }
-    ctx.st.shutdown = Some(crate::server::ShutdownRequest {
-        save: if nosave { Some(false) } else { None },
-    });
+    ctx.st.shutdown_requested = true;
     Ok(())
 }
 

@@ -498,11 +498,6 @@ impl Keyspace {
         self.dbs.swap(a, b);
     }
 
-    /// Total keys in all databases.
-    pub fn total_keys(&self) -> usize {
-        self.dbs.iter().map(|d| d.len()).sum()
-    }
-
     /// A random live key of `db` (expired keys met on the way are removed,
     /// as Redis does). Gives up after many expired picks in a row if every
     /// key is volatile, like Redis, to stay bounded.
