@@ -169,17 +169,6 @@ fn c_str(a: &[u8], max: usize) -> &[u8] {
     &a[..end]
 }
 
-/// Writes an error reply that may quote client bytes verbatim (Redis copies
-/// them raw; only CR and LF become spaces, as in `Reply::error`).
-fn error_bytes(out: &mut Reply, msg: &[u8]) {
-    out.buf.push(b'-');
-    out.buf.extend(
-        msg.iter()
-            .map(|&b| if b == b'\r' || b == b'\n' { b' ' } else { b }),
-    );
-    out.buf.extend_from_slice(b"\r\n");
-}
-
 /// Runs one command for client `id`, writing its reply to `out`.
 pub fn execute(st: &mut State, shared: &Shared, id: u64, out: &mut Reply, args: &[Bytes]) {
     let start_len = out.buf.len();
@@ -189,11 +178,10 @@ pub fn execute(st: &mut State, shared: &Shared, id: u64, out: &mut Reply, args: 
     let now = Instant::now();
     client.last_interaction = now;
     let (db, authed, no_touch) = (client.db, client.authenticated, client.no_touch);
-    let reply_on = client.reply_mode == ReplyMode::On;
     st.stats.commands_processed += 1;
     match resolve(st, id, args) {
         Err(msg) => {
-            error_bytes(out, &msg);
+            out.error_bytes(&msg);
             st.stats.count_error(&String::from_utf8_lossy(&msg));
         }
         Ok(r) => run(st, shared, id, db, authed, no_touch, out, args, r, now),
@@ -203,14 +191,7 @@ pub fn execute(st: &mut State, shared: &Shared, id: u64, out: &mut Reply, args: 
     if st.ks.has_expired_events() {
         let _ = st.ks.take_expired();
     }
-    if !reply_on {
-        finish_reply_mode(st, id, out, start_len);
-    } else if let Some(c) = st.clients.get_mut(&id) {
-        // CLIENT REPLY may have been the command just run.
-        if c.reply_mode != ReplyMode::On {
-            finish_reply_mode(st, id, out, start_len);
-        }
-    }
+    finish_reply_mode(st, id, out, start_len);
 }
 
 /// Finds the declaration to run and checks arity, or returns the error

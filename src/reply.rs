@@ -48,11 +48,17 @@ impl Reply {
     /// An error reply; `msg` includes the code (`ERR ...`, `WRONGTYPE ...`).
     /// Newlines would break the protocol, so they become spaces.
     pub fn error(&mut self, msg: &str) {
+        self.error_bytes(msg.as_bytes());
+    }
+
+    /// An error reply that may quote client bytes verbatim (Redis copies
+    /// them raw; only CR and LF become spaces).
+    pub fn error_bytes(&mut self, msg: &[u8]) {
         self.buf.push(b'-');
-        for &b in msg.as_bytes() {
-            self.buf
-                .push(if b == b'\r' || b == b'\n' { b' ' } else { b });
-        }
+        self.buf.extend(
+            msg.iter()
+                .map(|&b| if b == b'\r' || b == b'\n' { b' ' } else { b }),
+        );
         self.buf.extend_from_slice(b"\r\n");
     }
 
