@@ -25,35 +25,42 @@ pub static COMMANDS: &[CommandDef] = &[CommandDef {
     ..BASE
 }];
 
-const DEFAULT: &[&str] = &[
-    "server",
-    "clients",
-    "memory",
-    "persistence",
-    "stats",
-    "replication",
-    "cpu",
-    "modules",
-    "errorstats",
-    "cluster",
-    "keyspace",
+/// Every section, in the order INFO prints them, and whether it belongs to
+/// the default set (`all`/`everything` select every one).
+const SECTIONS: &[(&str, bool)] = &[
+    ("server", true),
+    ("clients", true),
+    ("memory", true),
+    ("persistence", true),
+    ("stats", true),
+    ("replication", true),
+    ("cpu", true),
+    ("modules", true),
+    ("commandstats", false),
+    ("errorstats", true),
+    ("cluster", true),
+    ("keyspace", true),
 ];
-const ALL_EXTRA: &[&str] = &["commandstats"];
+
+/// The default sections, or every section when `all`.
+fn sections(all: bool) -> impl Iterator<Item = String> {
+    SECTIONS
+        .iter()
+        .filter(move |(_, d)| all || *d)
+        .map(|(n, _)| n.to_string())
+}
 
 fn info(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     let mut wanted: Vec<String> = Vec::new();
     for a in &args[1..] {
         match lower(a).as_str() {
-            "default" => wanted.extend(DEFAULT.iter().map(|s| s.to_string())),
-            "all" | "everything" => {
-                wanted.extend(DEFAULT.iter().map(|s| s.to_string()));
-                wanted.extend(ALL_EXTRA.iter().map(|s| s.to_string()));
-            }
+            "default" => wanted.extend(sections(false)),
+            "all" | "everything" => wanted.extend(sections(true)),
             s => wanted.push(s.to_string()),
         }
     }
     if wanted.is_empty() {
-        wanted.extend(DEFAULT.iter().map(|s| s.to_string()));
+        wanted.extend(sections(false));
     }
     let text = render(ctx, &wanted);
     ctx.out.verbatim(&text);
@@ -62,23 +69,9 @@ fn info(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
 
 /// Renders the named sections, in Redis's section order.
 pub fn render(ctx: &mut Ctx, wanted: &[String]) -> String {
-    let order = [
-        "server",
-        "clients",
-        "memory",
-        "persistence",
-        "stats",
-        "replication",
-        "cpu",
-        "modules",
-        "commandstats",
-        "errorstats",
-        "cluster",
-        "keyspace",
-    ];
     let mut w = InfoWriter::new();
     let port = ctx.st.tcp_port;
-    for s in order {
+    for &(s, _) in SECTIONS {
         if !wanted.iter().any(|x| x == s) {
             continue;
         }
