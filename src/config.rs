@@ -516,6 +516,8 @@ pub struct Tunables {
     pub slowlog_log_slower_than: i64,
     pub slowlog_max_len: usize,
     pub dir: String,
+    /// Collection representation limits (`*-max-listpack-*` & co.).
+    pub limits: tiering::Limits,
 }
 
 /// The configuration: canonical values for every directive, plus where
@@ -590,6 +592,7 @@ impl Config {
                 slowlog_log_slower_than: 10000,
                 slowlog_max_len: 128,
                 dir: String::new(),
+                limits: tiering::Limits::default(),
             },
         };
         c.refresh();
@@ -643,6 +646,18 @@ impl Config {
             slowlog_log_slower_than: self.num("slowlog-log-slower-than"),
             slowlog_max_len: self.num("slowlog-max-len") as usize,
             dir: self.get("dir").unwrap_or("").to_string(),
+            limits: tiering::Limits {
+                hash_max_listpack_entries: self.num("hash-max-listpack-entries") as usize,
+                hash_max_listpack_value: self.num("hash-max-listpack-value") as usize,
+                list_max_listpack_size: self.num("list-max-listpack-size"),
+                list_compress_depth: self.num("list-compress-depth") as usize,
+                set_max_intset_entries: self.num("set-max-intset-entries") as usize,
+                set_max_listpack_entries: self.num("set-max-listpack-entries") as usize,
+                set_max_listpack_value: self.num("set-max-listpack-value") as usize,
+                zset_max_listpack_entries: self.num("zset-max-listpack-entries") as usize,
+                zset_max_listpack_value: self.num("zset-max-listpack-value") as usize,
+                hll_sparse_max_bytes: self.num("hll-sparse-max-bytes") as usize,
+            },
         };
         self.tun = t;
     }
@@ -972,6 +987,14 @@ mod tests {
         assert_eq!(e.line_no, 2);
         assert!(e.to_string().contains("Bad directive"));
         std::fs::remove_dir_all(&dir).ok();
+    }
+}
+
+#[cfg(test)]
+mod limit_tests {
+    #[test]
+    fn collection_limit_defaults_match_the_directives() {
+        assert_eq!(super::Config::new().tun.limits, tiering::Limits::default());
     }
 }
 

@@ -93,6 +93,13 @@ impl Ctx<'_> {
     pub fn dirty(&mut self, n: u64) {
         self.st.dirty += n;
     }
+
+    /// Reports that the command changed `key` in the selected database
+    /// (see [`State::signal_modified`]).
+    pub fn modified(&mut self, key: &[u8]) {
+        let db = self.db;
+        self.st.signal_modified(db, key);
+    }
 }
 
 /// Parses an integer argument as Redis does (`string2ll`).

@@ -90,6 +90,10 @@ pub struct ClientInfo {
     pub kill: Arc<KillSwitch>,
     /// Close after the reply of the current command is written (QUIT).
     pub close_after_reply: bool,
+    /// Keys this client WATCHes (database, key).
+    pub watched: Vec<(usize, tiering::Key)>,
+    /// A watched key changed: the next EXEC fails.
+    pub dirty_cas: bool,
 }
 
 /// A resolved command: the declaration that ran and, for a subcommand,
@@ -195,6 +199,8 @@ pub struct State {
     pub last_save_unix: i64,
     /// Accept loops of the current listeners (replaced on rebinding).
     pub accept_tasks: Vec<tokio::task::JoinHandle<()>>,
+    /// Keys under WATCH.
+    pub watches: crate::watch::Watches,
 }
 
 /// Everything the tasks share.
@@ -218,6 +224,23 @@ pub fn random_hex_id() -> String {
 }
 
 impl State {
+    /// Reports a change to `key` of `db` (Redis's `signalModifiedKey`):
+    /// transactions watching it will fail. Every command that changes a
+    /// key calls this once per changed key.
+    pub fn signal_modified(&mut self, db: usize, key: &[u8]) {
+        if self.watches.is_empty() {
+            return;
+        }
+        let State {
+            watches, clients, ..
+        } = self;
+        for id in watches.watchers(db, key) {
+            if let Some(c) = clients.get_mut(id) {
+                c.dirty_cas = true;
+            }
+        }
+    }
+
     pub fn new(config: Config) -> State {
         let mut ks = Keyspace::new(config.tun.databases);
         apply_keyspace_tunables(&mut ks, &config);
@@ -239,6 +262,7 @@ impl State {
                 .unwrap_or_default(),
             last_save_unix: now_ms() / 1000,
             accept_tasks: Vec::new(),
+            watches: Default::default(),
         }
     }
 
@@ -276,6 +300,8 @@ impl State {
                 omem: 0,
                 kill,
                 close_after_reply: false,
+                watched: Vec::new(),
+                dirty_cas: false,
             },
         );
     }

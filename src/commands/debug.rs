@@ -108,9 +108,14 @@ fn debug(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
 }
 
 /// Length of the value in RDB string encoding without compression (what
-/// `serializedlength` approximates).
+/// `serializedlength` approximates). Collections report their packed
+/// payload size until the RDB object encoder exists.
 fn serialized_len(v: &tiering::Value) -> usize {
     match v {
+        tiering::Value::List(_)
+        | tiering::Value::Hash(_)
+        | tiering::Value::Set(_)
+        | tiering::Value::ZSet(_) => v.heap_size(),
         tiering::Value::Str(s) => match s {
             tiering::StrValue::Int(i) => match *i {
                 -128..=127 => 2,

@@ -19,6 +19,7 @@ use bytes::Bytes;
 
 use crate::exec::{CmdResult, Ctx};
 
+pub mod access;
 pub mod bitops;
 pub mod config_cmd;
 pub mod connection;

@@ -330,8 +330,9 @@ impl<K: Hash + Eq, V> Dict<K, V> {
         None
     }
 
-    /// Inserts a key known to be absent (the caller checked).
-    pub fn insert_new(&mut self, key: K, val: V) {
+    /// Inserts a key known to be absent (the caller checked); returns the
+    /// stored value.
+    pub fn insert_new(&mut self, key: K, val: V) -> &mut V {
         self.expand_if_needed();
         self.step();
         let h = self.hash(&key);
@@ -339,8 +340,8 @@ impl<K: Hash + Eq, V> Dict<K, V> {
         let t = &mut self.t[ti];
         let b = (h & t.mask()) as usize;
         let next = t.buckets[b].take();
-        t.buckets[b] = Some(Box::new(Node { key, val, next }));
         t.used += 1;
+        &mut t.buckets[b].insert(Box::new(Node { key, val, next })).val
     }
 
     pub fn remove<Q>(&mut self, key: &Q) -> Option<V>

@@ -303,8 +303,20 @@ impl Keyspace {
                     d.volatile.remove(key);
                 }
             }
-            None => d.main.insert_new(key.into(), Entry::new(value, lru)),
+            None => {
+                d.main.insert_new(key.into(), Entry::new(value, lru));
+            }
         }
+    }
+
+    /// Adds `key`, known to be absent (the caller's write lookup found
+    /// nothing), with a new value and no expiry; returns the new entry.
+    /// What commands that create a collection on first write use.
+    pub fn insert_new(&mut self, db: usize, key: &[u8], value: Value, now_ms: i64) -> &mut Entry {
+        let lru = lfu::initial(self.lfu_policy, now_ms as u64);
+        self.dbs[db]
+            .main
+            .insert_new(key.into(), Entry::new(value, lru))
     }
 
     /// A write lookup followed by [`set`](Self::set), in one walk of the

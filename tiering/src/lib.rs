@@ -6,11 +6,22 @@
 
 pub mod dict;
 pub mod glob;
+pub mod hash;
 pub mod key;
 pub mod keyspace;
 pub mod lfu;
+pub mod limits;
+pub mod list;
 pub mod memory;
+pub mod pack;
+pub mod set;
 pub mod value;
+pub mod zset;
 
+pub use hash::HashValue;
 pub use keyspace::{Access, Entry, Key, Keyspace, NO_EXPIRE};
+pub use limits::Limits;
+pub use list::ListValue;
+pub use set::SetValue;
 pub use value::{StrValue, Value};
+pub use zset::ZSetValue;

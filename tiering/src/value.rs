@@ -3,6 +3,8 @@
 
 use std::borrow::Cow;
 
+use crate::{HashValue, ListValue, SetValue, ZSetValue};
+
 /// The longest string Redis stores as `embstr` (one allocation with its
 /// object header); longer ones are `raw`.
 pub const EMBSTR_MAX: usize = 44;
@@ -190,11 +192,15 @@ fn int_len(i: i64) -> usize {
     n
 }
 
-/// A value of any type. Further types (list, hash, set, zset, stream) join
-/// this enum as they are implemented.
+/// A value of any type. Collections are boxed so that the enum, and with
+/// it every hash-table node, stays as small as a string needs.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Value {
     Str(StrValue),
+    List(Box<ListValue>),
+    Hash(Box<HashValue>),
+    Set(Box<SetValue>),
+    ZSet(Box<ZSetValue>),
 }
 
 impl Value {
@@ -202,18 +208,33 @@ impl Value {
     pub fn type_name(&self) -> &'static str {
         match self {
             Value::Str(_) => "string",
+            Value::List(_) => "list",
+            Value::Hash(_) => "hash",
+            Value::Set(_) => "set",
+            Value::ZSet(_) => "zset",
         }
     }
 
+    /// The encoding `OBJECT ENCODING` reports.
     pub fn encoding(&self) -> &'static str {
         match self {
             Value::Str(s) => s.encoding(),
+            Value::List(l) => l.encoding(),
+            Value::Hash(h) => h.encoding(),
+            Value::Set(s) => s.encoding(),
+            Value::ZSet(z) => z.encoding(),
         }
     }
 
+    /// Bytes of heap the value owns (for memory accounting and the lazy-free
+    /// decision).
     pub fn heap_size(&self) -> usize {
         match self {
             Value::Str(s) => s.heap_size(),
+            Value::List(l) => std::mem::size_of::<ListValue>() + l.heap_size(),
+            Value::Hash(h) => std::mem::size_of::<HashValue>() + h.heap_size(),
+            Value::Set(s) => std::mem::size_of::<SetValue>() + s.heap_size(),
+            Value::ZSet(z) => std::mem::size_of::<ZSetValue>() + z.heap_size(),
         }
     }
 }
@@ -221,6 +242,16 @@ impl Value {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn value_is_as_small_as_a_string() {
+        // The hash-table node (key, entry, link) must stay in the 64-byte
+        // class: collections are boxed for that.
+        assert_eq!(
+            std::mem::size_of::<Value>(),
+            std::mem::size_of::<StrValue>()
+        );
+    }
 
     #[test]
     fn strict_integers() {

@@ -1,0 +1,90 @@
+//! Typed access to collection values, shared by the collection families:
+//! a lookup that answers WRONGTYPE for another type, creation on first
+//! write, and removal of a collection that a command emptied (Redis never
+//! keeps an empty collection).
+
+use tiering::{HashValue, ListValue, SetValue, Value, ZSetValue};
+
+use crate::exec::{CmdError, Ctx};
+
+/// A collection type that lives in a [`Value`] variant.
+pub trait Typed: Sized {
+    fn of(v: &mut Value) -> Option<&mut Self>;
+    fn of_ref(v: &Value) -> Option<&Self>;
+    fn into_value(self) -> Value;
+}
+
+macro_rules! typed {
+    ($ty:ty, $variant:ident) => {
+        impl Typed for $ty {
+            fn of(v: &mut Value) -> Option<&mut Self> {
+                match v {
+                    Value::$variant(x) => Some(x),
+                    _ => None,
+                }
+            }
+            fn of_ref(v: &Value) -> Option<&Self> {
+                match v {
+                    Value::$variant(x) => Some(x),
+                    _ => None,
+                }
+            }
+            fn into_value(self) -> Value {
+                Value::$variant(Box::new(self))
+            }
+        }
+    };
+}
+
+typed!(ListValue, List);
+typed!(HashValue, Hash);
+typed!(SetValue, Set);
+typed!(ZSetValue, ZSet);
+
+fn as_typed<T: Typed>(e: Option<&mut tiering::Entry>) -> Result<Option<&mut T>, CmdError> {
+    match e {
+        None => Ok(None),
+        Some(e) => T::of(&mut e.value).map(Some).ok_or(CmdError::WRONGTYPE),
+    }
+}
+
+/// The `T` at `key` for reading (lazy expiry, hit/miss stats): `Ok(None)`
+/// if missing, WRONGTYPE if another type.
+pub fn read<'a, T: Typed>(ctx: &'a mut Ctx, key: &[u8]) -> Result<Option<&'a mut T>, CmdError> {
+    as_typed(ctx.read(key))
+}
+
+/// The `T` at `key` for writing (lazy expiry, no stats).
+pub fn write<'a, T: Typed>(ctx: &'a mut Ctx, key: &[u8]) -> Result<Option<&'a mut T>, CmdError> {
+    as_typed(ctx.write(key))
+}
+
+/// The `T` at `key` for writing, created empty by `make` if the key is
+/// missing. WRONGTYPE if the key holds another type. The caller must add
+/// something to a created collection (or remove it again with
+/// [`drop_if_empty`]).
+pub fn write_or_create<'a, T: Typed>(
+    ctx: &'a mut Ctx,
+    key: &[u8],
+    make: impl FnOnce() -> T,
+) -> Result<&'a mut T, CmdError> {
+    let (db, now) = (ctx.db, ctx.now_ms);
+    if ctx.write(key).is_none() {
+        let e = ctx.st.ks.insert_new(db, key, make().into_value(), now);
+        return Ok(T::of(&mut e.value).expect("created with this type"));
+    }
+    // Looked up again so the borrow of the first lookup ends on the
+    // insert path (the entry is known live: no expiry applies twice).
+    let e = ctx.st.ks.lookup(db, key, now, tiering::Access::ReadNoTouch);
+    as_typed(e).map(|v| v.expect("the key was just found"))
+}
+
+/// Deletes `key` if `empty` (the command just emptied the collection).
+/// Returns `empty`.
+pub fn drop_if_empty(ctx: &mut Ctx, key: &[u8], empty: bool) -> bool {
+    if empty {
+        let (db, now) = (ctx.db, ctx.now_ms);
+        ctx.st.ks.delete(db, key, now);
+    }
+    empty
+}
