@@ -136,6 +136,10 @@ pub enum Norm {
     /// is the cursor) and compares the sorted set of keys returned. An error
     /// reply to the first call is compared exactly.
     ScanAll,
+    /// `OBJECT ENCODING key`, run alone: a `listpack` list or set (Redis
+    /// 7.2 encodings) is compared under Redis 7.0's name for it (see
+    /// `runner::encoding_as_7_0`).
+    Encoding,
 }
 
 /// Whether the generic mutator (wrong arity, junk arguments, edge values)

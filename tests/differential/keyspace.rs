@@ -95,7 +95,8 @@ pub fn specs() -> Vec<Spec> {
         }),
         Spec::new("object|encoding", 3, |g| {
             cmd!["OBJECT", "ENCODING", g.key()]
-        }),
+        })
+        .norm(Norm::Encoding),
         Spec::new("object|refcount", 1, |g| {
             cmd!["OBJECT", "REFCOUNT", g.key()]
         })
