@@ -7,7 +7,7 @@ use std::time::Instant;
 
 use bytes::Bytes;
 
-use crate::commands::{CommandDef, TABLE};
+use crate::commands::{multi, CommandDef, TABLE};
 use crate::reply::Reply;
 use crate::server::{ClientInfo, CmdRef, CmdStat, ReplyMode, Shared, State};
 use tiering::{Access, Entry, Keyspace};
@@ -186,19 +186,61 @@ pub fn execute(st: &mut State, shared: &Shared, id: u64, out: &mut Reply, args: 
     client.last_interaction = now;
     let (db, authed, no_touch) = (client.db, client.authenticated, client.no_touch);
     st.stats.commands_processed += 1;
+    let queueing = client.multi.is_some();
     match resolve(st, id, args) {
         Err(msg) => {
             out.error_bytes(&msg);
             st.stats.count_error(&String::from_utf8_lossy(&msg));
+            if queueing {
+                abort_multi(st, id);
+            }
+        }
+        Ok(r) if queueing && authed && !multi::runs_inside_multi(r.parent.unwrap_or(r.cmd)) => {
+            if let Some(m) = st.clients.get_mut(&id).and_then(|c| c.multi.as_mut()) {
+                m.queue.push((r, args.to_vec()));
+            }
+            out.simple("QUEUED");
         }
         Ok(r) => run(st, shared, id, db, authed, no_touch, out, args, r, now),
     }
-    // Expired keys met while executing become DEL events for the AOF and
-    // replicas once those exist; for now they are just drained.
-    if st.ks.has_expired_events() {
-        let _ = st.ks.take_expired();
-    }
+    st.drain_expired();
     finish_reply_mode(st, id, out, start_len);
+}
+
+/// A command was refused while queueing a transaction: EXEC will answer
+/// EXECABORT.
+fn abort_multi(st: &mut State, id: u64) {
+    if let Some(m) = st.clients.get_mut(&id).and_then(|c| c.multi.as_mut()) {
+        m.aborted = true;
+    }
+}
+
+/// Runs one command queued by MULTI (EXEC calls this for each), with the
+/// client's current database and flags.
+pub fn run_queued(
+    st: &mut State,
+    shared: &Shared,
+    id: u64,
+    out: &mut Reply,
+    args: &[Bytes],
+    r: CmdRef,
+) {
+    let Some(c) = st.clients.get(&id) else {
+        return;
+    };
+    let (db, authed, no_touch) = (c.db, c.authenticated, c.no_touch);
+    run(
+        st,
+        shared,
+        id,
+        db,
+        authed,
+        no_touch,
+        out,
+        args,
+        r,
+        Instant::now(),
+    );
 }
 
 /// Finds the declaration to run and checks arity, or returns the error

@@ -197,7 +197,7 @@ async fn handle_connection(shared: Arc<Shared>, mut stream: TcpStream, addr: Soc
     debug!("Accepted {addr} (id {id})");
     let reason = serve(&shared, &mut stream, id, &kill).await;
     debug!("Client id={id} addr={addr} closed: {reason}");
-    shared.state.lock().clients.remove(&id);
+    shared.state.lock().unregister_client(id);
 }
 
 async fn serve(
@@ -328,7 +328,7 @@ pub async fn cron(shared: Arc<Shared>) {
             let budget_us = (25 + 2 * (effort - 1)) * 1_000_000 / hz as u64 / 100;
             st.ks
                 .active_expire_cycle(now, Duration::from_micros(budget_us));
-            let _ = st.ks.take_expired();
+            st.drain_expired();
         }
         if st.config.tun.activerehashing {
             st.ks.rehash_step(1);

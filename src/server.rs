@@ -90,8 +90,10 @@ pub struct ClientInfo {
     pub kill: Arc<KillSwitch>,
     /// Close after the reply of the current command is written (QUIT).
     pub close_after_reply: bool,
-    /// Keys this client WATCHes (database, key).
-    pub watched: Vec<(usize, tiering::Key)>,
+    /// Keys this client WATCHes.
+    pub watched: Vec<crate::commands::multi::Watched>,
+    /// Commands queued since MULTI.
+    pub multi: Option<Box<crate::commands::multi::Multi>>,
     /// A watched key changed: the next EXEC fails.
     pub dirty_cas: bool,
 }
@@ -201,6 +203,9 @@ pub struct State {
     pub accept_tasks: Vec<tokio::task::JoinHandle<()>>,
     /// Keys under WATCH.
     pub watches: crate::watch::Watches,
+    /// EXEC is running a transaction's commands (blocking commands must
+    /// not block then).
+    pub in_exec: bool,
 }
 
 /// Everything the tasks share.
@@ -232,13 +237,79 @@ impl State {
             return;
         }
         let State {
-            watches, clients, ..
+            watches,
+            clients,
+            ks,
+            ..
         } = self;
         for id in watches.watchers(db, key) {
-            if let Some(c) = clients.get_mut(id) {
-                c.dirty_cas = true;
+            let Some(c) = clients.get_mut(id) else {
+                continue;
+            };
+            // A key already expired when it was watched and now removed
+            // has not logically changed: it was gone all along.
+            if let Some(w) = c
+                .watched
+                .iter_mut()
+                .find(|w| w.expired_at_watch && w.db == db && &w.key[..] == key)
+            {
+                if ks.db(db).peek(key).is_none() {
+                    w.expired_at_watch = false;
+                    continue;
+                }
+            }
+            c.dirty_cas = true;
+        }
+    }
+
+    /// FLUSHDB (`Some(db)`) or FLUSHALL (`None`) is about to empty
+    /// databases: every watched key that exists there changes.
+    pub fn signal_flushed(&mut self, db: Option<usize>) {
+        if self.watches.is_empty() {
+            return;
+        }
+        for (id, d, key) in self.watches.in_db(db) {
+            if self.ks.db(d).peek(&key).is_some() {
+                if let Some(c) = self.clients.get_mut(&id) {
+                    c.dirty_cas = true;
+                }
             }
         }
+    }
+
+    /// SWAPDB `a` `b` is about to exchange two databases: a watched key of
+    /// either changes if it exists on either side (it appears, disappears
+    /// or gets another value).
+    pub fn signal_swapped(&mut self, a: usize, b: usize) {
+        if self.watches.is_empty() {
+            return;
+        }
+        for (id, d, key) in self.watches.in_db(None) {
+            if d != a && d != b {
+                continue;
+            }
+            if self.ks.db(a).peek(&key).is_some() || self.ks.db(b).peek(&key).is_some() {
+                if let Some(c) = self.clients.get_mut(&id) {
+                    c.dirty_cas = true;
+                }
+            }
+        }
+    }
+
+    /// Handles the keys expiry removed since the last call: they are
+    /// changes for WATCH, and will be DEL events for the AOF and replicas.
+    pub fn drain_expired(&mut self) {
+        if self.ks.has_expired_events() {
+            for (db, key) in self.ks.take_expired() {
+                self.signal_modified(db, &key);
+            }
+        }
+    }
+
+    /// Removes a disconnected client and everything it registered.
+    pub fn unregister_client(&mut self, id: u64) {
+        crate::commands::multi::unwatch_all(self, id);
+        self.clients.remove(&id);
     }
 
     pub fn new(config: Config) -> State {
@@ -263,6 +334,7 @@ impl State {
             last_save_unix: now_ms() / 1000,
             accept_tasks: Vec::new(),
             watches: Default::default(),
+            in_exec: false,
         }
     }
 
@@ -301,6 +373,7 @@ impl State {
                 kill,
                 close_after_reply: false,
                 watched: Vec::new(),
+                multi: None,
                 dirty_cas: false,
             },
         );

@@ -166,6 +166,7 @@ fn setbit(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
         buf[byte] &= !mask;
     }
     if grown || old != (on == 1) {
+        ctx.modified(&args[1]);
         ctx.dirty(1);
     }
     ctx.out.int(i64::from(old));
@@ -408,8 +409,10 @@ fn bitop(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     if n > 0 {
         let _ = ctx.write(target);
         put(ctx, target, StrValue::Raw(res), false);
+        ctx.modified(target);
         ctx.dirty(1);
     } else if ctx.st.ks.delete(db, target, now).is_some() {
+        ctx.modified(target);
         ctx.dirty(1);
     }
     ctx.out.int(n as i64);

@@ -270,6 +270,9 @@ fn quit(ctx: &mut Ctx, _args: &[Bytes]) -> CmdResult {
 
 fn reset(ctx: &mut Ctx, _args: &[Bytes]) -> CmdResult {
     ctx.db = 0;
+    ctx.client().multi = None;
+    let id = ctx.id;
+    super::multi::unwatch_all(ctx.st, id);
     let needs_auth = !ctx.st.config.tun.requirepass.is_empty();
     let c = ctx.client();
     c.resp = 2;

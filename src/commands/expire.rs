@@ -243,6 +243,7 @@ fn expire_generic(ctx: &mut Ctx, args: &[Bytes], base: i64, unit_ms: bool) -> Cm
     } else {
         ctx.st.ks.set_expire(db, key, when);
     }
+    ctx.modified(key);
     ctx.dirty(1);
     ctx.out.int(1);
     Ok(())
@@ -306,6 +307,7 @@ fn persist(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     }
     let db = ctx.db;
     if ctx.st.ks.persist(db, key) {
+        ctx.modified(key);
         ctx.dirty(1);
         ctx.out.int(1);
     } else {

@@ -282,6 +282,7 @@ fn del(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     let mut n = 0;
     for k in &args[1..] {
         if ctx.st.ks.delete(db, k, now).is_some() {
+            ctx.st.signal_modified(db, k);
             n += 1;
         }
     }
@@ -295,6 +296,7 @@ fn unlink(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     let mut n = 0;
     for k in &args[1..] {
         if ctx.st.ks.unlink(db, k, now) {
+            ctx.st.signal_modified(db, k);
             n += 1;
         }
     }
@@ -370,6 +372,8 @@ fn rename_generic(ctx: &mut Ctx, args: &[Bytes], nx: bool) -> CmdResult {
     }
     let (db, now) = (ctx.db, ctx.now_ms);
     ctx.st.ks.relocate(db, src, db, dst, now);
+    ctx.modified(src);
+    ctx.modified(dst);
     ctx.dirty(1);
     reply(ctx, true);
     Ok(())
@@ -405,6 +409,7 @@ fn copy(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
         return Ok(());
     }
     ctx.st.ks.copy_entry(src_db, src, dst_db, dst, now);
+    ctx.st.signal_modified(dst_db, dst);
     ctx.dirty(1);
     ctx.out.int(1);
     Ok(())
@@ -422,6 +427,8 @@ fn move_cmd(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
         return Ok(());
     }
     ctx.st.ks.relocate(src_db, key, dst_db, key, now);
+    ctx.st.signal_modified(src_db, key);
+    ctx.st.signal_modified(dst_db, key);
     ctx.dirty(1);
     ctx.out.int(1);
     Ok(())

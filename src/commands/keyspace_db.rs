@@ -237,6 +237,7 @@ fn flush_async(ctx: &Ctx, args: &[Bytes]) -> Result<bool, CmdError> {
 
 fn flushdb(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     let background = flush_async(ctx, args)?;
+    ctx.st.signal_flushed(Some(ctx.db));
     let old = ctx.st.ks.detach_db(ctx.db);
     let n = old.len();
     if background && n > 0 {
@@ -251,6 +252,7 @@ fn flushdb(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
 
 fn flushall(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     let background = flush_async(ctx, args)?;
+    ctx.st.signal_flushed(None);
     let mut n = 0;
     let mut old = Vec::new();
     for db in 0..ctx.st.ks.db_count() {
@@ -277,6 +279,7 @@ fn swapdb(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     let b = arg_int(&args[2], Some("ERR invalid second DB index"))?;
     let (a, b) = (db_index(ctx, a)?, db_index(ctx, b)?);
     if a != b {
+        ctx.st.signal_swapped(a, b);
         ctx.st.ks.swap_db(a, b);
     }
     ctx.dirty(1);

@@ -28,6 +28,7 @@ pub mod expire;
 pub mod info;
 pub mod keyspace;
 pub mod keyspace_db;
+pub mod multi;
 pub mod server;
 pub mod string;
 pub mod string_bitfield;
@@ -324,6 +325,7 @@ static ALL: &[&[CommandDef]] = &[
     keyspace::COMMANDS,
     keyspace_db::COMMANDS,
     expire::COMMANDS,
+    multi::COMMANDS,
 ];
 
 pub struct Table {

@@ -456,6 +456,7 @@ fn set_generic(
         ctx.st
             .ks
             .overwrite(db, key, value, flags & F_KEEPTTL != 0, now);
+        ctx.modified(key);
         ctx.dirty(1);
         if let Some(when) = when {
             ctx.st.ks.set_expire(db, key, when);
@@ -477,6 +478,7 @@ fn set_generic(
         return Ok(());
     }
     put(ctx, key, StrValue::from_bytes(val), flags & F_KEEPTTL != 0);
+    ctx.modified(key);
     ctx.dirty(1);
     if let Some(when) = when {
         let db = ctx.db;
@@ -561,14 +563,19 @@ fn getex(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     match when {
         Some(when) if o.flags & (F_EXAT | F_PXAT) != 0 && when <= now => {
             ctx.st.ks.delete(db, key, now);
+            ctx.modified(key);
             ctx.dirty(1);
         }
         Some(when) => {
             ctx.st.ks.set_expire(db, key, when);
+            ctx.modified(key);
             ctx.dirty(1);
         }
         None if o.flags & F_PERSIST != 0 => {
             let removed = ctx.st.ks.persist(db, key);
+            if removed {
+                ctx.modified(key);
+            }
             ctx.dirty(u64::from(removed));
         }
         None => {}
@@ -587,6 +594,7 @@ fn getdel(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     }
     let (db, now) = (ctx.db, ctx.now_ms);
     if ctx.st.ks.delete(db, key, now).is_some() {
+        ctx.modified(key);
         ctx.dirty(1);
     }
     Ok(())
@@ -600,6 +608,7 @@ fn getset(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     }
     let _ = ctx.write(key);
     put(ctx, key, StrValue::from_bytes(&args[2]), false);
+    ctx.modified(key);
     ctx.dirty(1);
     Ok(())
 }
@@ -633,6 +642,7 @@ fn mset_generic(ctx: &mut Ctx, args: &[Bytes], nx: bool) -> CmdResult {
             let _ = ctx.write(&pair[0]);
         }
         put(ctx, &pair[0], StrValue::from_bytes(&pair[1]), false);
+        ctx.modified(&pair[0]);
     }
     ctx.dirty((args.len() as u64 - 1) / 2);
     if nx {

@@ -343,6 +343,9 @@ fn bitfield_generic(ctx: &mut Ctx, args: &[Bytes], read_only_cmd: bool) -> CmdRe
         };
         replies.push(r);
     }
+    if changes > 0 {
+        ctx.modified(&args[1]);
+    }
     ctx.dirty(changes);
     ctx.out.array(replies.len());
     for r in replies {

@@ -93,6 +93,7 @@ fn incr_decr(ctx: &mut Ctx, key: &[u8], by: i64) -> CmdResult {
             by
         }
     };
+    ctx.modified(key);
     ctx.dirty(1);
     ctx.out.int(new);
     Ok(())
@@ -147,6 +148,7 @@ fn incrbyfloat(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
             ctx.out.bulk(text.as_bytes());
         }
     }
+    ctx.modified(key);
     ctx.dirty(1);
     Ok(())
 }

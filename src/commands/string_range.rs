@@ -130,6 +130,7 @@ fn append(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
             buf.len()
         }
     };
+    ctx.modified(key);
     ctx.dirty(1);
     ctx.out.int(total as i64);
     Ok(())
@@ -198,6 +199,7 @@ fn setrange(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
         let mut buf = vec![0u8; end as usize];
         buf[offset as usize..].copy_from_slice(value);
         put(ctx, key, StrValue::Raw(buf), false);
+        ctx.modified(key);
         ctx.dirty(1);
         ctx.out.int(end as i64);
         return Ok(());
@@ -218,6 +220,7 @@ fn setrange(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     }
     buf[offset as usize..end].copy_from_slice(value);
     let n = buf.len();
+    ctx.modified(key);
     ctx.dirty(1);
     ctx.out.int(n as i64);
     Ok(())
