@@ -2,7 +2,7 @@
 //! commands. Excluded: HELLO, RESET, QUIT, AUTH (they change or end the
 //! connection), CLIENT (ids, addresses and timings are per server).
 
-use super::gen::{Args, Mutate, Spec, G};
+use super::gen::{Args, Mutate, Norm, Spec, G};
 use crate::cmd;
 
 pub fn specs() -> Vec<Spec> {
@@ -11,6 +11,19 @@ pub fn specs() -> Vec<Spec> {
         Spec::new("echo", 3, echo),
         Spec::new("select", 4, select),
         Spec::new("(unknown)", 2, unknown).mutate(Mutate::Never),
+        // Watched keys change all the time in the stream, so later
+        // transactions fail (a null EXEC) or run, the same on both sides.
+        Spec::new("watch", 2, |g| {
+            let mut a = cmd![g.case("watch")];
+            a.extend(g.keys(3));
+            a
+        }),
+        Spec::new("unwatch", 1, |g| cmd![g.case("unwatch")]),
+        // The generator is not called: the runner builds the transaction.
+        Spec::new("exec", 3, |g| cmd![g.case("exec")])
+            .norm(Norm::Transaction)
+            .mutate(Mutate::Never)
+            .requires(&["multi"]),
     ]
 }
 

@@ -140,6 +140,9 @@ pub enum Norm {
     /// 7.2 encodings) is compared under Redis 7.0's name for it (see
     /// `runner::encoding_as_7_0`).
     Encoding,
+    /// Not a command but a transaction: the runner sends MULTI, a few
+    /// exactly-compared commands of other generators, and EXEC.
+    Transaction,
 }
 
 /// Whether the generic mutator (wrong arity, junk arguments, edge values)

@@ -7,6 +7,7 @@ use std::net::TcpStream;
 use std::time::Duration;
 
 use super::gen::{Args, Norm, Spec, ABS_TIMES_S, G};
+use crate::cmd;
 use crate::common::{array_items, frame_len, show, Conn, Value};
 
 /// How many preceding commands a mismatch report shows.
@@ -140,7 +141,7 @@ pub fn normalise(reply: &[u8], norm: Norm) -> Vec<u8> {
             .ok()
     };
     match norm {
-        Norm::Exact | Norm::ScanAll | Norm::Encoding => reply.to_vec(),
+        Norm::Exact | Norm::ScanAll | Norm::Encoding | Norm::Transaction => reply.to_vec(),
         Norm::Sorted => match array_items(reply) {
             Some(mut items) => {
                 items.sort();
@@ -285,13 +286,61 @@ fn solo(norm: Norm) -> bool {
     matches!(norm, Norm::ScanAll | Norm::Encoding)
 }
 
+/// A weighted random choice among `specs`.
+fn pick<'a>(specs: &[&'a Spec], g: &mut G) -> &'a Spec {
+    let total: u64 = specs.iter().map(|s| s.weight as u64).sum();
+    let mut w = g.below(total);
+    specs
+        .iter()
+        .find(|s| {
+            if w < s.weight as u64 {
+                true
+            } else {
+                w -= s.weight as u64;
+                false
+            }
+        })
+        .expect("weighted pick")
+}
+
+/// A command sent as is and compared exactly.
+fn plain(args: Args) -> Planned {
+    Planned {
+        name: String::from_utf8_lossy(&args[0]).to_ascii_lowercase(),
+        args,
+        norm: Norm::Exact,
+        mutated: false,
+    }
+}
+
+/// Generates one command of `spec` (mutated now and then), preceded by
+/// the commands its generator asks to send first.
+fn plan(spec: &Spec, g: &mut G, batch: &mut Vec<Planned>) {
+    let mut args = (spec.gen)(g);
+    let mutated = g.chance(MUTATE_PERCENT) && spec.mutate != super::gen::Mutate::Never;
+    if mutated {
+        g.mutate(&mut args, spec.mutate);
+    }
+    for pre in std::mem::take(&mut g.pre) {
+        batch.push(plain(pre));
+    }
+    batch.push(Planned {
+        args,
+        norm: spec.norm,
+        name: spec.name.to_string(),
+        mutated,
+    });
+}
+
 /// Runs one stream against two servers. `Err` holds a complete report.
 pub fn run_stream(cfg: &StreamCfg, a: &mut Side, b: &mut Side) -> Result<Stats, String> {
     let mut g = G::new(cfg.seed);
     let mut stats = Stats::default();
     let mut history: VecDeque<(u64, Args)> = VecDeque::new();
-    let total_weight: u64 = cfg.specs.iter().map(|s| s.weight as u64).sum();
-    assert!(total_weight > 0, "no command generators enabled");
+    assert!(
+        cfg.specs.iter().any(|s| s.weight > 0),
+        "no command generators enabled"
+    );
     let mut index: u64 = 0;
     let mut generated = 0usize;
     while generated < cfg.commands {
@@ -300,38 +349,27 @@ pub fn run_stream(cfg: &StreamCfg, a: &mut Side, b: &mut Side) -> Result<Stats, 
         let mut batch: Vec<Planned> = Vec::new();
         let mut pause = 0;
         while batch.len() < target && generated < cfg.commands {
-            let mut w = g.below(total_weight);
-            let spec = cfg
-                .specs
-                .iter()
-                .find(|s| {
-                    if w < s.weight as u64 {
-                        true
-                    } else {
-                        w -= s.weight as u64;
-                        false
+            let spec = pick(cfg.specs, &mut g);
+            if spec.norm == Norm::Transaction {
+                // MULTI, a few ordinary commands (queued), EXEC: the EXEC
+                // reply carries the queued commands' replies, compared
+                // exactly, so only exactly-compared commands go inside.
+                let inner: Vec<&Spec> = cfg
+                    .specs
+                    .iter()
+                    .copied()
+                    .filter(|s| s.norm == Norm::Exact)
+                    .collect();
+                batch.push(plain(cmd![g.case("multi")]));
+                for _ in 0..g.below(6) {
+                    if !inner.is_empty() {
+                        plan(pick(&inner, &mut g), &mut g, &mut batch);
                     }
-                })
-                .expect("weighted pick");
-            let mut args = (spec.gen)(&mut g);
-            let mutated = g.chance(MUTATE_PERCENT) && spec.mutate != super::gen::Mutate::Never;
-            if mutated {
-                g.mutate(&mut args, spec.mutate);
+                }
+                batch.push(plain(cmd![g.case("exec")]));
+            } else {
+                plan(spec, &mut g, &mut batch);
             }
-            for pre in std::mem::take(&mut g.pre) {
-                batch.push(Planned {
-                    name: String::from_utf8_lossy(&pre[0]).to_ascii_lowercase(),
-                    args: pre,
-                    norm: Norm::Exact,
-                    mutated: false,
-                });
-            }
-            batch.push(Planned {
-                args,
-                norm: spec.norm,
-                name: spec.name.to_string(),
-                mutated,
-            });
             generated += 1;
             if g.pause_after_ms > 0 {
                 pause = std::mem::take(&mut g.pause_after_ms);
