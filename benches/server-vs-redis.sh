@@ -4,6 +4,11 @@
 #
 #   bash benches/server-vs-redis.sh            # defaults below
 #   REQUESTS=500000 CLIENTS=50 bash benches/server-vs-redis.sh
+#   TESTS=lpush,lpop MEM_TYPES=hash bash benches/server-vs-redis.sh
+#
+# Memory: RSS growth after loading MEM_KEYS strings of VALUE_SIZE bytes,
+# and COLL_KEYS small collections (COLL_SIZE elements of ~10 bytes: hashes,
+# sets, zsets, lists) per type in MEM_TYPES.
 #
 # Needs redis-server and redis-benchmark (Debian: redis-server redis-tools).
 set -euo pipefail
@@ -12,7 +17,10 @@ REQUESTS=${REQUESTS:-300000}
 CLIENTS=${CLIENTS:-50}
 VALUE_SIZE=${VALUE_SIZE:-100}
 MEM_KEYS=${MEM_KEYS:-300000}
-TESTS=${TESTS:-set,get}
+TESTS=${TESTS:-set,get,lpush,lpop,sadd,hset,zadd}
+MEM_TYPES=${MEM_TYPES:-string,hash,set,zset,list}
+COLL_KEYS=${COLL_KEYS:-100000}
+COLL_SIZE=${COLL_SIZE:-10}
 
 root=$(cd "$(dirname "$0")/.." && pwd)
 cargo build --release --manifest-path "$root/Cargo.toml" --bin valkey-tiered >&2
@@ -45,19 +53,39 @@ bench() { # port pipeline -> "test rps" lines
         | tr -d '"' | awk -F, 'NR>1 {print $1, $2}'
 }
 
-# Load MEM_KEYS distinct keys with VALUE_SIZE-byte values through one
-# pipelined connection, then report the RSS growth in KB.
-load_mem() { # port pid
+# Loads one data set of type $3 through one pipelined connection, then
+# reports the RSS growth in KB.
+load_mem() { # port pid type
     local before after
     before=$(rss_kb "$2")
-    python3 - "$MEM_KEYS" "$VALUE_SIZE" <<'PY' | redis-cli -p "$1" --pipe >/dev/null
+    python3 - "$3" "$MEM_KEYS" "$VALUE_SIZE" "$COLL_KEYS" "$COLL_SIZE" <<'PY' | redis-cli -p "$1" --pipe >/dev/null
 import sys
-n, size = int(sys.argv[1]), int(sys.argv[2])
-val = b"v" * size
+kind, n, size, cn, csize = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5])
 out = sys.stdout.buffer
-for i in range(n):
-    k = b"key:%012d" % i
-    out.write(b"*3\r\n$3\r\nSET\r\n$%d\r\n%s\r\n$%d\r\n%s\r\n" % (len(k), k, len(val), val))
+def cmd(*args):
+    out.write(b"*%d\r\n" % len(args))
+    for a in args:
+        out.write(b"$%d\r\n%s\r\n" % (len(a), a))
+if kind == "string":
+    val = b"v" * size
+    for i in range(n):
+        cmd(b"SET", b"key:%012d" % i, val)
+else:
+    for i in range(cn):
+        k = b"%s:%010d" % (kind.encode(), i)
+        if kind == "hash":
+            args = [b"HSET", k]
+            for j in range(csize):
+                args += [b"field:%d" % j, b"value:%04d" % (i % 10000)]
+        elif kind == "set":
+            args = [b"SADD", k] + [b"member:%04d" % ((i + j) % 10000) for j in range(csize)]
+        elif kind == "zset":
+            args = [b"ZADD", k]
+            for j in range(csize):
+                args += [b"%d" % (i + j), b"member:%04d" % ((i + j) % 10000)]
+        else:
+            args = [b"RPUSH", k] + [b"item:%05d" % ((i + j) % 100000) for j in range(csize)]
+        cmd(*args)
 PY
     sleep 0.5
     after=$(rss_kb "$2")
@@ -72,10 +100,12 @@ for who in ours redis; do
         while read -r t rps; do result[$who,$t,$p]=$rps; done < <(bench "$PORT" $p)
     done
     kill "$PID"; wait "$PID" 2>/dev/null || true
-    start $who "$bin"
-    result[$who,mem]=$(load_mem "$PORT" "$PID")
-    result[$who,keys]=$(redis-cli -p "$PORT" dbsize)
-    kill "$PID"; wait "$PID" 2>/dev/null || true
+    for m in $(echo "$MEM_TYPES" | tr , ' '); do
+        start $who "$bin"
+        result[$who,mem,$m]=$(load_mem "$PORT" "$PID" "$m")
+        result[$who,keys,$m]=$(redis-cli -p "$PORT" dbsize)
+        kill "$PID"; wait "$PID" 2>/dev/null || true
+    done
 done
 
 echo "# valkey-tiered vs redis-server $(redis-server --version | awk '{print $3}'), $(nproc) cores"
@@ -87,5 +117,8 @@ for t in $(echo "$TESTS" | tr a-z A-Z | tr , ' '); do
         printf '%-10s %-3s %14s %14s %7s\n' "$t" "$p" "$o" "$r" "$(awk -v o="$o" -v r="$r" 'BEGIN{ if (r>0) printf "%.2f", o/r; else print "n/a"}')"
     done
 done
-o=${result[ours,mem]}; r=${result[redis,mem]}
-echo "RSS growth for ${result[ours,keys]}/${result[redis,keys]} keys of ${VALUE_SIZE}B: ours ${o} KB, redis ${r} KB, ratio $(awk -v o="$o" -v r="$r" 'BEGIN{printf "%.2f", o/r}')"
+for m in $(echo "$MEM_TYPES" | tr , ' '); do
+    o=${result[ours,mem,$m]}; r=${result[redis,mem,$m]}
+    if [ "$m" = string ]; then what="${VALUE_SIZE}-byte values"; else what="$COLL_SIZE elements each"; fi
+    echo "RSS growth, ${result[ours,keys,$m]}/${result[redis,keys,$m]} $m keys ($what): ours ${o} KB, redis ${r} KB, ratio $(awk -v o="$o" -v r="$r" 'BEGIN{ if (r>0) printf "%.2f", o/r; else print "n/a"}')"
+done
