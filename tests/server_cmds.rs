@@ -413,3 +413,27 @@ fn config_set_port_rebinds() {
     );
     assert_eq!(Conn::connect(new_port).cmd(&["PING"]), b"+PONG\r\n");
 }
+
+#[test]
+fn memory_usage_counts_key_value_and_expiry() {
+    let s = Server::start(&[]);
+    let mut c = s.conn();
+    let usage = |c: &mut Conn, key: &str| Value::parse(&c.cmd(&["MEMORY", "USAGE", key])).int();
+    assert_eq!(show(&c.cmd(&["MEMORY", "USAGE", "missing"])), "$-1\\r\\n");
+    c.cmd(&["SET", "small", "1"]);
+    c.cmd(&["SET", "big", &"x".repeat(1000)]);
+    let long_key = "k".repeat(100);
+    c.cmd(&["SET", &long_key, "1"]);
+    let small = usage(&mut c, "small").expect("int");
+    let big = usage(&mut c, "big").expect("int");
+    assert!(big >= small + 1000, "{small} {big}");
+    // A long key is stored outside the node and counted.
+    assert!(usage(&mut c, &long_key).expect("int") >= small + 100);
+    c.cmd(&["EXPIRE", "small", "100"]);
+    assert!(usage(&mut c, "small").expect("int") > small);
+    assert_eq!(
+        show(&c.cmd(&["MEMORY", "USAGE", "small", "SAMPLES", "-1"])),
+        "-ERR syntax error\\r\\n"
+    );
+    assert_eq!(show(&c.cmd(&["MEMORY", "PURGE"])), "+OK\\r\\n");
+}

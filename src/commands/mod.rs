@@ -28,6 +28,7 @@ pub mod expire;
 pub mod info;
 pub mod keyspace;
 pub mod keyspace_db;
+pub mod memory;
 pub mod multi;
 pub mod server;
 pub mod string;
@@ -326,6 +327,7 @@ static ALL: &[&[CommandDef]] = &[
     keyspace_db::COMMANDS,
     expire::COMMANDS,
     multi::COMMANDS,
+    memory::COMMANDS,
 ];
 
 pub struct Table {

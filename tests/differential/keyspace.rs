@@ -97,6 +97,20 @@ pub fn specs() -> Vec<Spec> {
             cmd!["OBJECT", "ENCODING", g.key()]
         })
         .norm(Norm::Encoding),
+        // Sizes are this server's own: only nil/int/error are compared.
+        // MEMORY USAGE sees a logically expired key until it is removed, so
+        // an EXISTS first removes it on both servers.
+        Spec::new("memory|usage", 2, |g| {
+            let key = g.key();
+            g.pre.push(cmd!["EXISTS", key.clone()]);
+            let mut a = cmd!["MEMORY", "USAGE", key];
+            if g.chance(30) {
+                a.push(g.case("samples"));
+                a.push(g.int().into_bytes());
+            }
+            a
+        })
+        .norm(Norm::AnyInt),
         Spec::new("object|refcount", 1, |g| {
             cmd!["OBJECT", "REFCOUNT", g.key()]
         })
