@@ -40,6 +40,9 @@ mod string_testkit;
 
 pub type Handler = fn(&mut Ctx, &[Bytes]) -> CmdResult;
 
+/// A command's own key finder: (argument index, key-spec flags) per key.
+pub type KeyFinder = fn(&[Bytes]) -> Vec<(usize, u32)>;
+
 // Command flags, in the order `COMMAND INFO` lists them.
 pub const WRITE: u32 = 1 << 0;
 pub const READONLY: u32 = 1 << 1;
@@ -231,7 +234,7 @@ pub struct CommandDef {
     pub key_flags: Option<fn(&[Bytes]) -> u32>,
     /// For `movablekeys` commands whose key specs cannot say where all
     /// keys are (SORT): the key positions and flags of a given call.
-    pub get_keys: Option<fn(&[Bytes]) -> Vec<(usize, u32)>>,
+    pub get_keys: Option<KeyFinder>,
 }
 
 /// Defaults for struct-update syntax in declarations.
