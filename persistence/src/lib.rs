@@ -1,1 +1,4 @@
 //! Persistence formats (RDB, DUMP/RESTORE, AOF) for valkey-tiered.
+
+pub mod crc64;
+pub mod lzf;
