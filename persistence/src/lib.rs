@@ -2,3 +2,4 @@
 
 pub mod crc64;
 pub mod lzf;
+pub mod rdb;

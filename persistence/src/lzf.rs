@@ -160,7 +160,7 @@ pub fn compress(input: &[u8], max_out: usize) -> Option<Vec<u8>> {
 }
 
 /// Why a compressed block could not be expanded.
-#[derive(Debug, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum LzfError {
     /// A run or reference reads past the input or writes past `out_len`.
     Overrun,
