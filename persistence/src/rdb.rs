@@ -114,7 +114,7 @@ impl Writer {
         self.buf.push(b);
     }
 
-    pub fn len(&mut self, n: u64) {
+    pub fn length(&mut self, n: u64) {
         if n < 1 << 6 {
             self.buf.push(n as u8);
         } else if n < 1 << 14 {
@@ -160,13 +160,13 @@ impl Writer {
         if self.compress && s.len() > 20 {
             if let Some(c) = lzf::compress(s, s.len() - 4) {
                 self.buf.push(0xC0 | ENC_LZF);
-                self.len(c.len() as u64);
-                self.len(s.len() as u64);
+                self.length(c.len() as u64);
+                self.length(s.len() as u64);
                 self.buf.extend_from_slice(&c);
                 return;
             }
         }
-        self.len(s.len() as u64);
+        self.length(s.len() as u64);
         self.buf.extend_from_slice(s);
     }
 
@@ -174,7 +174,7 @@ impl Writer {
     pub fn int_string(&mut self, v: i64) {
         if !self.int_encoded(v) {
             let s = v.to_string();
-            self.len(s.len() as u64);
+            self.length(s.len() as u64);
             self.buf.extend_from_slice(s.as_bytes());
         }
     }
@@ -245,7 +245,7 @@ impl<'a> Reader<'a> {
         })
     }
 
-    pub fn len(&mut self) -> Result<u64, Error> {
+    pub fn length(&mut self) -> Result<u64, Error> {
         match self.len_or_encoding()? {
             Len::Plain(n) => Ok(n),
             Len::Encoded(e) => Err(Error::BadEncoding(e)),
@@ -256,7 +256,7 @@ impl<'a> Reader<'a> {
     /// if the input cannot hold that many (so a corrupt count cannot make
     /// us reserve huge amounts of memory).
     pub fn count(&mut self, min_item: usize) -> Result<usize, Error> {
-        let n = self.len()?;
+        let n = self.length()?;
         if n.saturating_mul(min_item.max(1) as u64) > self.remaining() as u64 {
             return Err(Error::BadLength(n));
         }
@@ -284,8 +284,8 @@ impl<'a> Reader<'a> {
                     .into_bytes())
             }
             Len::Encoded(ENC_LZF) => {
-                let clen = self.len()?;
-                let len = self.len()?;
+                let clen = self.length()?;
+                let len = self.length()?;
                 if clen > self.remaining() as u64 {
                     return Err(Error::BadLength(clen));
                 }
@@ -361,10 +361,10 @@ mod tests {
             (u32::MAX as u64 + 1, 9),
         ] {
             let mut w = Writer::default();
-            w.len(n);
+            w.length(n);
             assert_eq!(w.buf.len(), size, "{n}");
             let mut r = Reader::new(&w.buf);
-            assert_eq!(r.len(), Ok(n));
+            assert_eq!(r.length(), Ok(n));
             assert_eq!(r.remaining(), 0);
         }
     }
