@@ -82,3 +82,89 @@ fn lzf_and_crc_match_redis_dump() {
         "only {compared} compressed values to compare"
     );
 }
+
+/// The listpack inside a DUMP of a small hash or sorted set.
+fn dumped_listpack(c: &mut Conn, key: &str, want_type: u8) -> Vec<u8> {
+    let Value::Bulk(p) = Value::parse(&c.cmd(&["DUMP", key])) else {
+        panic!("DUMP {key}");
+    };
+    let body = persistence::rdb::verify_payload(&p, true).expect("valid payload");
+    assert_eq!(body[0], want_type, "{key}");
+    let mut r = persistence::rdb::Reader::new(&body[1..]);
+    r.string().expect("listpack string")
+}
+
+#[test]
+fn listpacks_and_scores_match_redis_dump() {
+    let Some(reference) = Server::start_reference(&[]) else {
+        return;
+    };
+    let mut c = reference.conn();
+    let fields: Vec<String> = vec![
+        "f".into(),
+        "0".into(),
+        "127".into(),
+        "128".into(),
+        "-1".into(),
+        "-4096".into(),
+        "4095".into(),
+        "-40000".into(),
+        "8388608".into(),
+        "2147483648".into(),
+        "-9223372036854775808".into(),
+        "012".into(),
+        "x".repeat(63),
+        "y".repeat(64),
+        "".into(),
+    ];
+    // A hash: field/value pairs in insertion order.
+    let mut args: Vec<&str> = vec!["HSET", "h"];
+    for (i, f) in fields.iter().enumerate() {
+        args.push(f);
+        args.push(&fields[(i + 3) % fields.len()]);
+    }
+    c.cmd(&args);
+    let ours = persistence::encodings::listpack(args[2..].iter().map(|s| s.as_bytes()));
+    assert_eq!(
+        dumped_listpack(&mut c, "h", persistence::rdb::TYPE_HASH_LISTPACK),
+        ours
+    );
+    // A sorted set: member, score text, ordered by score.
+    let scores = [
+        1.0,
+        -0.0,
+        1.5,
+        0.1,
+        1e20,
+        1.5e-7,
+        -2.5,
+        3e15,
+        123456789.125,
+        -1e-300,
+        7.0,
+    ];
+    let mut args: Vec<String> = vec!["ZADD".into(), "z".into()];
+    for (i, s) in scores.iter().enumerate() {
+        args.push(format!("{s:e}"));
+        args.push(format!("m{i}"));
+    }
+    let refs: Vec<&str> = args.iter().map(|s| s.as_str()).collect();
+    c.cmd(&refs);
+    let mut order: Vec<(f64, String)> = scores
+        .iter()
+        .enumerate()
+        .map(|(i, s)| (*s, format!("m{i}")))
+        .collect();
+    order.sort_by(|a, b| a.0.total_cmp(&b.0).then_with(|| a.1.cmp(&b.1)));
+    let texts: Vec<(String, String)> = order
+        .iter()
+        .map(|(s, m)| (m.clone(), persistence::encodings::score_text(*s)))
+        .collect();
+    let ours = persistence::encodings::listpack(
+        texts.iter().flat_map(|(m, s)| [m.as_bytes(), s.as_bytes()]),
+    );
+    assert_eq!(
+        dumped_listpack(&mut c, "z", persistence::rdb::TYPE_ZSET_LISTPACK),
+        ours
+    );
+}
