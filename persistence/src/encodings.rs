@@ -6,6 +6,9 @@
 
 use crate::rdb::Error;
 
+/// Field/value pairs.
+pub type Pairs = Vec<(Vec<u8>, Vec<u8>)>;
+
 fn corrupt(what: &'static str) -> Error {
     Error::Corrupt(what)
 }
@@ -342,7 +345,7 @@ pub fn ziplist_entries(z: &[u8]) -> Result<Vec<Vec<u8>>, Error> {
 
 /// The field/value pairs of a zipmap (the hash format of Redis before 2.6),
 /// validated.
-pub fn zipmap_pairs(z: &[u8]) -> Result<Vec<(Vec<u8>, Vec<u8>)>, Error> {
+pub fn zipmap_pairs(z: &[u8]) -> Result<Pairs, Error> {
     let mut p = 1;
     let mut out = Vec::new();
     let len_at = |p: usize| -> Result<(usize, usize), Error> {
