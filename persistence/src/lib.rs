@@ -3,4 +3,5 @@
 pub mod crc64;
 pub mod encodings;
 pub mod lzf;
+pub mod object;
 pub mod rdb;
