@@ -260,3 +260,98 @@ fn objects_match_redis_dump_and_read_back() {
         assert_eq!(r.remaining(), 0, "{key}");
     }
 }
+
+/// An RDB file we write loads in redis-server with every value intact, and
+/// an RDB redis-server saves loads in our reader.
+#[test]
+fn rdb_files_move_both_ways() {
+    use persistence::file::{read_rdb, Event, RdbWriter};
+    use persistence::object::{Form, Object};
+    let big_list: Vec<Vec<u8>> = (0..2000).map(|i| format!("e{i}").into_bytes()).collect();
+    let objects: Vec<(&str, Object, Form)> = vec![
+        ("s", Object::Str(b"hello".to_vec()), Form::Compact),
+        ("n", Object::Str(b"-12345".to_vec()), Form::Compact),
+        ("l", Object::List(big_list.clone()), Form::Large),
+        (
+            "si",
+            Object::Set(vec![b"1".to_vec(), b"70000".to_vec()]),
+            Form::Compact,
+        ),
+        (
+            "ss",
+            Object::Set(vec![b"a".to_vec(), b"b".to_vec()]),
+            Form::Compact,
+        ),
+        (
+            "z",
+            Object::ZSet(vec![(b"m1".to_vec(), -1.5), (b"m2".to_vec(), 2.0)]),
+            Form::Compact,
+        ),
+        (
+            "zl",
+            Object::ZSet(vec![(b"x".to_vec(), 0.25), (b"y".to_vec(), 1e10)]),
+            Form::Large,
+        ),
+        (
+            "h",
+            Object::Hash(vec![(b"f".to_vec(), b"v".to_vec())]),
+            Form::Compact,
+        ),
+        (
+            "hl",
+            Object::Hash(vec![(b"g".to_vec(), b"w".to_vec())]),
+            Form::Large,
+        ),
+    ];
+    let mut w = RdbWriter::new(true, -2);
+    w.aux("redis-ver", b"7.2.4");
+    w.select_db(0, objects.len() as u64, 1);
+    for (i, (k, o, f)) in objects.iter().enumerate() {
+        let expire = (i == 0).then_some(4_102_444_800_000);
+        w.entry(k.as_bytes(), o, *f, expire);
+    }
+    let file = w.finish(true);
+    let dir = tempfile::tempdir().expect("tempdir");
+    std::fs::write(dir.path().join("ours.rdb"), &file).expect("write");
+    let dirs = dir.path().to_string_lossy().into_owned();
+    let Some(reference) = Server::start_reference(&["--dir", &dirs, "--dbfilename", "ours.rdb"])
+    else {
+        return;
+    };
+    let mut c = reference.conn();
+    let t = |c: &mut Conn, args: &[&str]| show(&c.cmd(args));
+    assert_eq!(t(&mut c, &["DBSIZE"]), format!(":{}\\r\\n", objects.len()));
+    assert_eq!(t(&mut c, &["GET", "s"]), "$5\\r\\nhello\\r\\n");
+    assert_eq!(t(&mut c, &["PEXPIRETIME", "s"]), ":4102444800000\\r\\n");
+    assert_eq!(t(&mut c, &["LLEN", "l"]), ":2000\\r\\n");
+    assert_eq!(t(&mut c, &["LINDEX", "l", "1999"]), "$5\\r\\ne1999\\r\\n");
+    assert_eq!(t(&mut c, &["SISMEMBER", "si", "70000"]), ":1\\r\\n");
+    assert_eq!(t(&mut c, &["SCARD", "ss"]), ":2\\r\\n");
+    assert_eq!(t(&mut c, &["ZSCORE", "z", "m1"]), "$4\\r\\n-1.5\\r\\n");
+    assert_eq!(
+        t(&mut c, &["ZSCORE", "zl", "y"]),
+        "$11\\r\\n10000000000\\r\\n"
+    );
+    assert_eq!(t(&mut c, &["HGET", "h", "f"]), "$1\\r\\nv\\r\\n");
+    assert_eq!(t(&mut c, &["HGET", "hl", "g"]), "$1\\r\\nw\\r\\n");
+
+    // Back: redis saves (adding more values), we read everything.
+    c.cmd(&["HSET", "h2", "a", &"1".repeat(200)]);
+    c.cmd(&["ZADD", "z2", "1", "a", "2", "b"]);
+    assert_eq!(t(&mut c, &["SAVE"]), "+OK\\r\\n");
+    let saved = std::fs::read(dir.path().join("ours.rdb")).expect("saved file");
+    let mut found = std::collections::BTreeMap::new();
+    read_rdb(&saved, |e| {
+        if let Event::Key(k) = e {
+            found.insert(String::from_utf8_lossy(&k.key).into_owned(), k.value);
+        }
+        Ok(())
+    })
+    .expect("redis's file loads");
+    assert_eq!(found.len(), objects.len() + 2);
+    assert_eq!(found["l"], Object::List(big_list));
+    assert_eq!(
+        found["z2"],
+        Object::ZSet(vec![(b"a".to_vec(), 1.0), (b"b".to_vec(), 2.0)])
+    );
+}

@@ -2,6 +2,7 @@
 
 pub mod crc64;
 pub mod encodings;
+pub mod file;
 pub mod lzf;
 pub mod object;
 pub mod rdb;

@@ -161,7 +161,9 @@ fn lp_entry_size(e: &[u8]) -> usize {
     listpack([e]).len() - 7
 }
 
-/// Reads an object body of type `t`.
+/// Reads an object body of type `t`. A collection may come back empty
+/// (files from some Redis versions hold such keys): loaders skip them, as
+/// Redis does.
 pub fn read_object(t: u8, r: &mut Reader) -> Result<Object, Error> {
     match t {
         TYPE_STRING => Ok(Object::Str(r.string()?)),
@@ -275,9 +277,8 @@ pub fn read_object(t: u8, r: &mut Reader) -> Result<Object, Error> {
                         } else {
                             listpack_entries(&blob)?
                         };
-                        if e.is_empty() {
-                            return Err(Error::Corrupt("empty list node"));
-                        }
+                        // An empty node is skipped, as Redis does (a list
+                        // left empty is the loader's to drop).
                         v.extend(e);
                     }
                     _ => return Err(Error::Corrupt("list node container")),
