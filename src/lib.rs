@@ -14,6 +14,7 @@ pub mod notify;
 pub mod reply;
 pub mod resp;
 pub mod server;
+pub mod values;
 pub mod watch;
 
 use std::sync::Arc;

@@ -24,6 +24,7 @@ pub mod bitops;
 pub mod config_cmd;
 pub mod connection;
 pub mod debug;
+pub mod dump;
 pub mod expire;
 pub mod info;
 pub mod keyspace;
@@ -340,6 +341,7 @@ static ALL: &[&[CommandDef]] = &[
     expire::COMMANDS,
     multi::COMMANDS,
     memory::COMMANDS,
+    dump::COMMANDS,
 ];
 
 pub struct Table {
