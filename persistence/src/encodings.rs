@@ -399,29 +399,7 @@ pub fn score_text(d: f64) -> String {
     if d > -4_503_599_627_370_495.0 && d < 4_503_599_627_370_496.0 && d == (d as i64) as f64 {
         return (d as i64).to_string();
     }
-    format_g17(d)
-}
-
-/// C's `%.17g`.
-pub fn format_g17(d: f64) -> String {
-    let e = format!("{:.16e}", d);
-    let (mant, exp) = e.split_once('e').unwrap_or((&e, "0"));
-    let exp: i32 = exp.parse().unwrap_or(0);
-    if !(-4..17).contains(&exp) {
-        let mant = trim_zeros(mant);
-        let sign = if exp < 0 { '-' } else { '+' };
-        return format!("{mant}e{sign}{:02}", exp.abs());
-    }
-    let decimals = (16 - exp).max(0) as usize;
-    trim_zeros(&format!("{:.*}", decimals, d)).to_string()
-}
-
-fn trim_zeros(s: &str) -> &str {
-    if s.contains('.') {
-        s.trim_end_matches('0').trim_end_matches('.')
-    } else {
-        s
-    }
+    tiering::value::format_g(d, 17)
 }
 
 #[cfg(test)]

@@ -35,6 +35,20 @@ fn idx(h: u32) -> usize {
     ((h >> (3 * 8 - HLOG)).wrapping_sub(h.wrapping_mul(5)) as usize) & (HSIZE - 1)
 }
 
+/// Adds one byte to the current literal run, closing the run (and opening
+/// the next) when it reaches its maximum length.
+#[inline]
+fn push_literal(out: &mut Vec<u8>, lit: &mut usize, b: u8) {
+    *lit += 1;
+    out.push(b);
+    if *lit == MAX_LIT {
+        let run_start = out.len() - *lit - 1;
+        out[run_start] = (*lit - 1) as u8;
+        *lit = 0;
+        out.push(0);
+    }
+}
+
 /// Compresses `input` into at most `max_out` bytes; `None` if it does not
 /// fit (Redis asks for at least 4 bytes of gain and otherwise stores the
 /// string uncompressed).
@@ -126,30 +140,16 @@ pub fn compress(input: &[u8], max_out: usize) -> Option<Vec<u8>> {
             if out.len() >= max_out {
                 return None;
             }
-            lit += 1;
-            out.push(input[ip]);
+            push_literal(&mut out, &mut lit, input[ip]);
             ip += 1;
-            if lit == MAX_LIT {
-                let run_start = out.len() - lit - 1;
-                out[run_start] = (lit - 1) as u8;
-                lit = 0;
-                out.push(0);
-            }
         }
     }
     if out.len() + 3 > max_out {
         return None;
     }
     while ip < in_len {
-        lit += 1;
-        out.push(input[ip]);
+        push_literal(&mut out, &mut lit, input[ip]);
         ip += 1;
-        if lit == MAX_LIT {
-            let run_start = out.len() - lit - 1;
-            out[run_start] = (lit - 1) as u8;
-            lit = 0;
-            out.push(0);
-        }
     }
     let run_start = out.len() - lit - 1;
     out[run_start] = (lit as u8).wrapping_sub(1);
