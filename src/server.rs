@@ -206,6 +206,14 @@ pub struct State {
     /// EXEC is running a transaction's commands (blocking commands must
     /// not block then).
     pub in_exec: bool,
+    /// RDB save statistics (INFO persistence).
+    pub persist: PersistStats,
+}
+
+/// What INFO persistence reports about saving.
+pub struct PersistStats {
+    pub saves: u64,
+    pub last_status_ok: bool,
 }
 
 /// Everything the tasks share.
@@ -335,6 +343,10 @@ impl State {
             accept_tasks: Vec::new(),
             watches: Default::default(),
             in_exec: false,
+            persist: PersistStats {
+                saves: 0,
+                last_status_ok: true,
+            },
         }
     }
 

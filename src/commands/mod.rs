@@ -31,6 +31,7 @@ pub mod keyspace;
 pub mod keyspace_db;
 pub mod memory;
 pub mod multi;
+pub mod save;
 pub mod server;
 pub mod string;
 pub mod string_bitfield;
@@ -342,6 +343,7 @@ static ALL: &[&[CommandDef]] = &[
     multi::COMMANDS,
     memory::COMMANDS,
     dump::COMMANDS,
+    save::COMMANDS,
 ];
 
 pub struct Table {
