@@ -10,7 +10,7 @@
 //! lack one.
 //!
 //! Commands live by family, one file each: [`string`], [`keyspace`],
-//! [`connection`], [`server`], [`bitops`].
+//! [`connection`], [`server`], [`bitops`], [`hyperloglog`].
 
 use std::collections::HashMap;
 use std::sync::LazyLock;
@@ -25,6 +25,7 @@ pub mod config_cmd;
 pub mod connection;
 pub mod debug;
 pub mod expire;
+pub mod hyperloglog;
 pub mod info;
 pub mod keyspace;
 pub mod keyspace_db;
@@ -340,6 +341,7 @@ static ALL: &[&[CommandDef]] = &[
     expire::COMMANDS,
     multi::COMMANDS,
     memory::COMMANDS,
+    hyperloglog::COMMANDS,
 ];
 
 pub struct Table {
