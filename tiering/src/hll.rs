@@ -106,7 +106,8 @@ pub fn check(b: &[u8]) -> Option<Encoding> {
 
 /// An empty sketch: sparse, one XZERO opcode, cached cardinality 0.
 pub fn empty() -> Vec<u8> {
-    let mut v = Vec::with_capacity(HEADER_LEN + 2);
+    // Room for the first split (3 more bytes) and the editor's terminator.
+    let mut v = Vec::with_capacity(HEADER_LEN + 2 + 4);
     v.extend_from_slice(b"HYLL");
     v.push(ENC_SPARSE);
     v.extend_from_slice(&[0; 11]);
@@ -216,6 +217,26 @@ fn dense_each(regs: &[u8], mut f: impl FnMut(usize, u8)) {
     }
 }
 
+/// Adds the register values of a dense body to `h`. Three bytes hold
+/// four registers; each goes to its own histogram so that consecutive
+/// increments rarely hit the same counter (which would serialise them),
+/// and the four are summed at the end.
+fn dense_histogram(regs: &[u8], h: &mut [u32; 64]) {
+    let mut lanes = [[0u32; 64]; 4];
+    for c in regs.chunks_exact(3) {
+        let w = u32::from(c[0]) | (u32::from(c[1]) << 8) | (u32::from(c[2]) << 16);
+        lanes[0][(w & 63) as usize] += 1;
+        lanes[1][((w >> 6) & 63) as usize] += 1;
+        lanes[2][((w >> 12) & 63) as usize] += 1;
+        lanes[3][((w >> 18) & 63) as usize] += 1;
+    }
+    for lane in &lanes {
+        for (t, &n) in h.iter_mut().zip(lane) {
+            *t += n;
+        }
+    }
+}
+
 // ---------------------------------------------------------------------------
 // Sparse opcodes.
 
@@ -306,7 +327,7 @@ fn sparse_runs(body: &[u8], term: u8, mut f: impl FnMut(usize, usize, u8)) -> Re
 fn histogram(b: &[u8]) -> Result<[u32; 64], Corrupt> {
     let mut h = [0u32; 64];
     match b[4] {
-        ENC_DENSE => dense_each(&b[HEADER_LEN..], |_, v| h[v as usize] += 1),
+        ENC_DENSE => dense_histogram(&b[HEADER_LEN..], &mut h),
         _ => sparse_runs(&b[HEADER_LEN..], 0, |_, run, v| h[v as usize] += run as u32)?,
     }
     Ok(h)
@@ -322,7 +343,14 @@ pub fn count(b: &[u8]) -> Result<u64, Corrupt> {
 /// for every register: the union of sketches.
 pub fn merge_into(max: &mut [u8; REGISTERS], b: &[u8]) -> Result<(), Corrupt> {
     match b[4] {
-        ENC_DENSE => dense_each(&b[HEADER_LEN..], |i, v| max[i] = max[i].max(v)),
+        ENC_DENSE => {
+            for (m, c) in max.chunks_exact_mut(4).zip(b[HEADER_LEN..].chunks_exact(3)) {
+                let w = u32::from(c[0]) | (u32::from(c[1]) << 8) | (u32::from(c[2]) << 16);
+                for (k, m) in m.iter_mut().enumerate() {
+                    *m = (*m).max(((w >> (6 * k)) & 63) as u8);
+                }
+            }
+        }
         _ => sparse_runs(&b[HEADER_LEN..], 0, |first, run, v| {
             if v > 0 {
                 for m in &mut max[first..first + run] {
@@ -336,9 +364,18 @@ pub fn merge_into(max: &mut [u8; REGISTERS], b: &[u8]) -> Result<(), Corrupt> {
 
 /// The estimated cardinality of a union built by [`merge_into`].
 pub fn count_registers(max: &[u8; REGISTERS]) -> u64 {
+    // Four histograms, as in `dense_histogram`.
+    let mut lanes = [[0u32; 64]; 4];
+    for c in max.chunks_exact(4) {
+        for (lane, &v) in lanes.iter_mut().zip(c) {
+            lane[(v & 63) as usize] += 1;
+        }
+    }
     let mut h = [0u32; 64];
-    for &v in max.iter() {
-        h[(v & 63) as usize] += 1;
+    for lane in &lanes {
+        for (t, &n) in h.iter_mut().zip(lane) {
+            *t += n;
+        }
     }
     estimate(&h)
 }
@@ -468,6 +505,9 @@ pub struct Editor<'a> {
 impl<'a> Editor<'a> {
     /// Starts editing `v`, which must have passed [`check`].
     pub fn new(v: &'a mut Vec<u8>) -> Editor<'a> {
+        // Exact: a dense sketch stored by SET must not double its
+        // allocation for the one byte (sparse growth doubles as needed).
+        v.reserve_exact(1);
         v.push(0);
         Editor { v }
     }
