@@ -31,6 +31,7 @@ pub mod keyspace_db;
 pub mod memory;
 pub mod multi;
 pub mod server;
+pub mod sort;
 pub mod string;
 pub mod string_bitfield;
 pub mod string_num;
@@ -340,6 +341,7 @@ static ALL: &[&[CommandDef]] = &[
     expire::COMMANDS,
     multi::COMMANDS,
     memory::COMMANDS,
+    sort::COMMANDS,
 ];
 
 pub struct Table {
