@@ -32,6 +32,7 @@ pub mod keyspace_db;
 pub mod memory;
 pub mod multi;
 pub mod server;
+pub mod sort;
 pub mod string;
 pub mod string_bitfield;
 pub mod string_num;
@@ -342,6 +343,7 @@ static ALL: &[&[CommandDef]] = &[
     multi::COMMANDS,
     memory::COMMANDS,
     hyperloglog::COMMANDS,
+    sort::COMMANDS,
 ];
 
 pub struct Table {

@@ -14,6 +14,7 @@ pub mod runner;
 mod connection;
 mod hyperloglog;
 mod keyspace;
+mod sort;
 mod string;
 
 /// Every generator of every family.
@@ -23,5 +24,6 @@ pub fn all_specs() -> Vec<gen::Spec> {
     v.extend(string::specs());
     v.extend(keyspace::specs());
     v.extend(hyperloglog::specs());
+    v.extend(sort::specs());
     v
 }
