@@ -50,7 +50,10 @@ fn save_then_restart_keeps_the_data() {
     assert_eq!(Value::parse(&c.cmd(&["STRLEN", "b"])).int(), Some(1000));
     let ttl = Value::parse(&c.cmd(&["TTL", "b"])).int().expect("ttl");
     assert!(ttl > 99_000 && ttl <= 100_000, "{ttl}");
-    assert_eq!(show(&c.cmd(&["OBJECT", "ENCODING", "a"])), "$3\\r\\nint\\r\\n");
+    assert_eq!(
+        show(&c.cmd(&["OBJECT", "ENCODING", "a"])),
+        "$3\\r\\nint\\r\\n"
+    );
     c.cmd(&["SELECT", "3"]);
     assert_eq!(show(&c.cmd(&["GET", "c"])), "$7\\r\\nin db 3\\r\\n");
     assert_eq!(show(&c.cmd(&["EXISTS", "gone"])), ":0\\r\\n");
@@ -133,7 +136,10 @@ fn dump_files_move_between_servers() {
     };
     let mut rc = r.conn();
     assert_eq!(show(&rc.cmd(&["GET", "ours"])), "$5\\r\\nhello\\r\\n");
-    assert_eq!(show(&rc.cmd(&["OBJECT", "ENCODING", "n"])), "$3\\r\\nint\\r\\n");
+    assert_eq!(
+        show(&rc.cmd(&["OBJECT", "ENCODING", "n"])),
+        "$3\\r\\nint\\r\\n"
+    );
     rc.cmd(&["SET", "theirs", "world"]);
     rc.cmd(&["SAVE"]);
     drop(rc);

@@ -10,7 +10,7 @@
 //! lack one.
 //!
 //! Commands live by family, one file each: [`string`], [`keyspace`],
-//! [`connection`], [`server`], [`bitops`].
+//! [`connection`], [`server`], [`bitops`], [`hyperloglog`].
 
 use std::collections::HashMap;
 use std::sync::LazyLock;
@@ -26,6 +26,7 @@ pub mod connection;
 pub mod debug;
 pub mod dump;
 pub mod expire;
+pub mod hyperloglog;
 pub mod info;
 pub mod keyspace;
 pub mod keyspace_db;
@@ -33,6 +34,7 @@ pub mod memory;
 pub mod multi;
 pub mod save;
 pub mod server;
+pub mod sort;
 pub mod string;
 pub mod string_bitfield;
 pub mod string_num;
@@ -344,6 +346,8 @@ static ALL: &[&[CommandDef]] = &[
     memory::COMMANDS,
     dump::COMMANDS,
     save::COMMANDS,
+    hyperloglog::COMMANDS,
+    sort::COMMANDS,
 ];
 
 pub struct Table {

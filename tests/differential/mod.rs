@@ -13,7 +13,9 @@ pub mod runner;
 
 mod connection;
 mod dump;
+mod hyperloglog;
 mod keyspace;
+mod sort;
 mod string;
 
 /// Every generator of every family.
@@ -23,5 +25,7 @@ pub fn all_specs() -> Vec<gen::Spec> {
     v.extend(string::specs());
     v.extend(keyspace::specs());
     v.extend(dump::specs());
+    v.extend(hyperloglog::specs());
+    v.extend(sort::specs());
     v
 }
