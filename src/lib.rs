@@ -76,6 +76,7 @@ fn save_before_exit(shared: &server::Shared) -> bool {
         return true;
     }
     info!("Saving the final RDB snapshot before exiting.");
+    persist::abort_bgsave(&mut st);
     match persist::save(&mut st) {
         Ok(()) => true,
         Err(_) => {

@@ -175,3 +175,233 @@ pub fn load_bytes(st: &mut State, data: &[u8]) -> Result<usize, String> {
     );
     Ok(n)
 }
+
+/// A background save in progress (see `tiering::keyspace` snapshots: the
+/// keyspace is walked a slice at a time between clients' commands, and a
+/// thread writes the bytes to disk).
+pub struct BgSave {
+    writer: RdbWriter,
+    /// The database the file is positioned in (SELECTDB written).
+    current_db: Option<usize>,
+    sizes: Vec<(u64, u64)>,
+    chunks: Option<std::sync::mpsc::Sender<Vec<u8>>>,
+    pub started: Instant,
+    dirty_at_start: u64,
+    checksum: bool,
+}
+
+/// How much of the keyspace one step of a background save walks.
+const STEP_BUDGET: usize = 256;
+/// Bytes collected before they go to the writer thread.
+const CHUNK: usize = 1 << 20;
+
+impl BgSave {
+    fn entry(&mut self, db: usize, key: &[u8], value: &tiering::Value, expire: i64) {
+        if self.current_db != Some(db) {
+            let (keys, expires) = self.sizes.get(db).copied().unwrap_or((0, 0));
+            self.writer.select_db(db as u64, keys, expires);
+            self.current_db = Some(db);
+        }
+        let (obj, form) = crate::values::to_object(value);
+        self.writer
+            .entry(key, &obj, form, (expire != NO_EXPIRE).then_some(expire));
+    }
+
+    fn flush_chunk(&mut self, force: bool) {
+        let pending = self.writer.take();
+        if pending.is_empty() && !force {
+            return;
+        }
+        if let Some(tx) = &self.chunks {
+            // A closed channel means the writer failed; it reports that.
+            let _ = tx.send(pending);
+        }
+    }
+}
+
+/// `BGSAVE`: starts a background save. Err if one is running.
+pub fn start_bgsave(shared: &crate::server::Shared, st: &mut State) -> Result<(), &'static str> {
+    if st.bgsave.is_some() || !st.ks.begin_snapshot() {
+        return Err("ERR Background save already in progress");
+    }
+    let compress = st.config.get("rdbcompression") != Some("no");
+    let checksum = st.config.get("rdbchecksum") != Some("no");
+    let mut writer = RdbWriter::new(compress, st.config.tun.limits.list_max_listpack_size);
+    let now = crate::server::now_ms();
+    writer.aux("redis-ver", crate::REDIS_COMPAT_VERSION.as_bytes());
+    writer.aux("redis-bits", b"64");
+    writer.aux("ctime", (now / 1000).to_string().as_bytes());
+    writer.aux(
+        "used-mem",
+        tiering::memory::used_memory().to_string().as_bytes(),
+    );
+    writer.aux("aof-base", b"0");
+    let sizes = (0..st.ks.db_count())
+        .map(|d| (st.ks.db(d).len() as u64, st.ks.db(d).volatile_len() as u64))
+        .collect();
+    let path = rdb_path(st);
+    let (tx, rx) = std::sync::mpsc::channel::<Vec<u8>>();
+    let file_task = std::thread::Builder::new()
+        .name("bgsave-writer".into())
+        .spawn(move || write_chunks(&path, rx))
+        .map_err(|_| "ERR Background save failed to start")?;
+    st.bgsave = Some(BgSave {
+        writer,
+        current_db: None,
+        sizes,
+        chunks: Some(tx),
+        started: Instant::now(),
+        dirty_at_start: st.dirty,
+        checksum,
+    });
+    st.persist.last_bgsave_try = now / 1000;
+    info!("Background saving started");
+    if let Some(me) = shared.me.upgrade() {
+        tokio::spawn(drive_bgsave(me, file_task));
+    }
+    Ok(())
+}
+
+/// Receives the file's bytes and writes them to a temporary file; when the
+/// sender says the file is complete (an empty chunk), syncs it and renames
+/// it into place. A dropped sender (the save was abandoned) removes it.
+fn write_chunks(path: &Path, rx: std::sync::mpsc::Receiver<Vec<u8>>) -> Result<u64, String> {
+    let tmp = path.with_file_name(format!("temp-bg-{}.rdb", std::process::id()));
+    let result = (|| -> Result<u64, String> {
+        let f = std::fs::File::create(&tmp).map_err(|e| e.to_string())?;
+        let mut out = std::io::BufWriter::with_capacity(1 << 20, f);
+        let mut n = 0u64;
+        loop {
+            match rx.recv() {
+                Ok(chunk) if chunk.is_empty() => break,
+                Ok(chunk) => {
+                    out.write_all(&chunk).map_err(|e| e.to_string())?;
+                    n += chunk.len() as u64;
+                }
+                Err(_) => return Err("the background save was abandoned".into()),
+            }
+        }
+        let f = out.into_inner().map_err(|e| e.to_string())?;
+        f.sync_all().map_err(|e| e.to_string())?;
+        std::fs::rename(&tmp, path).map_err(|e| e.to_string())?;
+        let dir = path
+            .parent()
+            .filter(|d| !d.as_os_str().is_empty())
+            .unwrap_or(Path::new("."));
+        std::fs::File::open(dir)
+            .and_then(|d| d.sync_all())
+            .map_err(|e| e.to_string())?;
+        Ok(n)
+    })();
+    if result.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    result
+}
+
+/// Walks the keyspace a step at a time, letting clients run in between,
+/// then finishes the file and records the outcome.
+async fn drive_bgsave(
+    shared: std::sync::Arc<crate::server::Shared>,
+    file_task: std::thread::JoinHandle<Result<u64, String>>,
+) {
+    loop {
+        {
+            let mut st = shared.state.lock();
+            let State { ks, bgsave, .. } = &mut *st;
+            let Some(bg) = bgsave.as_mut() else {
+                // Abandoned (SHUTDOWN, FLUSHALL).
+                return;
+            };
+            for p in ks.take_snapshot_pending() {
+                bg.entry(p.db, &p.key, &p.value, p.expire);
+            }
+            let done = ks.snapshot_step(STEP_BUDGET, |db, key, e, expire| {
+                bg.entry(db, key, &e.value, expire);
+            });
+            for p in ks.take_snapshot_pending() {
+                bg.entry(p.db, &p.key, &p.value, p.expire);
+            }
+            if done {
+                ks.end_snapshot();
+                let finished = std::mem::replace(&mut bg.writer, RdbWriter::new(false, -2));
+                let mut tail = finished.finish(bg.checksum);
+                // The file writer sees the final bytes, then the end mark.
+                if let Some(tx) = bg.chunks.take() {
+                    let _ = tx.send(std::mem::take(&mut tail));
+                    let _ = tx.send(Vec::new());
+                }
+                break;
+            }
+            if bg.writer_buffered() >= CHUNK {
+                bg.flush_chunk(false);
+            }
+        }
+        tokio::task::yield_now().await;
+    }
+    let result = tokio::task::spawn_blocking(move || file_task.join())
+        .await
+        .ok()
+        .and_then(|r| r.ok())
+        .unwrap_or_else(|| Err("the writer thread failed".into()));
+    let mut st = shared.state.lock();
+    let Some(bg) = st.bgsave.take() else {
+        return;
+    };
+    st.persist.last_bgsave_secs = bg.started.elapsed().as_secs() as i64;
+    match result {
+        Ok(bytes) => {
+            st.dirty = st.dirty.saturating_sub(bg.dirty_at_start);
+            st.last_save_unix = crate::server::now_ms() / 1000;
+            st.persist.saves += 1;
+            st.persist.last_status_ok = true;
+            info!(
+                "Background saving terminated with success ({bytes} bytes in {} ms)",
+                bg.started.elapsed().as_millis()
+            );
+        }
+        Err(e) => {
+            st.persist.last_status_ok = false;
+            warn!("Background saving error: {e}");
+        }
+    }
+}
+
+impl BgSave {
+    fn writer_buffered(&self) -> usize {
+        self.writer.buffered()
+    }
+}
+
+/// Abandons a running background save (its temporary file is removed).
+pub fn abort_bgsave(st: &mut State) {
+    if st.bgsave.take().is_some() {
+        st.ks.end_snapshot();
+        warn!("Background saving abandoned");
+    }
+}
+
+/// The cron's save points: starts a background save when one of the
+/// `save <seconds> <changes>` conditions holds (and, after a failure, not
+/// sooner than 5 seconds after the last try), as Redis does.
+pub fn check_save_points(shared: &crate::server::Shared, st: &mut State) {
+    if st.bgsave.is_some() || st.dirty == 0 {
+        return;
+    }
+    let now_s = crate::server::now_ms() / 1000;
+    let points = st.config.get("save").unwrap_or("").to_string();
+    let nums: Vec<i64> = points
+        .split_whitespace()
+        .filter_map(|x| x.parse().ok())
+        .collect();
+    let due = nums.chunks_exact(2).any(|p| {
+        let (secs, changes) = (p[0], p[1]);
+        st.dirty >= changes as u64
+            && now_s - st.last_save_unix > secs
+            && (st.persist.last_status_ok || now_s - st.persist.last_bgsave_try > 5)
+    });
+    if due {
+        info!("Save point reached: {} changes", st.dirty);
+        let _ = start_bgsave(shared, st);
+    }
+}

@@ -208,12 +208,18 @@ pub struct State {
     pub in_exec: bool,
     /// RDB save statistics (INFO persistence).
     pub persist: PersistStats,
+    /// The background save in progress.
+    pub bgsave: Option<crate::persist::BgSave>,
 }
 
 /// What INFO persistence reports about saving.
 pub struct PersistStats {
     pub saves: u64,
     pub last_status_ok: bool,
+    /// Unix seconds of the last background save started.
+    pub last_bgsave_try: i64,
+    /// Duration of the last background save, or -1.
+    pub last_bgsave_secs: i64,
 }
 
 /// Everything the tasks share.
@@ -346,7 +352,10 @@ impl State {
             persist: PersistStats {
                 saves: 0,
                 last_status_ok: true,
+                last_bgsave_try: 0,
+                last_bgsave_secs: -1,
             },
+            bgsave: None,
         }
     }
 

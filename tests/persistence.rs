@@ -149,3 +149,102 @@ fn dump_files_move_between_servers() {
     assert_eq!(show(&c.cmd(&["GET", "theirs"])), "$5\\r\\nworld\\r\\n");
     assert_eq!(show(&c.cmd(&["GET", "ours"])), "$5\\r\\nhello\\r\\n");
 }
+
+fn info_field(c: &mut Conn, field: &str) -> String {
+    let info = String::from_utf8_lossy(&c.cmd(&["INFO", "persistence"])).into_owned();
+    info.lines()
+        .find_map(|l| {
+            l.strip_prefix(&format!("{field}:"))
+                .map(|v| v.trim().to_string())
+        })
+        .unwrap_or_default()
+}
+
+fn wait_bgsave_done(c: &mut Conn) {
+    for _ in 0..600 {
+        if info_field(c, "rdb_bgsave_in_progress") == "0" {
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    panic!("background save did not finish");
+}
+
+/// BGSAVE writes the dataset as it was when it started, while clients
+/// keep changing it.
+#[test]
+fn bgsave_is_a_point_in_time_snapshot() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let s = start_in(dir.path(), &[]);
+    let mut c = s.conn();
+    let n = 50_000;
+    let mut load = Vec::new();
+    for i in 0..n {
+        load.extend(Conn::encode(&[
+            b"SET",
+            format!("k{i}").as_bytes(),
+            format!("v{i}").as_bytes(),
+        ]));
+    }
+    c.send_raw(&load);
+    for _ in 0..n {
+        c.read_reply().expect("reply");
+    }
+    c.cmd(&["SET", "big", &"z".repeat(100_000)]);
+    // BGSAVE and, in the same pipeline, changes to everything: they run
+    // while the snapshot is being walked.
+    let mut changes = Conn::encode(&[b"BGSAVE"]);
+    for i in 0..n {
+        let k = format!("k{i}");
+        match i % 4 {
+            0 => changes.extend(Conn::encode(&[b"SET", k.as_bytes(), b"changed"])),
+            1 => changes.extend(Conn::encode(&[b"DEL", k.as_bytes()])),
+            2 => changes.extend(Conn::encode(&[b"APPEND", k.as_bytes(), b"+"])),
+            _ => changes.extend(Conn::encode(&[b"SET", format!("new{i}").as_bytes(), b"x"])),
+        }
+    }
+    changes.extend(Conn::encode(&[b"SWAPDB", b"0", b"5"]));
+    changes.extend(Conn::encode(&[b"FLUSHDB"]));
+    c.send_raw(&changes);
+    assert_eq!(
+        show(&c.read_reply().expect("reply")),
+        "+Background saving started\\r\\n"
+    );
+    for _ in 0..n + 2 {
+        c.read_reply().expect("reply");
+    }
+    assert_eq!(show(&c.cmd(&["DBSIZE"])), ":0\\r\\n");
+    wait_bgsave_done(&mut c);
+    assert_eq!(info_field(&mut c, "rdb_last_bgsave_status"), "ok");
+    drop(c);
+    drop(s);
+    let s = start_in(dir.path(), &[]);
+    let mut c = s.conn();
+    assert_eq!(Value::parse(&c.cmd(&["DBSIZE"])).int(), Some(n as i64 + 1));
+    for i in (0..n).step_by(97) {
+        let got = show(&c.cmd(&["GET", &format!("k{i}")]));
+        let want = format!("v{i}");
+        assert_eq!(got, format!("${}\\r\\n{want}\\r\\n", want.len()), "k{i}");
+    }
+    assert_eq!(show(&c.cmd(&["EXISTS", "new3"])), ":0\\r\\n");
+    c.cmd(&["SELECT", "5"]);
+    assert_eq!(show(&c.cmd(&["DBSIZE"])), ":0\\r\\n");
+}
+
+#[test]
+fn save_points_trigger_a_background_save() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let s = start_in(dir.path(), &["--save", "1 1"]);
+    let mut c = s.conn();
+    c.cmd(&["SET", "a", "1"]);
+    for _ in 0..100 {
+        if info_field(&mut c, "rdb_saves") != "0" {
+            wait_bgsave_done(&mut c);
+            assert!(dir.path().join("dump.rdb").exists());
+            assert_eq!(info_field(&mut c, "rdb_changes_since_last_save"), "0");
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    panic!("no background save after 10 s with `save 1 1`");
+}

@@ -100,10 +100,12 @@ fn restore(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     if ttl < 0 {
         return Err(CmdError::msg("ERR Invalid TTL value, must be >= 0"));
     }
-    let body = verify_payload(&args[3], true)
+    verify_payload(&args[3], true)
         .map_err(|_| CmdError::msg("ERR DUMP payload version or checksum are wrong"))?;
     let bad = || CmdError::msg("ERR Bad data format");
-    let (&t, rest) = body.split_first().ok_or_else(bad)?;
+    // As Redis, the object is read from the whole payload: a body cut short
+    // reads on into the footer rather than failing.
+    let (&t, rest) = args[3].split_first().ok_or_else(bad)?;
     let obj = read_object(t, &mut Reader::new(rest)).map_err(|_| bad())?;
     let limits = ctx.st.config.tun.limits;
     let value = crate::values::from_object(obj, &limits).ok_or_else(bad)?;

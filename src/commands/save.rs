@@ -18,6 +18,17 @@ pub static COMMANDS: &[CommandDef] = &[
         ..BASE
     },
     CommandDef {
+        name: "bgsave",
+        arity: -1,
+        flags: ADMIN | NOSCRIPT | NO_ASYNC_LOADING,
+        acl: C_SLOW,
+        group: "server",
+        summary: "Writes the dataset to the RDB file in the background, as of now.",
+        complexity: "O(1)",
+        handler: Some(bgsave),
+        ..BASE
+    },
+    CommandDef {
         name: "lastsave",
         arity: 1,
         flags: LOADING | STALE | FAST,
@@ -32,8 +43,22 @@ pub static COMMANDS: &[CommandDef] = &[
 ];
 
 fn save(ctx: &mut Ctx, _args: &[Bytes]) -> CmdResult {
+    if ctx.st.bgsave.is_some() {
+        return Err(CmdError::msg("ERR Background save already in progress"));
+    }
     crate::persist::save(ctx.st).map_err(|_| CmdError::msg("ERR"))?;
     ctx.out.ok();
+    Ok(())
+}
+
+fn bgsave(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
+    match args.len() {
+        1 => {}
+        2 if args[1].eq_ignore_ascii_case(b"schedule") => {}
+        _ => return Err(CmdError::SYNTAX),
+    }
+    crate::persist::start_bgsave(ctx.shared, ctx.st).map_err(CmdError::msg)?;
+    ctx.out.simple("Background saving started");
     Ok(())
 }
 

@@ -71,6 +71,7 @@ fn shutdown(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
         return Err(CmdError::msg("ERR No shutdown in progress."));
     }
     let save_points = !ctx.st.config.get("save").unwrap_or("").is_empty();
+    crate::persist::abort_bgsave(ctx.st);
     if (save || save_points) && !nosave && crate::persist::save(ctx.st).is_err() {
         return Err(CmdError::msg("ERR Errors trying to SHUTDOWN. Check logs."));
     }
