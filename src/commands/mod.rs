@@ -10,7 +10,7 @@
 //! lack one.
 //!
 //! Commands live by family, one file each: [`string`], [`keyspace`],
-//! [`connection`], [`server`], [`bitops`].
+//! [`connection`], [`server`], [`bitops`], [`list`].
 
 use std::collections::HashMap;
 use std::sync::LazyLock;
@@ -28,6 +28,7 @@ pub mod expire;
 pub mod info;
 pub mod keyspace;
 pub mod keyspace_db;
+pub mod list;
 pub mod memory;
 pub mod multi;
 pub mod server;
@@ -328,6 +329,7 @@ static ALL: &[&[CommandDef]] = &[
     expire::COMMANDS,
     multi::COMMANDS,
     memory::COMMANDS,
+    list::COMMANDS,
 ];
 
 pub struct Table {

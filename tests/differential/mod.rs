@@ -13,6 +13,7 @@ pub mod runner;
 
 mod connection;
 mod keyspace;
+mod list;
 mod string;
 
 /// Every generator of every family.
@@ -21,5 +22,6 @@ pub fn all_specs() -> Vec<gen::Spec> {
     v.extend(connection::specs());
     v.extend(string::specs());
     v.extend(keyspace::specs());
+    v.extend(list::specs());
     v
 }
