@@ -206,6 +206,8 @@ pub struct State {
     /// EXEC is running a transaction's commands (blocking commands must
     /// not block then).
     pub in_exec: bool,
+    /// Clients waiting in blocking commands.
+    pub blocking: crate::blocking::Blocking,
 }
 
 /// Everything the tasks share.
@@ -309,6 +311,7 @@ impl State {
     /// Removes a disconnected client and everything it registered.
     pub fn unregister_client(&mut self, id: u64) {
         crate::commands::multi::unwatch_all(self, id);
+        crate::blocking::forget(self, id);
         self.clients.remove(&id);
     }
 
@@ -335,6 +338,7 @@ impl State {
             accept_tasks: Vec::new(),
             watches: Default::default(),
             in_exec: false,
+            blocking: Default::default(),
         }
     }
 

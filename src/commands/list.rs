@@ -11,6 +11,7 @@ use bytes::Bytes;
 
 use super::access::{drop_if_empty, read, write, write_or_create};
 use super::*;
+use crate::blocking;
 use crate::exec::{arg_i64, lower, CmdError, CmdResult, Ctx};
 use tiering::{End, ListValue, Value};
 
@@ -170,6 +171,53 @@ pub static COMMANDS: &[CommandDef] = &[
         complexity: "O(N+M), N the number of keys, M the number of elements returned.",
         handler: Some(lmpop),
         ..one_key("lmpop", -4, WRITE | MOVABLEKEYS, &[])
+    },
+    CommandDef {
+        last_key: -2,
+        key_specs: &[ks(KS_RW | KS_ACCESS | KS_DELETE, 1, -2, 1)],
+        since: "2.0.0",
+        summary: "Removes and returns the first element of the first non-empty list, or blocks until one is available.",
+        complexity: "O(N), N the number of keys.",
+        handler: Some(blpop),
+        ..one_key("blpop", -3, WRITE | NOSCRIPT | BLOCKING, &[])
+    },
+    CommandDef {
+        last_key: -2,
+        key_specs: &[ks(KS_RW | KS_ACCESS | KS_DELETE, 1, -2, 1)],
+        since: "2.0.0",
+        summary: "Removes and returns the last element of the first non-empty list, or blocks until one is available.",
+        complexity: "O(N), N the number of keys.",
+        handler: Some(brpop),
+        ..one_key("brpop", -3, WRITE | NOSCRIPT | BLOCKING, &[])
+    },
+    CommandDef {
+        last_key: 2,
+        key_specs: MOVE_SPECS,
+        since: "6.2.0",
+        summary: "Moves an element between lists like LMOVE, or blocks until one is available.",
+        complexity: "O(1)",
+        handler: Some(blmove),
+        ..one_key("blmove", 6, WRITE | DENYOOM | NOSCRIPT | BLOCKING, &[])
+    },
+    CommandDef {
+        last_key: 2,
+        key_specs: MOVE_SPECS,
+        since: "2.2.0",
+        summary: "Moves an element between lists like RPOPLPUSH, or blocks until one is available.",
+        complexity: "O(1)",
+        handler: Some(brpoplpush),
+        ..one_key("brpoplpush", 4, WRITE | DENYOOM | NOSCRIPT | BLOCKING, &[])
+    },
+    CommandDef {
+        first_key: 0,
+        last_key: 0,
+        key_step: 0,
+        key_specs: &[keynum_spec(2)],
+        since: "7.0.0",
+        summary: "Pops elements from the first non-empty list of several, or blocks until one is available.",
+        complexity: "O(N+M), N the number of keys, M the number of elements returned.",
+        handler: Some(blmpop),
+        ..one_key("blmpop", -5, WRITE | BLOCKING | MOVABLEKEYS, &[])
     },
 ];
 
@@ -717,6 +765,83 @@ fn lmpop(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
         ctx.out.null_array();
     }
     Ok(())
+}
+
+// The blocking forms. Each parses its timeout first (as Redis), then, in a
+// re-run for a ready key (see `crate::blocking`), serves only that key, or
+// else tries its keys in order and blocks if all are missing.
+
+fn bpop(ctx: &mut Ctx, args: &[Bytes], end: End) -> CmdResult {
+    let deadline = blocking::parse_timeout(&args[args.len() - 1], ctx.now_ms)?;
+    let keys = &args[1..args.len() - 1];
+    let reply = |ctx: &mut Ctx, key: &[u8]| {
+        let v = pop_from(ctx, key, end, 1);
+        ctx.out.array(2);
+        ctx.out.bulk(key);
+        ctx.out.bulk(&v[0]);
+    };
+    if let Some(key) = blocking::serving(ctx) {
+        if let Ok(Some(_)) = read_len(ctx, &key) {
+            reply(ctx, &key);
+        }
+        return Ok(());
+    }
+    for k in keys {
+        if read_len(ctx, k)?.is_some() {
+            reply(ctx, k);
+            return Ok(());
+        }
+    }
+    blocking::block(ctx, keys, deadline)
+}
+
+fn blpop(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
+    bpop(ctx, args, End::Head)
+}
+
+fn brpop(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
+    bpop(ctx, args, End::Tail)
+}
+
+fn bmove(ctx: &mut Ctx, args: &[Bytes], from: End, to: End, timeout: &[u8]) -> CmdResult {
+    let deadline = blocking::parse_timeout(timeout, ctx.now_ms)?;
+    let (src, dst) = (&args[1], &args[2]);
+    if let Some(key) = blocking::serving(ctx) {
+        if let Ok(Some(_)) = read_len(ctx, &key) {
+            // A destination of another type is the served client's error.
+            try_move(ctx, src, dst, from, to)?;
+        }
+        return Ok(());
+    }
+    if try_move(ctx, src, dst, from, to)? {
+        return Ok(());
+    }
+    blocking::block(ctx, std::slice::from_ref(src), deadline)
+}
+
+fn blmove(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
+    let from = end_arg(&args[3])?;
+    let to = end_arg(&args[4])?;
+    bmove(ctx, args, from, to, &args[5])
+}
+
+fn brpoplpush(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
+    bmove(ctx, args, End::Tail, End::Head, &args[3])
+}
+
+fn blmpop(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
+    let deadline = blocking::parse_timeout(&args[1], ctx.now_ms)?;
+    let m = parse_mpop(args, 2)?;
+    if let Some(key) = blocking::serving(ctx) {
+        if let Ok(Some(_)) = read_len(ctx, &key) {
+            reply_mpop(ctx, &key, m.end, m.count);
+        }
+        return Ok(());
+    }
+    if mpop_first(ctx, m.keys, m.end, m.count)? {
+        return Ok(());
+    }
+    blocking::block(ctx, m.keys, deadline)
 }
 
 #[cfg(test)]
