@@ -294,7 +294,7 @@ mod tests {
             Err(CmdError::msg("ERR timeout is not a float or out of range"))
         );
         assert_eq!(
-            parse_timeout(b"9000000000000000", 1000),
+            parse_timeout(b"9000000000000000", 1_000_000_000_000_000_000),
             Err(CmdError::msg("ERR timeout is out of range"))
         );
     }
