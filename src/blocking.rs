@@ -135,10 +135,16 @@ pub fn serving(ctx: &Ctx) -> Option<Bytes> {
 }
 
 /// Called by a blocking command whose keys are all empty: blocks the
-/// client, or inside a transaction answers as a timeout would.
-pub fn block(ctx: &mut Ctx, keys: &[Bytes], deadline_ms: Option<i64>) -> CmdResult {
+/// client, or inside a transaction answers nil at once (a null array, or
+/// a null bulk string if `bulk_nil`, as Redis does for BLMOVE and
+/// BRPOPLPUSH there; their timeouts answer a null array all the same).
+pub fn block(ctx: &mut Ctx, keys: &[Bytes], deadline_ms: Option<i64>, bulk_nil: bool) -> CmdResult {
     if ctx.st.in_exec {
-        ctx.out.null_array();
+        if bulk_nil {
+            ctx.out.null();
+        } else {
+            ctx.out.null_array();
+        }
         return Ok(());
     }
     ctx.st.blocking.request = Some(Request {

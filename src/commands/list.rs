@@ -767,7 +767,7 @@ fn lmpop(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     Ok(())
 }
 
-// The blocking forms. Each parses its timeout first (as Redis), then, in a
+// The blocking forms. Each checks its arguments in Redis's order, then, in a
 // re-run for a ready key (see `crate::blocking`), serves only that key, or
 // else tries its keys in order and blocks if all are missing.
 
@@ -792,7 +792,7 @@ fn bpop(ctx: &mut Ctx, args: &[Bytes], end: End) -> CmdResult {
             return Ok(());
         }
     }
-    blocking::block(ctx, keys, deadline)
+    blocking::block(ctx, keys, deadline, false)
 }
 
 fn blpop(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
@@ -816,7 +816,7 @@ fn bmove(ctx: &mut Ctx, args: &[Bytes], from: End, to: End, timeout: &[u8]) -> C
     if try_move(ctx, src, dst, from, to)? {
         return Ok(());
     }
-    blocking::block(ctx, std::slice::from_ref(src), deadline)
+    blocking::block(ctx, std::slice::from_ref(src), deadline, true)
 }
 
 fn blmove(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
@@ -830,8 +830,9 @@ fn brpoplpush(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
 }
 
 fn blmpop(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
-    let deadline = blocking::parse_timeout(&args[1], ctx.now_ms)?;
+    // The pop arguments are checked before the timeout.
     let m = parse_mpop(args, 2)?;
+    let deadline = blocking::parse_timeout(&args[1], ctx.now_ms)?;
     if let Some(key) = blocking::serving(ctx) {
         if let Ok(Some(_)) = read_len(ctx, &key) {
             reply_mpop(ctx, &key, m.end, m.count);
@@ -841,7 +842,7 @@ fn blmpop(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     if mpop_first(ctx, m.keys, m.end, m.count)? {
         return Ok(());
     }
-    blocking::block(ctx, m.keys, deadline)
+    blocking::block(ctx, m.keys, deadline, false)
 }
 
 #[cfg(test)]

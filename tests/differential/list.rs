@@ -6,7 +6,7 @@
 //! listpack/quicklist boundary (OBJECT ENCODING is compared under Redis
 //! 7.0's names by the keyspace family's generator).
 
-use super::gen::{Args, Spec, EDGE_INTS, G};
+use super::gen::{Args, Mutate, Spec, EDGE_INTS, G};
 use crate::cmd;
 
 pub fn specs() -> Vec<Spec> {
@@ -47,7 +47,45 @@ pub fn specs() -> Vec<Spec> {
             cmd![g.case("rpoplpush"), g.key(), g.key()]
         }),
         Spec::new("lmpop", 5, |g| mpop(g, "lmpop", None)),
+        // Blocking forms: on non-empty keys they answer at once; on empty
+        // ones they wait a few milliseconds and answer nil (the stream has
+        // one client per server, so nothing can serve them meanwhile).
+        // Never a zero timeout (forever), hence no edge-value mutation.
+        Spec::new("blpop", 2, |g| bpop(g, "blpop")).mutate(Mutate::NoReplace),
+        Spec::new("brpop", 1, |g| bpop(g, "brpop")).mutate(Mutate::NoReplace),
+        Spec::new("blmove", 1, |g| {
+            let (a, b) = (side(g), side(g));
+            cmd![g.case("blmove"), g.key(), g.key(), a, b, timeout(g)]
+        })
+        .mutate(Mutate::NoReplace),
+        Spec::new("brpoplpush", 1, |g| {
+            cmd![g.case("brpoplpush"), g.key(), g.key(), timeout(g)]
+        })
+        .mutate(Mutate::NoReplace),
+        Spec::new("blmpop", 1, |g| {
+            let t = timeout(g);
+            mpop(g, "blmpop", Some(t))
+        })
+        .mutate(Mutate::NoReplace),
     ]
+}
+
+/// A short blocking timeout, or an invalid one; never 0 (or anything
+/// under a millisecond, which Redis truncates to 0: forever).
+fn timeout(g: &mut G) -> String {
+    if g.chance(85) {
+        g.pick(&["0.002", "0.003", "0.005", "0.01"]).to_string()
+    } else {
+        g.pick(&["-1", "-0.5", "x", "inf", "1e30", "", "nan", "-inf"])
+            .to_string()
+    }
+}
+
+fn bpop(g: &mut G, name: &str) -> Args {
+    let mut a = cmd![g.case(name)];
+    a.extend(g.keys(3));
+    a.push(timeout(g).into_bytes());
+    a
 }
 
 /// An element: usually from a small pool, so commands find each other's
