@@ -112,7 +112,7 @@ pub fn parse_timeout(arg: &[u8], now_ms: i64) -> Result<Option<i64>, CmdError> {
     let secs = crate::exec::parse_float(arg)
         .ok_or(CmdError::msg("ERR timeout is not a float or out of range"))?;
     let ms = secs * 1000.0;
-    let ms = if ms.is_finite() && ms.abs() < 9.223_372_036_854_775_807e18 {
+    let ms = if ms.is_finite() && ms.abs() < i64::MAX as f64 {
         ms.trunc() as i64
     } else {
         i64::MIN
