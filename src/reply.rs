@@ -201,37 +201,7 @@ pub fn format_double(d: f64) -> String {
     format_g(d, 17)
 }
 
-/// C's `%.{prec}g`.
-pub fn format_g(d: f64, prec: usize) -> String {
-    if d == 0.0 {
-        return if d.is_sign_negative() {
-            "-0".into()
-        } else {
-            "0".into()
-        };
-    }
-    let prec = prec.max(1);
-    // Exponent as %e would print it after rounding to `prec` digits.
-    let e_repr = format!("{:.*e}", prec - 1, d);
-    let (mantissa, exp) = e_repr.split_once('e').unwrap_or((&e_repr, "0"));
-    let exp: i32 = exp.parse().unwrap_or(0);
-    if exp < -4 || exp >= prec as i32 {
-        let m = trim_fraction(mantissa);
-        let sign = if exp < 0 { '-' } else { '+' };
-        format!("{m}e{sign}{:02}", exp.abs())
-    } else {
-        let decimals = (prec as i32 - 1 - exp).max(0) as usize;
-        trim_fraction(&format!("{:.*}", decimals, d)).to_string()
-    }
-}
-
-fn trim_fraction(s: &str) -> &str {
-    if s.contains('.') {
-        s.trim_end_matches('0').trim_end_matches('.')
-    } else {
-        s
-    }
-}
+pub use tiering::value::format_g;
 
 #[cfg(test)]
 mod tests {

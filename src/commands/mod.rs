@@ -41,6 +41,9 @@ mod string_testkit;
 
 pub type Handler = fn(&mut Ctx, &[Bytes]) -> CmdResult;
 
+/// A command's own key finder: (argument index, key-spec flags) per key.
+pub type KeyFinder = fn(&[Bytes]) -> Vec<(usize, u32)>;
+
 // Command flags, in the order `COMMAND INFO` lists them.
 pub const WRITE: u32 = 1 << 0;
 pub const READONLY: u32 = 1 << 1;
@@ -169,6 +172,9 @@ pub enum Begin {
     Index(i32),
     /// After a keyword, searching from `start` (negative: from the end).
     Keyword { keyword: &'static str, start: i32 },
+    /// Not describable (SORT's BY/GET patterns, its STORE anywhere): the
+    /// command's own key finder ([`CommandDef::get_keys`]) knows.
+    Unknown,
 }
 
 /// How keys are found from the beginning.
@@ -180,6 +186,8 @@ pub enum Find {
     /// The number of keys is at `numkeys` (relative), keys start at `first`
     /// (relative), every `step`.
     Keynum { numkeys: i32, first: i32, step: i32 },
+    /// See [`Begin::Unknown`].
+    Unknown,
 }
 
 #[derive(Clone, Copy, Debug)]
@@ -225,6 +233,9 @@ pub struct CommandDef {
     /// For key specs marked `variable_flags`: the flags a given call
     /// really has (e.g. SET is `OW` unless it has `GET`).
     pub key_flags: Option<fn(&[Bytes]) -> u32>,
+    /// For `movablekeys` commands whose key specs cannot say where all
+    /// keys are (SORT): the key positions and flags of a given call.
+    pub get_keys: Option<KeyFinder>,
 }
 
 /// Defaults for struct-update syntax in declarations.
@@ -245,6 +256,7 @@ pub const BASE: CommandDef = CommandDef {
     subcommands: &[],
     handler: None,
     key_flags: None,
+    get_keys: None,
 };
 
 impl CommandDef {
@@ -411,12 +423,16 @@ pub fn keys_with_flags(c: &CommandDef, args: &[Bytes]) -> Vec<(usize, u32)> {
     } else {
         c.key_specs.to_vec()
     };
+    if let Some(f) = c.get_keys {
+        return f(args);
+    }
     for spec in specs {
         if spec.flags & KS_NOT_KEY != 0 {
             continue;
         }
         let first = match spec.begin {
             Begin::Index(i) => i,
+            Begin::Unknown => continue,
             Begin::Keyword { keyword, start } => {
                 let (from, to, step): (i32, i32, i32) = if start >= 0 {
                     (start, argc, 1)
@@ -478,6 +494,7 @@ pub fn keys_with_flags(c: &CommandDef, args: &[Bytes]) -> Vec<(usize, u32)> {
                 }
                 continue;
             }
+            Find::Unknown => continue,
         };
         let mut i = first;
         while i <= last.min(argc - 1) {
@@ -557,6 +574,11 @@ fn reply_key_spec(out: &mut crate::reply::Reply, s: &KeySpec) {
             out.bulk_str("startfrom");
             out.int(start as i64);
         }
+        Begin::Unknown => {
+            out.bulk_str("unknown");
+            out.bulk_str("spec");
+            out.map(0);
+        }
     }
     out.bulk_str("find_keys");
     out.map(2);
@@ -587,6 +609,11 @@ fn reply_key_spec(out: &mut crate::reply::Reply, s: &KeySpec) {
             out.int(first as i64);
             out.bulk_str("keystep");
             out.int(step as i64);
+        }
+        Find::Unknown => {
+            out.bulk_str("unknown");
+            out.bulk_str("spec");
+            out.map(0);
         }
     }
 }
