@@ -273,6 +273,16 @@ impl State {
         for (id, d, key) in self.watches.in_db(db) {
             if self.ks.db(d).peek(&key).is_some() {
                 if let Some(c) = self.clients.get_mut(&id) {
+                    // A key already expired when watched that is now
+                    // removed has not logically changed (as Redis).
+                    if let Some(w) = c
+                        .watched
+                        .iter_mut()
+                        .find(|w| w.expired_at_watch && w.db == d && w.key[..] == key[..])
+                    {
+                        w.expired_at_watch = false;
+                        continue;
+                    }
                     c.dirty_cas = true;
                 }
             }
