@@ -418,7 +418,10 @@ pub async fn cron(shared: Arc<Shared>) {
         let timeout = st.config.tun.timeout_secs;
         if timeout > 0 {
             for c in st.clients.values() {
-                if c.last_interaction.elapsed() > Duration::from_secs(timeout) {
+                // A blocked client is waiting, not idle (as Redis).
+                if c.last_interaction.elapsed() > Duration::from_secs(timeout)
+                    && !st.blocking.is_blocked(c.id)
+                {
                     info!("Closing idle client id={}", c.id);
                     c.kill.kill();
                 }

@@ -180,6 +180,13 @@ fn client_unblock_timeout_and_error() {
         let mut out = Vec::new();
         send(&mut a, &["BLPOP", "k", "0"]);
         wait_blocked(&mut ctl, 1);
+        let list = ctl.cmd(&["CLIENT", "LIST", "ID", &id]);
+        out.push(
+            String::from_utf8_lossy(&list)
+                .contains(" flags=b ")
+                .to_string()
+                .into_bytes(),
+        );
         out.push(ctl.cmd(&["CLIENT", "UNBLOCK", &id, "TIMEOUT"]));
         out.push(reply(&mut a));
         send(&mut a, &["BLMOVE", "k", "d", "LEFT", "LEFT", "0"]);
@@ -190,10 +197,11 @@ fn client_unblock_timeout_and_error() {
         out.push(a.cmd(&["PING"]));
         out
     });
-    assert_eq!(t[0], b":1\r\n");
-    assert_eq!(t[1], b"*-1\r\n");
-    assert_eq!(t[3], b"-UNBLOCKED client unblocked via CLIENT UNBLOCK\r\n");
-    assert_eq!(t[4], b":0\r\n");
+    assert_eq!(t[0], b"true");
+    assert_eq!(t[1], b":1\r\n");
+    assert_eq!(t[2], b"*-1\r\n");
+    assert_eq!(t[4], b"-UNBLOCKED client unblocked via CLIENT UNBLOCK\r\n");
+    assert_eq!(t[5], b":0\r\n");
 }
 
 #[test]

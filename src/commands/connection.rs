@@ -454,6 +454,9 @@ fn client_line(ctx: &Ctx, c: &crate::server::ClientInfo) -> String {
     let age = c.created.elapsed().as_secs();
     let idle = c.last_interaction.elapsed().as_secs();
     let mut flags = String::new();
+    if ctx.st.blocking.is_blocked(c.id) {
+        flags.push('b');
+    }
     if c.no_evict {
         flags.push('e');
     }
