@@ -10,7 +10,7 @@
 //! lack one.
 //!
 //! Commands live by family, one file each: [`string`], [`keyspace`],
-//! [`connection`], [`server`], [`bitops`], [`list`].
+//! [`connection`], [`server`], [`bitops`], [`hyperloglog`], [`list`].
 
 use std::collections::HashMap;
 use std::sync::LazyLock;
@@ -25,6 +25,7 @@ pub mod config_cmd;
 pub mod connection;
 pub mod debug;
 pub mod expire;
+pub mod hyperloglog;
 pub mod info;
 pub mod keyspace;
 pub mod keyspace_db;
@@ -32,6 +33,7 @@ pub mod list;
 pub mod memory;
 pub mod multi;
 pub mod server;
+pub mod sort;
 pub mod string;
 pub mod string_bitfield;
 pub mod string_num;
@@ -341,6 +343,8 @@ static ALL: &[&[CommandDef]] = &[
     expire::COMMANDS,
     multi::COMMANDS,
     memory::COMMANDS,
+    hyperloglog::COMMANDS,
+    sort::COMMANDS,
     list::COMMANDS,
 ];
 

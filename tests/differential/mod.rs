@@ -12,8 +12,10 @@ pub mod known;
 pub mod runner;
 
 mod connection;
+mod hyperloglog;
 mod keyspace;
 mod list;
+mod sort;
 mod string;
 
 /// Every generator of every family.
@@ -22,6 +24,8 @@ pub fn all_specs() -> Vec<gen::Spec> {
     v.extend(connection::specs());
     v.extend(string::specs());
     v.extend(keyspace::specs());
+    v.extend(hyperloglog::specs());
+    v.extend(sort::specs());
     v.extend(list::specs());
     v
 }
