@@ -208,9 +208,15 @@ pub fn execute(st: &mut State, shared: &Shared, id: u64, out: &mut Reply, args: 
             }
             out.simple("QUEUED");
         }
-        Ok(r) => run(st, shared, id, db, authed, no_touch, out, args, r, now),
+        Ok(r) => {
+            run(st, shared, id, db, authed, no_touch, out, args, r, now);
+            crate::blocking::after_command(st, id, args, Some(r));
+        }
     }
     st.drain_expired();
+    if st.ks.has_ready() {
+        crate::blocking::handle_ready(st, shared);
+    }
     finish_reply_mode(st, id, out, start_len);
 }
 

@@ -5,6 +5,7 @@
 //! lookup in [`commands`], checks, execute under the executor lock) →
 //! [`reply`] encode → socket.
 
+pub mod blocking;
 pub mod commands;
 pub mod config;
 pub mod exec;

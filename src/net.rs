@@ -209,20 +209,27 @@ async fn serve(
     let mut inbuf = BytesMut::with_capacity(READ_CHUNK);
     let mut parser = RequestParser::new();
     let mut out = Reply::new(Proto::Resp2);
+    // After a blocking command was served, the rest of the input already
+    // read runs before reading more.
+    let mut resume = false;
     loop {
         if inbuf.capacity() - inbuf.len() < READ_CHUNK / 2 {
             inbuf.reserve(READ_CHUNK);
         }
-        let n = tokio::select! {
-            r = stream.read_buf(&mut inbuf) => match r {
-                Ok(0) => return "connection closed by client",
-                Ok(n) => n,
-                Err(_) => return "read error",
-            },
-            _ = kill.wait() => return "killed",
-        };
-        shared.net_in.fetch_add(n as u64, Ordering::Relaxed);
+        if !resume {
+            let n = tokio::select! {
+                r = stream.read_buf(&mut inbuf) => match r {
+                    Ok(0) => return "connection closed by client",
+                    Ok(n) => n,
+                    Err(_) => return "read error",
+                },
+                _ = kill.wait() => return "killed",
+            };
+            shared.net_in.fetch_add(n as u64, Ordering::Relaxed);
+        }
+        resume = false;
         let mut close: Option<&'static str> = None;
+        let mut blocked = false;
         {
             let mut st = shared.state.lock();
             let (mut limits, qbuf_limit) = {
@@ -254,6 +261,11 @@ async fn serve(
                             continue;
                         }
                         exec::execute(&mut st, shared, id, &mut out, &args);
+                        if st.blocking.is_blocked(id) {
+                            // The rest of the batch waits in `inbuf`.
+                            blocked = true;
+                            break;
+                        }
                         let Some(c) = st.clients.get(&id) else {
                             close = Some("unregistered");
                             break;
@@ -308,8 +320,78 @@ async fn serve(
         if let Some(reason) = close {
             return reason;
         }
+        if blocked {
+            let reply = match wait_blocked(shared, stream, id, kill, &mut inbuf).await {
+                Ok(r) => r,
+                Err(reason) => return reason,
+            };
+            shared
+                .net_out
+                .fetch_add(reply.len() as u64, Ordering::Relaxed);
+            if stream.write_all(&reply).await.is_err() {
+                return "write error";
+            }
+            resume = true;
+            continue;
+        }
         if inbuf.is_empty() && inbuf.capacity() > 1 << 20 {
             inbuf = BytesMut::with_capacity(READ_CHUNK);
+        }
+    }
+}
+
+/// Waits while client `id` is blocked (see [`crate::blocking`]): until it
+/// is served or unblocked (the reply was stored for it), its deadline
+/// passes (it answers nil), it is killed, or its socket closes. Keeps
+/// reading into `inbuf` meanwhile, to notice a disconnect. Returns the
+/// reply to write.
+async fn wait_blocked(
+    shared: &Arc<Shared>,
+    stream: &mut TcpStream,
+    id: u64,
+    kill: &KillSwitch,
+    inbuf: &mut BytesMut,
+) -> Result<Vec<u8>, &'static str> {
+    loop {
+        let (deadline, wake) = {
+            let mut st = shared.state.lock();
+            if let Some(r) = st.blocking.take_done(id) {
+                return Ok(r);
+            }
+            match st.blocking.wait_info(id) {
+                Some(w) => w,
+                // Neither blocked nor answered: nothing to write.
+                None => return Ok(Vec::new()),
+            }
+        };
+        let sleep = async {
+            match deadline {
+                Some(d) => {
+                    let left = (d - now_ms()).max(0) as u64;
+                    tokio::time::sleep(Duration::from_millis(left)).await
+                }
+                None => std::future::pending().await,
+            }
+        };
+        if inbuf.capacity() - inbuf.len() < READ_CHUNK / 2 {
+            inbuf.reserve(READ_CHUNK);
+        }
+        tokio::select! {
+            _ = wake.notified() => {}
+            _ = sleep => {
+                let mut st = shared.state.lock();
+                if st.blocking.is_blocked(id) {
+                    crate::blocking::time_out(&mut st, id);
+                }
+            }
+            r = stream.read_buf(inbuf) => match r {
+                Ok(0) => return Err("connection closed by client"),
+                Ok(n) => {
+                    shared.net_in.fetch_add(n as u64, Ordering::Relaxed);
+                }
+                Err(_) => return Err("read error"),
+            },
+            _ = kill.wait() => return Err("killed"),
         }
     }
 }
@@ -337,7 +419,10 @@ pub async fn cron(shared: Arc<Shared>) {
         let timeout = st.config.tun.timeout_secs;
         if timeout > 0 {
             for c in st.clients.values() {
-                if c.last_interaction.elapsed() > Duration::from_secs(timeout) {
+                // A blocked client is waiting, not idle (as Redis).
+                if c.last_interaction.elapsed() > Duration::from_secs(timeout)
+                    && !st.blocking.is_blocked(c.id)
+                {
                     info!("Closing idle client id={}", c.id);
                     c.kill.kill();
                 }

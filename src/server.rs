@@ -210,6 +210,8 @@ pub struct State {
     pub persist: PersistStats,
     /// The background save in progress.
     pub bgsave: Option<crate::persist::BgSave>,
+    /// Clients waiting in blocking commands.
+    pub blocking: crate::blocking::Blocking,
 }
 
 /// What INFO persistence reports about saving.
@@ -285,6 +287,16 @@ impl State {
         for (id, d, key) in self.watches.in_db(db) {
             if self.ks.db(d).peek(&key).is_some() {
                 if let Some(c) = self.clients.get_mut(&id) {
+                    // A key already expired when watched that is now
+                    // removed has not logically changed (as Redis).
+                    if let Some(w) = c
+                        .watched
+                        .iter_mut()
+                        .find(|w| w.expired_at_watch && w.db == d && w.key[..] == key[..])
+                    {
+                        w.expired_at_watch = false;
+                        continue;
+                    }
                     c.dirty_cas = true;
                 }
             }
@@ -323,6 +335,7 @@ impl State {
     /// Removes a disconnected client and everything it registered.
     pub fn unregister_client(&mut self, id: u64) {
         crate::commands::multi::unwatch_all(self, id);
+        crate::blocking::forget(self, id);
         self.clients.remove(&id);
     }
 
@@ -356,6 +369,7 @@ impl State {
                 last_bgsave_secs: -1,
             },
             bgsave: None,
+            blocking: Default::default(),
         }
     }
 

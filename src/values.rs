@@ -29,12 +29,14 @@ fn form_of(v: &Value) -> Form {
 /// A value from an RDB object, in the representation our limits choose;
 /// `None` for an empty collection (which Redis never keeps).
 pub fn from_object(o: Object, limits: &Limits) -> Option<Value> {
-    let _ = limits;
     match o {
         Object::Str(s) => Some(Value::Str(StrValue::from_vec(s))),
-        Object::List(items) if !items.is_empty() => Some(Value::List(Box::new(ListValue::Pack(
-            Pack::from_items(items.iter().map(|i| i.as_slice())),
-        )))),
+        Object::List(items) if !items.is_empty() => {
+            Some(Value::List(Box::new(ListValue::from_items(
+                items.iter().map(|i| i.as_slice()),
+                limits.list_max_listpack_size,
+            ))))
+        }
         Object::Set(m) if !m.is_empty() => Some(Value::Set(Box::new(SetValue::Pack(
             Pack::from_items(m.iter().map(|i| i.as_slice())),
         )))),
@@ -54,9 +56,7 @@ pub fn from_object(o: Object, limits: &Limits) -> Option<Value> {
 
 /// A list's elements, head to tail.
 pub fn list_items(l: &ListValue) -> Vec<Vec<u8>> {
-    match l {
-        ListValue::Pack(p) => p.iter().map(<[u8]>::to_vec).collect(),
-    }
+    l.iter().map(<[u8]>::to_vec).collect()
 }
 
 /// A set's members (in the set's own order).

@@ -454,6 +454,9 @@ fn client_line(ctx: &Ctx, c: &crate::server::ClientInfo) -> String {
     let age = c.created.elapsed().as_secs();
     let idle = c.last_interaction.elapsed().as_secs();
     let mut flags = String::new();
+    if ctx.st.blocking.is_blocked(c.id) {
+        flags.push('b');
+    }
     if c.no_evict {
         flags.push('e');
     }
@@ -691,14 +694,19 @@ fn client_unblock(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     if args.len() > 4 {
         return Err(CmdError::SYNTAX);
     }
-    let _id = arg_i64(&args[2])?;
-    if args.len() == 4 && !matches!(lower(&args[3]).as_str(), "timeout" | "error") {
-        return Err(CmdError::msg(
-            "ERR CLIENT UNBLOCK reason should be TIMEOUT or ERROR",
-        ));
-    }
-    // No command blocks yet, so no client can be unblocked.
-    ctx.out.int(0);
+    let id = arg_i64(&args[2])?;
+    let error = match args.get(3).map(|a| lower(a)) {
+        None => false,
+        Some(r) if r == "timeout" => false,
+        Some(r) if r == "error" => true,
+        Some(_) => {
+            return Err(CmdError::msg(
+                "ERR CLIENT UNBLOCK reason should be TIMEOUT or ERROR",
+            ))
+        }
+    };
+    let done = u64::try_from(id).is_ok_and(|id| crate::blocking::unblock(ctx.st, id, error));
+    ctx.out.int(i64::from(done));
     Ok(())
 }
 

@@ -157,7 +157,7 @@ fn clients(w: &mut InfoWriter, st: &State) {
     w.field("maxclients", st.config.tun.maxclients);
     w.field("client_recent_max_input_buffer", max_in);
     w.field("client_recent_max_output_buffer", max_out);
-    w.field("blocked_clients", 0);
+    w.field("blocked_clients", st.blocking.len());
     w.field("tracking_clients", 0);
     w.field("clients_in_timeout_table", 0);
 }

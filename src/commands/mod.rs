@@ -10,7 +10,7 @@
 //! lack one.
 //!
 //! Commands live by family, one file each: [`string`], [`keyspace`],
-//! [`connection`], [`server`], [`bitops`], [`hyperloglog`].
+//! [`connection`], [`server`], [`bitops`], [`hyperloglog`], [`list`].
 
 use std::collections::HashMap;
 use std::sync::LazyLock;
@@ -30,6 +30,7 @@ pub mod hyperloglog;
 pub mod info;
 pub mod keyspace;
 pub mod keyspace_db;
+pub mod list;
 pub mod memory;
 pub mod multi;
 pub mod save;
@@ -348,6 +349,7 @@ static ALL: &[&[CommandDef]] = &[
     save::COMMANDS,
     hyperloglog::COMMANDS,
     sort::COMMANDS,
+    list::COMMANDS,
 ];
 
 pub struct Table {

@@ -579,12 +579,10 @@ fn load(v: &Value) -> Result<(Kind, Vec<Vec<u8>>), CmdError> {
     }
 }
 
-/// A list of `items` in the representation the limits choose.
+/// The stored result, in the representation RPUSH of the same elements
+/// would give.
 fn new_list(items: &[Vec<u8>], limits: &tiering::Limits) -> ListValue {
-    match crate::values::from_object(persistence::object::Object::List(items.to_vec()), limits) {
-        Some(Value::List(l)) => *l,
-        _ => ListValue::default(),
-    }
+    ListValue::from_items(items.iter().map(|v| &v[..]), limits.list_max_listpack_size)
 }
 
 #[cfg(test)]

@@ -15,6 +15,7 @@ mod connection;
 mod dump;
 mod hyperloglog;
 mod keyspace;
+mod list;
 mod sort;
 mod string;
 
@@ -27,5 +28,6 @@ pub fn all_specs() -> Vec<gen::Spec> {
     v.extend(dump::specs());
     v.extend(hyperloglog::specs());
     v.extend(sort::specs());
+    v.extend(list::specs());
     v
 }

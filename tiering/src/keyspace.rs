@@ -175,6 +175,19 @@ pub struct Keyspace {
     /// The running snapshot (BGSAVE), if any, and the last generation used.
     snapshot: Option<Box<snapshot::Snapshot>>,
     snap_gen: u16,
+    /// Keys blocked clients wait for, as [`ready_id`] bytes; adding one of
+    /// them to its database records it in `ready` (Redis's
+    /// `signalKeyAsReady`). Empty, and free, while nobody is blocked.
+    blocked_keys: std::collections::HashSet<Vec<u8>>,
+    ready: Vec<(usize, Vec<u8>)>,
+}
+
+/// The identity of `key` of `db` in the blocked-key set.
+fn ready_id(db: usize, key: &[u8]) -> Vec<u8> {
+    let mut v = Vec::with_capacity(8 + key.len());
+    v.extend_from_slice(&(db as u64).to_le_bytes());
+    v.extend_from_slice(key);
+    v
 }
 
 /// Result of one active-expiry cycle.
@@ -198,6 +211,8 @@ impl Keyspace {
             expire_db_cursor: 0,
             snapshot: None,
             snap_gen: 0,
+            blocked_keys: Default::default(),
+            ready: Vec::new(),
         }
     }
 
@@ -220,6 +235,32 @@ impl Keyspace {
 
     pub fn has_expired_events(&self) -> bool {
         !self.expired.is_empty()
+    }
+
+    /// Starts (`true`) or stops recording additions of `key` to `db` for
+    /// [`take_ready`](Self::take_ready).
+    pub fn watch_ready(&mut self, db: usize, key: &[u8], on: bool) {
+        if on {
+            self.blocked_keys.insert(ready_id(db, key));
+        } else {
+            self.blocked_keys.remove(&ready_id(db, key));
+        }
+    }
+
+    /// Watched keys added (or replaced) since the last call, in order.
+    pub fn take_ready(&mut self) -> Vec<(usize, Vec<u8>)> {
+        std::mem::take(&mut self.ready)
+    }
+
+    pub fn has_ready(&self) -> bool {
+        !self.ready.is_empty()
+    }
+
+    /// Records that `key` of `db` was added, if someone waits for it.
+    fn added(&mut self, db: usize, key: &[u8]) {
+        if !self.blocked_keys.is_empty() && self.blocked_keys.contains(&ready_id(db, key)) {
+            self.ready.push((db, key.to_vec()));
+        }
     }
 
     /// Removes `key` if it is logically expired (recording the removal for
@@ -304,6 +345,7 @@ impl Keyspace {
     /// Stores `value` under `key`. An existing key's expiry is cleared unless
     /// `keep_ttl`; under an LFU policy an overwrite keeps the access counter.
     pub fn set(&mut self, db: usize, key: &[u8], value: Value, keep_ttl: bool, now_ms: i64) {
+        self.added(db, key);
         let lru = lfu::initial(self.lfu_policy, now_ms as u64);
         let lfu_policy = self.lfu_policy;
         self.snapshot_copy_before_change(db, key);
@@ -332,6 +374,7 @@ impl Keyspace {
     /// nothing), with a new value and no expiry; returns the new entry.
     /// What commands that create a collection on first write use.
     pub fn insert_new(&mut self, db: usize, key: &[u8], value: Value, now_ms: i64) -> &mut Entry {
+        self.added(db, key);
         let lru = lfu::initial(self.lfu_policy, now_ms as u64);
         let mut e = Entry::new(value, lru);
         e.snap = self.snap_mark();
@@ -349,6 +392,7 @@ impl Keyspace {
             self.set(db, key, value, keep_ttl, now_ms);
             return;
         }
+        self.added(db, key);
         let lfu_policy = self.lfu_policy;
         let params = self.lfu;
         let Keyspace { dbs, rng, .. } = self;
@@ -386,6 +430,7 @@ impl Keyspace {
         // Whatever it replaces is handed to a running snapshot first.
         self.snapshot_copy_before_change(db, &key);
         entry.snap = self.snap_mark();
+        self.added(db, &key);
         let d = &mut self.dbs[db];
         entry.volatile = expire != NO_EXPIRE;
         if entry.volatile {
@@ -545,6 +590,14 @@ impl Keyspace {
     pub fn swap_db(&mut self, a: usize, b: usize) {
         self.snapshot_swapped(a, b);
         self.dbs.swap(a, b);
+        // Every waited-for key of either database may have appeared.
+        for id in &self.blocked_keys {
+            let (d, key) = id.split_at(8);
+            let d = u64::from_le_bytes(d.try_into().expect("8-byte prefix")) as usize;
+            if d == a || d == b {
+                self.ready.push((d, key.to_vec()));
+            }
+        }
     }
 
     /// A random live key of `db` (expired keys met on the way are removed,

@@ -22,7 +22,7 @@ pub mod zset;
 pub use hash::HashValue;
 pub use keyspace::{Access, Entry, Key, Keyspace, NO_EXPIRE};
 pub use limits::Limits;
-pub use list::ListValue;
+pub use list::{End, ListValue};
 pub use set::SetValue;
 pub use value::{StrValue, Value};
 pub use zset::ZSetValue;
