@@ -25,6 +25,7 @@ pub mod config_cmd;
 pub mod connection;
 pub mod debug;
 pub mod expire;
+pub mod hash;
 pub mod info;
 pub mod keyspace;
 pub mod keyspace_db;
@@ -340,6 +341,7 @@ static ALL: &[&[CommandDef]] = &[
     expire::COMMANDS,
     multi::COMMANDS,
     memory::COMMANDS,
+    hash::COMMANDS,
 ];
 
 pub struct Table {

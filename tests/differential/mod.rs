@@ -12,6 +12,7 @@ pub mod known;
 pub mod runner;
 
 mod connection;
+mod hash;
 mod keyspace;
 mod string;
 
@@ -21,5 +22,6 @@ pub fn all_specs() -> Vec<gen::Spec> {
     v.extend(connection::specs());
     v.extend(string::specs());
     v.extend(keyspace::specs());
+    v.extend(hash::specs());
     v
 }
