@@ -640,7 +640,11 @@ fn hscan(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
         }
         out.array(2);
         out.bulk_int(next as i64);
-        out.array(if no_values { found.len() } else { 2 * found.len() });
+        out.array(if no_values {
+            found.len()
+        } else {
+            2 * found.len()
+        });
         for (f, v) in found {
             out.bulk(f);
             if !no_values {

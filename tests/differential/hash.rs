@@ -58,7 +58,9 @@ pub fn specs() -> Vec<Spec> {
             .mutate(Mutate::Never),
         // The first HSCAN call alone: cursor parsing, option errors and the
         // whole-in-one-call answer of a listpack hash compared exactly.
-        Spec::new("hscan", 3, hscan_first),
+        // Never mutated: a truncated or replaced argument can turn the call
+        // into a valid first call on a table.
+        Spec::new("hscan", 3, hscan_first).mutate(Mutate::Never),
     ]
 }
 
@@ -161,7 +163,10 @@ fn scan_options(g: &mut G, a: &mut Args) {
         match g.below(10) {
             0..=3 => {
                 a.push(g.pick(&["MATCH", "match"]).into());
-                a.push(g.pick(&[&b"f*"[..], b"f[0-3]", b"*", b"big1*", b"F*", b"*\\"]).to_vec());
+                a.push(
+                    g.pick(&[&b"f*"[..], b"f[0-3]", b"*", b"big1*", b"F*", b"*\\"])
+                        .to_vec(),
+                );
             }
             4..=7 => {
                 a.push(g.pick(&["COUNT", "count"]).into());
@@ -191,7 +196,10 @@ fn hscan_first(g: &mut G) -> Args {
     }
     let mut a = cmd![g.case("hscan"), g.key(), "0"];
     match g.below(4) {
-        0 => a.extend(cmd!["COUNT", g.pick(&["0", "-1", "x", "9223372036854775808"])]),
+        0 => a.extend(cmd![
+            "COUNT",
+            g.pick(&["0", "-1", "x", "9223372036854775808"])
+        ]),
         1 => a.extend(cmd!["TYPE", "hash"]),
         2 => a.push(b"MATCH".to_vec()),
         _ => a.extend(cmd!["COUNT", "10", "junk"]),

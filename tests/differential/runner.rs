@@ -345,7 +345,10 @@ fn randfield(side: &mut Side, args: &Args) -> Result<Vec<u8>, String> {
     let with_values = args.len() == 4;
     let resp3_pairs = with_values && r.starts_with(b"*") && {
         // RESP3 WITHVALUES: an array of [field, value] arrays.
-        reply.items().first().is_some_and(|i| matches!(i, Value::Array(_)))
+        reply
+            .items()
+            .first()
+            .is_some_and(|i| matches!(i, Value::Array(_)))
     };
     let mut picked: Vec<(Vec<u8>, Option<Vec<u8>>)> = Vec::new();
     let items = reply.items();
