@@ -13,7 +13,9 @@ pub mod runner;
 
 mod connection;
 mod hash;
+mod hyperloglog;
 mod keyspace;
+mod sort;
 mod string;
 
 /// Every generator of every family.
@@ -23,5 +25,7 @@ pub fn all_specs() -> Vec<gen::Spec> {
     v.extend(string::specs());
     v.extend(keyspace::specs());
     v.extend(hash::specs());
+    v.extend(hyperloglog::specs());
+    v.extend(sort::specs());
     v
 }
