@@ -142,7 +142,7 @@ pub fn load_bytes(st: &mut State, data: &[u8]) -> Result<usize, String> {
             if k.expire_ms.is_some_and(|t| t <= now) {
                 return Ok(());
             }
-            let Some(value) = crate::values::from_object(k.value, &limits) else {
+            let Some(value) = crate::values::from_object(k.value, k.form, &limits) else {
                 return Ok(());
             };
             let lru = match (lfu_policy, k.freq, k.idle_secs) {

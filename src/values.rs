@@ -26,9 +26,11 @@ fn form_of(v: &Value) -> Form {
     }
 }
 
-/// A value from an RDB object, in the representation our limits choose;
-/// `None` for an empty collection (which Redis never keeps).
-pub fn from_object(o: Object, limits: &Limits) -> Option<Value> {
+/// A value from an RDB object, in the representation Redis 7.0 gives it on
+/// loading: a compact blob stays compact unless it has too many elements;
+/// other values are built as the commands would build them. `None` for an
+/// empty collection (which Redis never keeps).
+pub fn from_object(o: Object, form: Form, limits: &Limits) -> Option<Value> {
     match o {
         Object::Str(s) => Some(Value::Str(StrValue::from_vec(s))),
         Object::List(items) if !items.is_empty() => {
@@ -47,9 +49,26 @@ pub fn from_object(o: Object, limits: &Limits) -> Option<Value> {
                 texts.iter().flat_map(|(m, s)| [m.as_slice(), &s[..]]),
             )))))
         }
-        Object::Hash(p) if !p.is_empty() => Some(Value::Hash(Box::new(HashValue::Pack(
-            Pack::from_items(p.iter().flat_map(|(f, v)| [f.as_slice(), v.as_slice()])),
-        )))),
+        Object::Hash(p) if !p.is_empty() => {
+            let mut h = if form == Form::Compact {
+                HashValue::Pack(Pack::from_items(
+                    p.iter().flat_map(|(f, v)| [f.as_slice(), v.as_slice()]),
+                ))
+            } else {
+                HashValue::default()
+            };
+            if form == Form::Compact {
+                if h.len() > limits.hash_max_listpack_entries {
+                    h.convert_to_table();
+                }
+            } else {
+                // Built as HSETs would: the representation follows the limits.
+                for (f, v) in &p {
+                    h.set(f, v, limits);
+                }
+            }
+            Some(Value::Hash(Box::new(h)))
+        }
         _ => None,
     }
 }
@@ -84,20 +103,10 @@ pub fn zset_items(z: &ZSetValue) -> Vec<(Vec<u8>, f64)> {
 
 /// A hash's field/value pairs (in the hash's own order).
 pub fn hash_pairs(h: &HashValue) -> Vec<(Vec<u8>, Vec<u8>)> {
-    match h {
-        HashValue::Pack(p) => {
-            let e: Vec<&[u8]> = p.iter().collect();
-            e.chunks_exact(2)
-                .map(|c| (c[0].to_vec(), c[1].to_vec()))
-                .collect()
-        }
-    }
+    h.iter().map(|(f, v)| (f.to_vec(), v.to_vec())).collect()
 }
 
 /// One hash field's value.
 pub fn hash_field(h: &HashValue, field: &[u8]) -> Option<Vec<u8>> {
-    hash_pairs(h)
-        .into_iter()
-        .find(|(f, _)| f == field)
-        .map(|(_, v)| v)
+    h.get(field).map(<[u8]>::to_vec)
 }

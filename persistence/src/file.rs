@@ -115,6 +115,9 @@ pub struct KeyEntry {
     pub db: u64,
     pub key: Vec<u8>,
     pub value: Object,
+    /// Whether the value came as a compact blob (see
+    /// [`stored_form`](crate::object::stored_form)).
+    pub form: Form,
     /// Absolute expiry in ms, if any.
     pub expire_ms: Option<i64>,
     /// Idle seconds (LRU) or access frequency (LFU) saved with the key.
@@ -242,6 +245,7 @@ pub fn read_rdb(
                     db,
                     key,
                     value,
+                    form: crate::object::stored_form(t),
                     expire_ms: expire.take(),
                     idle_secs: idle.take(),
                     freq: freq.take(),

@@ -161,6 +161,20 @@ fn lp_entry_size(e: &[u8]) -> usize {
     listpack([e]).len() - 7
 }
 
+/// Whether an object of RDB type `t` arrives as a compact blob (listpack,
+/// ziplist, zipmap, intset). Redis keeps such a value compact when it
+/// loads it unless it has more elements than the `*-max-*-entries` limit,
+/// even if an element is longer than the `*-max-*-value` limit.
+pub fn stored_form(t: u8) -> Form {
+    match t {
+        TYPE_HASH_ZIPMAP | TYPE_LIST_ZIPLIST | TYPE_SET_INTSET | TYPE_ZSET_ZIPLIST
+        | TYPE_HASH_ZIPLIST | TYPE_HASH_LISTPACK | TYPE_ZSET_LISTPACK | TYPE_SET_LISTPACK => {
+            Form::Compact
+        }
+        _ => Form::Large,
+    }
+}
+
 /// Reads an object body of type `t`. A collection may come back empty
 /// (files from some Redis versions hold such keys): loaders skip them, as
 /// Redis does.

@@ -108,7 +108,8 @@ fn restore(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     let (&t, rest) = args[3].split_first().ok_or_else(bad)?;
     let obj = read_object(t, &mut Reader::new(rest)).map_err(|_| bad())?;
     let limits = ctx.st.config.tun.limits;
-    let value = crate::values::from_object(obj, &limits).ok_or_else(bad)?;
+    let form = persistence::object::stored_form(t);
+    let value = crate::values::from_object(obj, form, &limits).ok_or_else(bad)?;
     let (db, now) = (ctx.db, ctx.now_ms);
     let deleted = replace && ctx.st.ks.delete(db, key, now).is_some();
     let expire = match ttl {

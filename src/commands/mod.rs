@@ -26,6 +26,7 @@ pub mod connection;
 pub mod debug;
 pub mod dump;
 pub mod expire;
+pub mod hash;
 pub mod hyperloglog;
 pub mod info;
 pub mod keyspace;
@@ -347,6 +348,7 @@ static ALL: &[&[CommandDef]] = &[
     memory::COMMANDS,
     dump::COMMANDS,
     save::COMMANDS,
+    hash::COMMANDS,
     hyperloglog::COMMANDS,
     sort::COMMANDS,
     list::COMMANDS,

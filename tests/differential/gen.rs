@@ -136,6 +136,17 @@ pub enum Norm {
     /// is the cursor) and compares the sorted set of keys returned. An error
     /// reply to the first call is compared exactly.
     ScanAll,
+    /// An HSCAN (args[2] is the cursor): like [`Norm::ScanAll`], the whole
+    /// iteration on each server, compared as the sorted set of
+    /// (field, value) pairs returned.
+    HScanAll,
+    /// HRANDFIELD, run alone and followed by `HGETALL key` on the same
+    /// server: the random choice is replaced by what must hold whatever was
+    /// chosen: the reply's type and length, every field (and its value,
+    /// WITHVALUES) belonging to the hash, fields distinct for a positive
+    /// count, and the whole hash (sorted) when a positive count covers it.
+    /// Errors and nil are compared exactly.
+    RandField,
     /// `OBJECT ENCODING key`, run alone: a `listpack` list or set (Redis
     /// 7.2 encodings) is compared under Redis 7.0's name for it (see
     /// `runner::encoding_as_7_0`).

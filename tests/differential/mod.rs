@@ -13,6 +13,7 @@ pub mod runner;
 
 mod connection;
 mod dump;
+mod hash;
 mod hyperloglog;
 mod keyspace;
 mod list;
@@ -26,6 +27,7 @@ pub fn all_specs() -> Vec<gen::Spec> {
     v.extend(string::specs());
     v.extend(keyspace::specs());
     v.extend(dump::specs());
+    v.extend(hash::specs());
     v.extend(hyperloglog::specs());
     v.extend(sort::specs());
     v.extend(list::specs());

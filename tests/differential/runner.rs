@@ -141,7 +141,12 @@ pub fn normalise(reply: &[u8], norm: Norm) -> Vec<u8> {
             .ok()
     };
     match norm {
-        Norm::Exact | Norm::ScanAll | Norm::Encoding | Norm::Transaction => reply.to_vec(),
+        Norm::Exact
+        | Norm::ScanAll
+        | Norm::HScanAll
+        | Norm::RandField
+        | Norm::Encoding
+        | Norm::Transaction => reply.to_vec(),
         Norm::Sorted => match array_items(reply) {
             Some(mut items) => {
                 items.sort();
@@ -238,6 +243,22 @@ fn dump_canonical(reply: &[u8]) -> Vec<u8> {
 /// Drives a whole SCAN iteration; returns the normalised result: the first
 /// error exactly, or the sorted set of keys.
 fn scan_all(side: &mut Side, args: &Args) -> Result<Vec<u8>, String> {
+    scan_all_at(side, args, 1, false)
+}
+
+/// [`scan_all`] for HSCAN: the cursor is args[2], items are field/value
+/// pairs (unless NOVALUES, which Redis 7.0 rejects).
+fn hscan_all(side: &mut Side, args: &Args) -> Result<Vec<u8>, String> {
+    let novalues = args.iter().any(|a| a.eq_ignore_ascii_case(b"novalues"));
+    scan_all_at(side, args, 2, !novalues)
+}
+
+fn scan_all_at(
+    side: &mut Side,
+    args: &Args,
+    cursor_at: usize,
+    pairs: bool,
+) -> Result<Vec<u8>, String> {
     let mut cursor = b"0".to_vec();
     let mut keys: Vec<Vec<u8>> = Vec::new();
     for round in 0.. {
@@ -245,7 +266,7 @@ fn scan_all(side: &mut Side, args: &Args) -> Result<Vec<u8>, String> {
             return Ok(b"<SCAN did not terminate after 100000 calls>".to_vec());
         }
         let mut a = args.clone();
-        a[1] = cursor.clone();
+        a[cursor_at] = cursor.clone();
         let refs: Vec<&[u8]> = a.iter().map(|x| x.as_slice()).collect();
         side.conn.send_raw(&Conn::encode(&refs));
         let r = side.conn.try_read_reply()?;
@@ -270,7 +291,14 @@ fn scan_all(side: &mut Side, args: &Args) -> Result<Vec<u8>, String> {
         let Some((c, items)) = parsed else {
             return Ok(format!("<malformed SCAN reply: {}>", show(&r)).into_bytes());
         };
-        keys.extend(items);
+        if pairs {
+            if items.len() % 2 != 0 {
+                return Ok(format!("<odd HSCAN item count: {}>", show(&r)).into_bytes());
+            }
+            keys.extend(items.chunks(2).map(|c| c.concat()));
+        } else {
+            keys.extend(items);
+        }
         cursor = c;
         if cursor == b"0" {
             break;
@@ -308,10 +336,119 @@ fn encoding_as_7_0(side: &mut Side, args: &Args) -> Result<Vec<u8>, String> {
     Ok(renamed.to_vec())
 }
 
+/// HRANDFIELD followed by `HGETALL key`; see [`Norm::RandField`].
+fn randfield(side: &mut Side, args: &Args) -> Result<Vec<u8>, String> {
+    let refs: Vec<&[u8]> = args.iter().map(|x| x.as_slice()).collect();
+    side.conn.send_raw(&Conn::encode(&refs));
+    let r = side.conn.try_read_reply()?;
+    if args.len() < 2 || matches!(r.first(), Some(b'-') | Some(b'!')) {
+        return Ok(r);
+    }
+    side.conn
+        .send_raw(&Conn::encode(&[&b"HGETALL"[..], &args[1][..]]));
+    let all = side.conn.try_read_reply()?;
+    let hash: BTreeMap<Vec<u8>, Vec<u8>> = match Value::parse(&all) {
+        Value::Error(_) => BTreeMap::new(),
+        v => v
+            .pairs()
+            .into_iter()
+            .filter_map(|(f, v)| match (f, v) {
+                (Value::Bulk(f), Value::Bulk(v)) => Some((f, v)),
+                _ => None,
+            })
+            .collect(),
+    };
+    let reply = Value::parse(&r);
+    let count: Option<i64> = args
+        .get(2)
+        .and_then(|c| std::str::from_utf8(c).ok()?.parse().ok());
+    let Some(count) = count else {
+        // No count: nil, or one field of the hash.
+        return Ok(match reply {
+            Value::Bulk(f) if hash.contains_key(&f) => b"<a field of the hash>".to_vec(),
+            Value::Bulk(f) => format!("<NOT a field: {}>", show(&f)).into_bytes(),
+            _ => r,
+        });
+    };
+    let with_values = args.len() == 4;
+    let resp3_pairs = with_values && r.starts_with(b"*") && {
+        // RESP3 WITHVALUES: an array of [field, value] arrays.
+        reply
+            .items()
+            .first()
+            .is_some_and(|i| matches!(i, Value::Array(_)))
+    };
+    let mut picked: Vec<(Vec<u8>, Option<Vec<u8>>)> = Vec::new();
+    let items = reply.items();
+    if resp3_pairs {
+        for it in items {
+            match it.items() {
+                [Value::Bulk(f), Value::Bulk(v)] => picked.push((f.clone(), Some(v.clone()))),
+                _ => return Ok(format!("<malformed pair in {}>", show(&r)).into_bytes()),
+            }
+        }
+    } else if with_values {
+        if items.len() % 2 != 0 {
+            return Ok(format!("<odd length: {}>", show(&r)).into_bytes());
+        }
+        for c in items.chunks(2) {
+            match c {
+                [Value::Bulk(f), Value::Bulk(v)] => picked.push((f.clone(), Some(v.clone()))),
+                _ => return Ok(format!("<malformed: {}>", show(&r)).into_bytes()),
+            }
+        }
+    } else {
+        for it in items {
+            match it {
+                Value::Bulk(f) => picked.push((f.clone(), None)),
+                _ => return Ok(format!("<malformed: {}>", show(&r)).into_bytes()),
+            }
+        }
+    }
+    let mut out = format!(
+        "<{} items, type {}, nested {}>",
+        picked.len(),
+        r[0] as char,
+        resp3_pairs
+    )
+    .into_bytes();
+    for (f, v) in &picked {
+        match (hash.get(f), v) {
+            (None, _) => {
+                out.extend_from_slice(format!("<NOT a field: {}>", show(f)).as_bytes());
+            }
+            (Some(hv), Some(v)) if hv != v => {
+                out.extend_from_slice(format!("<wrong value for {}>", show(f)).as_bytes());
+            }
+            _ => {}
+        }
+    }
+    if count > 0 {
+        let distinct: std::collections::BTreeSet<&Vec<u8>> =
+            picked.iter().map(|(f, _)| f).collect();
+        if distinct.len() != picked.len() {
+            out.extend_from_slice(b"<repeated fields for a positive count>");
+        }
+        if count as usize >= hash.len() {
+            // The whole hash: compare it exactly (order aside).
+            let mut all: Vec<&Vec<u8>> = distinct.into_iter().collect();
+            all.sort();
+            for f in all {
+                out.extend_from_slice(f);
+                out.push(b'|');
+            }
+        }
+    }
+    Ok(out)
+}
+
 /// Commands that are not pipelined with others: the runner drives them
 /// itself on each server.
 fn solo(norm: Norm) -> bool {
-    matches!(norm, Norm::ScanAll | Norm::Encoding)
+    matches!(
+        norm,
+        Norm::ScanAll | Norm::HScanAll | Norm::RandField | Norm::Encoding
+    )
 }
 
 /// A weighted random choice among `specs`.
@@ -419,6 +556,8 @@ pub fn run_stream(cfg: &StreamCfg, a: &mut Side, b: &mut Side) -> Result<Stats, 
             let replies: ReplyPairs = if solo(run[0].norm) {
                 let drive = match run[0].norm {
                     Norm::ScanAll => scan_all,
+                    Norm::HScanAll => hscan_all,
+                    Norm::RandField => randfield,
                     _ => encoding_as_7_0,
                 };
                 let ra = drive(a, &run[0].args);

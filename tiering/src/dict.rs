@@ -486,12 +486,12 @@ impl<K: Hash + Eq, V> Dict<K, V> {
 
     /// One step of a SCAN: calls `f` for every entry in the bucket(s) that
     /// `cursor` names and returns the next cursor (0 when the scan is done).
-    pub fn scan(&self, cursor: u64, mut f: impl FnMut(&K, &V)) -> u64 {
+    pub fn scan<'a>(&'a self, cursor: u64, mut f: impl FnMut(&'a K, &'a V)) -> u64 {
         if self.is_empty() {
             return 0;
         }
         let mut v = cursor;
-        let emit = |t: &Table<K, V>, idx: u64, f: &mut dyn FnMut(&K, &V)| {
+        let emit = |t: &'a Table<K, V>, idx: u64, f: &mut dyn FnMut(&'a K, &'a V)| {
             let mut cur = t.buckets[idx as usize].as_deref();
             while let Some(n) = cur {
                 f(&n.key, &n.val);

@@ -93,8 +93,8 @@ impl Db {
     pub fn is_expired(&self, key: &[u8], e: &Entry, now_ms: i64) -> bool {
         e.volatile && self.volatile.get(key).is_some_and(|&t| now_ms > t)
     }
-    pub fn scan(&self, cursor: u64, mut f: impl FnMut(&Key, &Entry)) -> u64 {
-        self.main.scan(cursor, |k, e| f(k, e))
+    pub fn scan(&self, cursor: u64, f: impl FnMut(&Key, &Entry)) -> u64 {
+        self.main.scan(cursor, f)
     }
     pub fn iter(&self) -> impl Iterator<Item = (&Key, &Entry)> {
         self.main.iter()
