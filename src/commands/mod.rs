@@ -37,6 +37,8 @@ pub mod string_num;
 pub mod string_range;
 #[cfg(test)]
 mod string_testkit;
+pub mod zset;
+pub mod zset_range;
 
 pub type Handler = fn(&mut Ctx, &[Bytes]) -> CmdResult;
 
@@ -340,6 +342,7 @@ static ALL: &[&[CommandDef]] = &[
     expire::COMMANDS,
     multi::COMMANDS,
     memory::COMMANDS,
+    zset::COMMANDS,
 ];
 
 pub struct Table {

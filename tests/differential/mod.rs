@@ -14,6 +14,7 @@ pub mod runner;
 mod connection;
 mod keyspace;
 mod string;
+mod zset;
 
 /// Every generator of every family.
 pub fn all_specs() -> Vec<gen::Spec> {
@@ -21,5 +22,6 @@ pub fn all_specs() -> Vec<gen::Spec> {
     v.extend(connection::specs());
     v.extend(string::specs());
     v.extend(keyspace::specs());
+    v.extend(zset::specs());
     v
 }
