@@ -589,10 +589,11 @@ fn zadd_generic(ctx: &mut Ctx, key: &[u8], pairs: &[Bytes], flags: u8) -> CmdRes
         }
         return Ok(());
     }
-    let max_len = pairs.chunks(2).map(|p| p[1].len()).max().unwrap_or(0);
-    let z = write_or_create(ctx, key, || {
-        ZSetValue::with_hint(pairs.len() / 2, max_len, &lim)
-    })?;
+    // Redis 7.0 picks the representation of a new zset from its first
+    // member alone; members added later convert it if needed. (The order
+    // matters for -0 scores, which a listpack stores as 0.)
+    let first_len = pairs[1].len();
+    let z = write_or_create(ctx, key, || ZSetValue::with_hint(1, first_len, &lim))?;
     let (mut added, mut updated, mut processed) = (0u64, 0u64, 0u64);
     let mut last = 0.0;
     let mut nan = false;

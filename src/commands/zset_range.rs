@@ -355,7 +355,9 @@ fn apply_limit(start: usize, end: usize, offset: i64, limit: i64, rev: bool) -> 
 
 /// Stores a result at `dst` (deleting `dst` when it is empty), as the
 /// `*STORE` commands do: the new value replaces whatever `dst` held.
-pub fn store(ctx: &mut Ctx, dst: &[u8], items: Vec<(Vec<u8>, f64)>) {
+pub fn store(ctx: &mut Ctx, dst: &[u8], mut items: Vec<(Vec<u8>, f64)>) {
+    // Results may come in reverse order (REV); the value wants its own.
+    items.sort_by(|a, b| tiering::zset::cmp_entry(a.1, &a.0, b.1, &b.0));
     let (db, now) = (ctx.db, ctx.now_ms);
     if items.is_empty() {
         if ctx.st.ks.delete(db, dst, now).is_some() {

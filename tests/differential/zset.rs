@@ -6,7 +6,7 @@
 //! member over 64 bytes or a ZADD of 130 members, which moves a key to the
 //! large representation.
 
-use super::gen::{Args, Spec, G};
+use super::gen::{Args, Mutate, Spec, G};
 use crate::cmd;
 
 const MEMBERS: &[&str] = &[
@@ -204,7 +204,7 @@ fn legacy(g: &mut G, name: &str, kind: u8) -> Args {
 pub fn specs() -> Vec<Spec> {
     vec![
         Spec::new("zadd", 30, zadd),
-        Spec::new("zadd", 8, zadd_lex),
+        Spec::new("zadd", 8, zadd_lex).mutate(Mutate::Never),
         Spec::new("zincrby", 6, |g| {
             cmd![g.case("zincrby"), g.key(), score(g), member(g)]
         }),
