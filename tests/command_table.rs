@@ -268,6 +268,13 @@ fn command_getkeys_matches_redis() {
         &["PERSIST", "k"],
         &["TYPE", "k"],
         &["OBJECT", "ENCODING", "k"],
+        &["SORT", "k"],
+        &[
+            "SORT", "k", "BY", "w_*", "LIMIT", "0", "1", "GET", "#", "STORE", "d",
+        ],
+        &["SORT", "k", "STORE", "a", "STORE", "b"],
+        &["SORT", "k", "GET", "store", "STORE"],
+        &["SORT_RO", "k", "BY", "w_*"],
         // Errors.
         &["PING"],
         &["ECHO", "x"],

@@ -10,7 +10,7 @@
 //! lack one.
 //!
 //! Commands live by family, one file each: [`string`], [`keyspace`],
-//! [`connection`], [`server`], [`bitops`].
+//! [`connection`], [`server`], [`bitops`], [`hyperloglog`].
 
 use std::collections::HashMap;
 use std::sync::LazyLock;
@@ -25,12 +25,14 @@ pub mod config_cmd;
 pub mod connection;
 pub mod debug;
 pub mod expire;
+pub mod hyperloglog;
 pub mod info;
 pub mod keyspace;
 pub mod keyspace_db;
 pub mod memory;
 pub mod multi;
 pub mod server;
+pub mod sort;
 pub mod string;
 pub mod string_bitfield;
 pub mod string_num;
@@ -343,6 +345,8 @@ static ALL: &[&[CommandDef]] = &[
     multi::COMMANDS,
     memory::COMMANDS,
     zset::COMMANDS,
+    hyperloglog::COMMANDS,
+    sort::COMMANDS,
 ];
 
 pub struct Table {

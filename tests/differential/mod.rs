@@ -12,7 +12,9 @@ pub mod known;
 pub mod runner;
 
 mod connection;
+mod hyperloglog;
 mod keyspace;
+mod sort;
 mod string;
 mod zset;
 
@@ -23,5 +25,7 @@ pub fn all_specs() -> Vec<gen::Spec> {
     v.extend(string::specs());
     v.extend(keyspace::specs());
     v.extend(zset::specs());
+    v.extend(hyperloglog::specs());
+    v.extend(sort::specs());
     v
 }

@@ -7,6 +7,7 @@
 pub mod dict;
 pub mod glob;
 pub mod hash;
+pub mod hll;
 pub mod key;
 pub mod keyspace;
 pub mod lfu;
