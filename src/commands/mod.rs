@@ -39,6 +39,8 @@ pub mod string_num;
 pub mod string_range;
 #[cfg(test)]
 mod string_testkit;
+pub mod zset;
+pub mod zset_range;
 
 pub type Handler = fn(&mut Ctx, &[Bytes]) -> CmdResult;
 
@@ -342,6 +344,7 @@ static ALL: &[&[CommandDef]] = &[
     expire::COMMANDS,
     multi::COMMANDS,
     memory::COMMANDS,
+    zset::COMMANDS,
     hyperloglog::COMMANDS,
     sort::COMMANDS,
 ];

@@ -588,9 +588,7 @@ fn set_members(s: &tiering::SetValue) -> Vec<Vec<u8>> {
 }
 
 fn zset_members(z: &tiering::ZSetValue) -> Vec<Vec<u8>> {
-    match z {
-        tiering::ZSetValue::Pack(p) => p.iter().step_by(2).map(<[u8]>::to_vec).collect(),
-    }
+    z.range(0, z.len()).into_iter().map(|(m, _)| m).collect()
 }
 
 fn hash_field(h: &tiering::HashValue, f: &[u8]) -> Option<Vec<u8>> {

@@ -16,6 +16,7 @@ mod hyperloglog;
 mod keyspace;
 mod sort;
 mod string;
+mod zset;
 
 /// Every generator of every family.
 pub fn all_specs() -> Vec<gen::Spec> {
@@ -23,6 +24,7 @@ pub fn all_specs() -> Vec<gen::Spec> {
     v.extend(connection::specs());
     v.extend(string::specs());
     v.extend(keyspace::specs());
+    v.extend(zset::specs());
     v.extend(hyperloglog::specs());
     v.extend(sort::specs());
     v
