@@ -25,6 +25,7 @@ pub mod config_cmd;
 pub mod connection;
 pub mod debug;
 pub mod expire;
+pub mod geo;
 pub mod hyperloglog;
 pub mod info;
 pub mod keyspace;
@@ -346,6 +347,7 @@ static ALL: &[&[CommandDef]] = &[
     memory::COMMANDS,
     zset::COMMANDS,
     hyperloglog::COMMANDS,
+    geo::COMMANDS,
     sort::COMMANDS,
 ];
 
