@@ -202,7 +202,7 @@ fn searches_match_redis() {
         eprintln!("redis-server not installed: skipped");
         return;
     };
-    let mut g = Lcg(0x5eed_6e0);
+    let mut g = Lcg(0x05ee_d6e0);
     // A large index (the sorted representation) and a small one (listpack).
     load(&mut p, &mut g, "big", 2000);
     load(&mut p, &mut g, "small", 100);

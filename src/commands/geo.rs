@@ -629,7 +629,7 @@ fn search_generic(ctx: &mut Ctx, args: &[Bytes], src: usize, kind: Kind) -> CmdR
                     reply_dist(ctx, h.dist / to_metres);
                 }
                 if withhash {
-                    ctx.out.int(h.score as i64);
+                    ctx.out.int(c_long_long(h.score));
                 }
                 if withcoord {
                     ctx.out.array(2);
@@ -805,5 +805,16 @@ fn partial_sort<T>(
             }
         }
         return;
+    }
+}
+
+/// A double converted as C's `(long long)` on x86-64: out-of-range values
+/// (possible only for scores GEOADD never writes) give `i64::MIN`.
+fn c_long_long(x: f64) -> i64 {
+    let two63 = (1u64 << 63) as f64;
+    if (-two63..two63).contains(&x) {
+        x as i64
+    } else {
+        i64::MIN
     }
 }
