@@ -195,6 +195,13 @@ pub fn execute(st: &mut State, shared: &Shared, id: u64, out: &mut Reply, args: 
                 abort_multi(st, id);
             }
         }
+        Ok(r) if queueing && authed && r.cmd.flags & crate::commands::NO_MULTI != 0 => {
+            let msg = "ERR Command not allowed inside a transaction";
+            out.error(msg);
+            st.stats.count_error(msg);
+            reject(st, r);
+            abort_multi(st, id);
+        }
         Ok(r) if queueing && authed && !multi::runs_inside_multi(r.parent.unwrap_or(r.cmd)) => {
             if let Some(m) = st.clients.get_mut(&id).and_then(|c| c.multi.as_mut()) {
                 m.queue.push((r, args.to_vec()));

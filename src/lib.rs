@@ -11,9 +11,11 @@ pub mod exec;
 pub mod ldouble;
 pub mod net;
 pub mod notify;
+pub mod persist;
 pub mod reply;
 pub mod resp;
 pub mod server;
+pub mod values;
 pub mod watch;
 
 use std::sync::Arc;
@@ -30,6 +32,13 @@ pub async fn run(config: config::Config) -> i32 {
     let port = config.tun.port;
     let file = config.file.clone();
     let shared = server::Shared::new(config);
+    {
+        let mut st = shared.state.lock();
+        if let Err(e) = persist::load(&mut st) {
+            tracing::error!("Fatal error loading the DB: {e}. Exiting.");
+            return 1;
+        }
+    }
     let addrs = shared.state.lock().config.tun.bind.clone();
     let bound = net::bind_addrs(&addrs, port).and_then(|l| {
         let mut st = shared.state.lock();
@@ -58,6 +67,25 @@ pub async fn run(config: config::Config) -> i32 {
     0
 }
 
+/// On a signal: saves the dataset if save points are configured, as
+/// Redis does. A failed save keeps the server running (the data would be
+/// lost otherwise); returns whether to exit.
+fn save_before_exit(shared: &server::Shared) -> bool {
+    let mut st = shared.state.lock();
+    if st.config.get("save").unwrap_or("").is_empty() {
+        return true;
+    }
+    info!("Saving the final RDB snapshot before exiting.");
+    persist::abort_bgsave(&mut st);
+    match persist::save(&mut st) {
+        Ok(()) => true,
+        Err(_) => {
+            tracing::error!("Error trying to save the DB, can't exit.");
+            false
+        }
+    }
+}
+
 async fn wait_for_shutdown(shared: &Arc<server::Shared>) {
     use tokio::signal::unix::{signal, SignalKind};
     let mut term = match signal(SignalKind::terminate()) {
@@ -80,8 +108,14 @@ async fn wait_for_shutdown(shared: &Arc<server::Shared>) {
     };
     loop {
         tokio::select! {
-            _ = term.recv() => { warn!("Received SIGTERM scheduling shutdown..."); return; }
-            _ = int.recv() => { warn!("Received SIGINT scheduling shutdown..."); return; }
+            _ = term.recv() => {
+                warn!("Received SIGTERM scheduling shutdown...");
+                if save_before_exit(shared) { return; }
+            }
+            _ = int.recv() => {
+                warn!("Received SIGINT scheduling shutdown...");
+                if save_before_exit(shared) { return; }
+            }
             _ = shared.shutdown.notified() => {
                 if shared.state.lock().shutdown_requested {
                     warn!("User requested shutdown...");

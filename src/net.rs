@@ -330,6 +330,7 @@ pub async fn cron(shared: Arc<Shared>) {
                 .active_expire_cycle(now, Duration::from_micros(budget_us));
             st.drain_expired();
         }
+        crate::persist::check_save_points(&shared, &mut st);
         if st.config.tun.activerehashing {
             st.ks.rehash_step(1);
         }

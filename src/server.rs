@@ -206,6 +206,20 @@ pub struct State {
     /// EXEC is running a transaction's commands (blocking commands must
     /// not block then).
     pub in_exec: bool,
+    /// RDB save statistics (INFO persistence).
+    pub persist: PersistStats,
+    /// The background save in progress.
+    pub bgsave: Option<crate::persist::BgSave>,
+}
+
+/// What INFO persistence reports about saving.
+pub struct PersistStats {
+    pub saves: u64,
+    pub last_status_ok: bool,
+    /// Unix seconds of the last background save started.
+    pub last_bgsave_try: i64,
+    /// Duration of the last background save, or -1.
+    pub last_bgsave_secs: i64,
 }
 
 /// Everything the tasks share.
@@ -335,6 +349,13 @@ impl State {
             accept_tasks: Vec::new(),
             watches: Default::default(),
             in_exec: false,
+            persist: PersistStats {
+                saves: 0,
+                last_status_ok: true,
+                last_bgsave_try: 0,
+                last_bgsave_secs: -1,
+            },
+            bgsave: None,
         }
     }
 

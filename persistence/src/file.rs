@@ -71,6 +71,11 @@ impl RdbWriter {
         self.w.buf.extend_from_slice(&body.buf[1..]);
     }
 
+    /// Bytes waiting in the buffer.
+    pub fn buffered(&self) -> usize {
+        self.w.buf.len()
+    }
+
     /// Bytes written so far, removed from the buffer (the checksum
     /// continues over them).
     pub fn take(&mut self) -> Vec<u8> {

@@ -43,6 +43,31 @@ fn debug(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
                 tiering::value::parse_strict_i64(&args[2]).unwrap_or(0) != 0;
             ctx.out.ok();
         }
+        ("reload", _) => {
+            let (mut save, mut flush) = (true, true);
+            for a in &args[2..] {
+                match crate::exec::lower(a).as_str() {
+                    "merge" => {}
+                    "nosave" => save = false,
+                    "noflush" => flush = false,
+                    _ => {
+                        return Err(CmdError::msg(
+                            "ERR DEBUG RELOAD only supports the MERGE, NOFLUSH and NOSAVE options.",
+                        ))
+                    }
+                }
+            }
+            if save && crate::persist::save(ctx.st).is_err() {
+                return Err(CmdError::msg("ERR Error trying to save the DB"));
+            }
+            if flush {
+                ctx.st.ks.flush_all();
+            }
+            crate::persist::load(ctx.st).map_err(|_| {
+                CmdError::msg("ERR Error trying to load the RDB dump, check server logs.")
+            })?;
+            ctx.out.ok();
+        }
         ("object", 3) => {
             let now = ctx.now_ms;
             let lfu_policy = ctx.st.ks.lfu_policy;

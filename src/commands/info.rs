@@ -202,12 +202,24 @@ fn persistence(w: &mut InfoWriter, st: &State) {
     w.field("loading", 0);
     w.field("async_loading", 0);
     w.field("rdb_changes_since_last_save", st.dirty);
-    w.field("rdb_bgsave_in_progress", 0);
+    w.field("rdb_bgsave_in_progress", u8::from(st.bgsave.is_some()));
     w.field("rdb_last_save_time", st.last_save_unix);
-    w.field("rdb_last_bgsave_status", "ok");
-    w.field("rdb_last_bgsave_time_sec", -1);
-    w.field("rdb_current_bgsave_time_sec", -1);
-    w.field("rdb_saves", 0);
+    w.field(
+        "rdb_last_bgsave_status",
+        if st.persist.last_status_ok {
+            "ok"
+        } else {
+            "err"
+        },
+    );
+    w.field("rdb_last_bgsave_time_sec", st.persist.last_bgsave_secs);
+    w.field(
+        "rdb_current_bgsave_time_sec",
+        st.bgsave
+            .as_ref()
+            .map_or(-1, |b| b.started.elapsed().as_secs() as i64),
+    );
+    w.field("rdb_saves", st.persist.saves);
     w.field("aof_enabled", 0);
     w.field("aof_rewrite_in_progress", 0);
     w.field("aof_rewrite_scheduled", 0);

@@ -253,6 +253,9 @@ fn flushdb(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
 fn flushall(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     let background = flush_async(ctx, args)?;
     ctx.st.signal_flushed(None);
+    // A background save of the data being removed would overwrite the
+    // dump with it later: abandoned, as Redis kills its child.
+    crate::persist::abort_bgsave(ctx.st);
     let mut n = 0;
     let mut old = Vec::new();
     for db in 0..ctx.st.ks.db_count() {
@@ -267,8 +270,13 @@ fn flushall(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     } else {
         drop(old);
     }
-    // Redis counts the removed keys plus one for the flush itself.
-    ctx.dirty(n as u64 + 1);
+    // Redis counts the removed keys plus one for the flush itself; with
+    // save points it saves the now empty dataset at once.
+    ctx.dirty(n as u64);
+    if !ctx.st.config.get("save").unwrap_or("").is_empty() {
+        let _ = crate::persist::save(ctx.st);
+    }
+    ctx.dirty(1);
     ctx.out.ok();
     Ok(())
 }

@@ -24,6 +24,7 @@ pub mod bitops;
 pub mod config_cmd;
 pub mod connection;
 pub mod debug;
+pub mod dump;
 pub mod expire;
 pub mod geo;
 pub mod hyperloglog;
@@ -32,6 +33,7 @@ pub mod keyspace;
 pub mod keyspace_db;
 pub mod memory;
 pub mod multi;
+pub mod save;
 pub mod server;
 pub mod sort;
 pub mod string;
@@ -346,6 +348,8 @@ static ALL: &[&[CommandDef]] = &[
     multi::COMMANDS,
     memory::COMMANDS,
     zset::COMMANDS,
+    dump::COMMANDS,
+    save::COMMANDS,
     hyperloglog::COMMANDS,
     geo::COMMANDS,
     sort::COMMANDS,

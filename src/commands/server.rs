@@ -70,11 +70,9 @@ fn shutdown(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
         // Shutdown here is immediate: nothing is ever left pending to abort.
         return Err(CmdError::msg("ERR No shutdown in progress."));
     }
-    if save {
-        // There is no dataset file format in this build yet, so a save that
-        // was explicitly asked for cannot happen: refuse, as Redis does when
-        // its save fails.
-        tracing::warn!("SHUTDOWN SAVE refused: this build cannot write an RDB file yet");
+    let save_points = !ctx.st.config.get("save").unwrap_or("").is_empty();
+    crate::persist::abort_bgsave(ctx.st);
+    if (save || save_points) && !nosave && crate::persist::save(ctx.st).is_err() {
         return Err(CmdError::msg("ERR Errors trying to SHUTDOWN. Check logs."));
     }
     ctx.st.shutdown_requested = true;

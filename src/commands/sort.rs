@@ -230,7 +230,7 @@ fn lookup(ctx: &mut Ctx, pattern: &[u8], elem: &[u8]) -> Option<Vec<u8>> {
         Target::Field(k, f) => {
             let e = ctx.read(&k)?;
             let h = tiering::HashValue::of_ref(&e.value)?;
-            hash_field(h, &f)
+            crate::values::hash_field(h, &f)
         }
     }
 }
@@ -566,44 +566,25 @@ enum Kind {
 /// arbitrary), or WRONGTYPE.
 fn load(v: &Value) -> Result<(Kind, Vec<Vec<u8>>), CmdError> {
     match v {
-        Value::List(l) => Ok((Kind::List, list_elements(l))),
-        Value::Set(s) => Ok((Kind::Set, set_members(s))),
-        Value::ZSet(z) => Ok((Kind::ZSet, zset_members(z))),
+        Value::List(l) => Ok((Kind::List, crate::values::list_items(l))),
+        Value::Set(s) => Ok((Kind::Set, crate::values::set_members(s))),
+        Value::ZSet(z) => Ok((
+            Kind::ZSet,
+            crate::values::zset_items(z)
+                .into_iter()
+                .map(|(m, _)| m)
+                .collect(),
+        )),
         _ => Err(CmdError::WRONGTYPE),
     }
 }
 
-// Adapters to the collection types.
-
-fn list_elements(l: &ListValue) -> Vec<Vec<u8>> {
-    match l {
-        ListValue::Pack(p) => p.iter().map(<[u8]>::to_vec).collect(),
+/// A list of `items` in the representation the limits choose.
+fn new_list(items: &[Vec<u8>], limits: &tiering::Limits) -> ListValue {
+    match crate::values::from_object(persistence::object::Object::List(items.to_vec()), limits) {
+        Some(Value::List(l)) => *l,
+        _ => ListValue::default(),
     }
-}
-
-fn set_members(s: &tiering::SetValue) -> Vec<Vec<u8>> {
-    match s {
-        tiering::SetValue::Pack(p) => p.iter().map(<[u8]>::to_vec).collect(),
-    }
-}
-
-fn zset_members(z: &tiering::ZSetValue) -> Vec<Vec<u8>> {
-    z.range(0, z.len()).into_iter().map(|(m, _)| m).collect()
-}
-
-fn hash_field(h: &tiering::HashValue, f: &[u8]) -> Option<Vec<u8>> {
-    match h {
-        tiering::HashValue::Pack(p) => p
-            .position(f, 2)
-            .and_then(|i| p.get(i + 1))
-            .map(<[u8]>::to_vec),
-    }
-}
-
-fn new_list(items: &[Vec<u8>], _limits: &tiering::Limits) -> ListValue {
-    ListValue::Pack(tiering::pack::Pack::from_items(
-        items.iter().map(|v| &v[..]),
-    ))
 }
 
 #[cfg(test)]

@@ -143,6 +143,9 @@ pub enum Norm {
     /// Not a command but a transaction: the runner sends MULTI, a few
     /// exactly-compared commands of other generators, and EXEC.
     Transaction,
+    /// A DUMP payload: exact, except that the members of a set or hash
+    /// stored element by element (in hash-table order) are compared sorted.
+    Dump,
 }
 
 /// Whether the generic mutator (wrong arity, junk arguments, edge values)

@@ -12,6 +12,7 @@ pub mod known;
 pub mod runner;
 
 mod connection;
+mod dump;
 mod geo;
 mod hyperloglog;
 mod keyspace;
@@ -26,6 +27,7 @@ pub fn all_specs() -> Vec<gen::Spec> {
     v.extend(string::specs());
     v.extend(keyspace::specs());
     v.extend(zset::specs());
+    v.extend(dump::specs());
     v.extend(hyperloglog::specs());
     v.extend(geo::specs());
     v.extend(sort::specs());

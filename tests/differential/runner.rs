@@ -204,6 +204,34 @@ pub fn normalise(reply: &[u8], norm: Norm) -> Vec<u8> {
             Some(_) => b":<int>".to_vec(),
             None => reply.to_vec(),
         },
+        Norm::Dump => dump_canonical(reply),
+    }
+}
+
+/// A DUMP payload of a hash table (set or hash: element order is the
+/// table's own) as its type and sorted contents; any other reply as is.
+fn dump_canonical(reply: &[u8]) -> Vec<u8> {
+    use persistence::object::{read_object, Object};
+    let Value::Bulk(p) = Value::parse(reply) else {
+        return reply.to_vec();
+    };
+    let Ok(body) = persistence::rdb::verify_payload(&p, true) else {
+        return reply.to_vec();
+    };
+    let t = body[0];
+    if t != persistence::rdb::TYPE_SET && t != persistence::rdb::TYPE_HASH {
+        return reply.to_vec();
+    }
+    match read_object(t, &mut persistence::rdb::Reader::new(&body[1..])) {
+        Ok(Object::Set(mut m)) => {
+            m.sort();
+            format!("<set payload {m:?}>").into_bytes()
+        }
+        Ok(Object::Hash(mut h)) => {
+            h.sort();
+            format!("<hash payload {h:?}>").into_bytes()
+        }
+        _ => reply.to_vec(),
     }
 }
 

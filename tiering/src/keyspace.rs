@@ -16,7 +16,9 @@ use crate::lfu::{self, LfuParams};
 use crate::value::Value;
 
 mod lazyfree;
+mod snapshot;
 pub use lazyfree::{lazy_free, lazyfree_pending, lazyfreed_objects, LAZYFREE_THRESHOLD_BYTES};
+pub use snapshot::SnapEntry;
 
 pub use crate::key::Key;
 
@@ -37,6 +39,9 @@ pub struct Entry {
     pub lru: u32,
     /// The key has an expiry in the database's volatile table.
     volatile: bool,
+    /// Snapshot generation mark (see `keyspace/snapshot.rs`); fits in the
+    /// padding after `volatile`, so entries do not grow.
+    snap: u16,
 }
 
 impl Entry {
@@ -45,6 +50,7 @@ impl Entry {
             value,
             lru,
             volatile: false,
+            snap: 0,
         }
     }
 
@@ -166,6 +172,9 @@ pub struct Keyspace {
     pub hide_expired_only: bool,
     rng: SmallRng,
     expire_db_cursor: usize,
+    /// The running snapshot (BGSAVE), if any, and the last generation used.
+    snapshot: Option<Box<snapshot::Snapshot>>,
+    snap_gen: u16,
 }
 
 /// Result of one active-expiry cycle.
@@ -187,6 +196,8 @@ impl Keyspace {
             hide_expired_only: false,
             rng: SmallRng::from_entropy(),
             expire_db_cursor: 0,
+            snapshot: None,
+            snap_gen: 0,
         }
     }
 
@@ -241,6 +252,10 @@ impl Keyspace {
     ) -> Option<&mut Entry> {
         let counts = matches!(access, Access::Read | Access::Inspect);
         let touches = matches!(access, Access::Read | Access::Write);
+        if matches!(access, Access::Write) && self.snapshot.is_some() {
+            // The caller may change the value in place.
+            self.snapshot_copy_before_change(db, key);
+        }
         // One walk on the common path: find the entry; only a key with an
         // expiry goes through the expiry check (and a second lookup).
         let lfu_policy = self.lfu_policy;
@@ -291,6 +306,8 @@ impl Keyspace {
     pub fn set(&mut self, db: usize, key: &[u8], value: Value, keep_ttl: bool, now_ms: i64) {
         let lru = lfu::initial(self.lfu_policy, now_ms as u64);
         let lfu_policy = self.lfu_policy;
+        self.snapshot_copy_before_change(db, key);
+        let mark = self.snap_mark();
         let d = &mut self.dbs[db];
         match d.main.get_mut(key) {
             Some(e) => {
@@ -304,7 +321,9 @@ impl Keyspace {
                 }
             }
             None => {
-                d.main.insert_new(key.into(), Entry::new(value, lru));
+                let mut e = Entry::new(value, lru);
+                e.snap = mark;
+                d.main.insert_new(key.into(), e);
             }
         }
     }
@@ -314,9 +333,9 @@ impl Keyspace {
     /// What commands that create a collection on first write use.
     pub fn insert_new(&mut self, db: usize, key: &[u8], value: Value, now_ms: i64) -> &mut Entry {
         let lru = lfu::initial(self.lfu_policy, now_ms as u64);
-        self.dbs[db]
-            .main
-            .insert_new(key.into(), Entry::new(value, lru))
+        let mut e = Entry::new(value, lru);
+        e.snap = self.snap_mark();
+        self.dbs[db].main.insert_new(key.into(), e)
     }
 
     /// A write lookup followed by [`set`](Self::set), in one walk of the
@@ -325,6 +344,11 @@ impl Keyspace {
     /// propagation), and under an LFU policy the old counter is touched and
     /// kept, exactly as the two calls would do.
     pub fn overwrite(&mut self, db: usize, key: &[u8], value: Value, keep_ttl: bool, now_ms: i64) {
+        if self.snapshot.is_some() {
+            self.lookup(db, key, now_ms, Access::Write);
+            self.set(db, key, value, keep_ttl, now_ms);
+            return;
+        }
         let lfu_policy = self.lfu_policy;
         let params = self.lfu;
         let Keyspace { dbs, rng, .. } = self;
@@ -359,6 +383,9 @@ impl Keyspace {
     /// Adds a key known to be absent, with its expiry ([`NO_EXPIRE`] for
     /// none; used by RENAME, COPY, MOVE, RESTORE and loading).
     pub fn insert_entry(&mut self, db: usize, key: Key, mut entry: Entry, expire: i64) {
+        // Whatever it replaces is handed to a running snapshot first.
+        self.snapshot_copy_before_change(db, &key);
+        entry.snap = self.snap_mark();
         let d = &mut self.dbs[db];
         entry.volatile = expire != NO_EXPIRE;
         if entry.volatile {
@@ -372,12 +399,13 @@ impl Keyspace {
     /// Removes a key, returning its entry and expiry.
     fn remove_raw(&mut self, db: usize, key: &[u8]) -> Option<(Entry, i64)> {
         let d = &mut self.dbs[db];
-        let e = d.main.remove(key)?;
+        let mut e = d.main.remove(key)?;
         let expire = if e.volatile {
             d.volatile.remove(key).unwrap_or(NO_EXPIRE)
         } else {
             NO_EXPIRE
         };
+        self.snapshot_removed(db, key, &mut e, expire);
         Some((e, expire))
     }
 
@@ -396,6 +424,7 @@ impl Keyspace {
 
     /// Sets an absolute expiry (ms) on an existing key.
     pub fn set_expire(&mut self, db: usize, key: &[u8], when_ms: i64) -> bool {
+        self.snapshot_copy_before_change(db, key);
         let d = &mut self.dbs[db];
         match d.main.get_mut(key) {
             Some(e) => {
@@ -409,6 +438,7 @@ impl Keyspace {
 
     /// Removes the expiry of an existing key; true if it had one.
     pub fn persist(&mut self, db: usize, key: &[u8]) -> bool {
+        self.snapshot_copy_before_change(db, key);
         let d = &mut self.dbs[db];
         match d.main.get_mut(key) {
             Some(e) if e.volatile => {
@@ -488,11 +518,17 @@ impl Keyspace {
     /// Empties `db` and returns its former contents, for the caller to drop
     /// inline or with [`lazy_free`] (`FLUSHDB ASYNC`).
     pub fn detach_db(&mut self, db: usize) -> Db {
-        std::mem::take(&mut self.dbs[db])
+        let old = std::mem::take(&mut self.dbs[db]);
+        self.snapshot_adopt(db, old)
     }
 
     /// Removes every key of `db`; returns how many there were.
     pub fn flush_db(&mut self, db: usize) -> usize {
+        if self.snapshot.is_some() {
+            let n = self.dbs[db].main.len();
+            drop(self.detach_db(db));
+            return n;
+        }
         let d = &mut self.dbs[db];
         let n = d.main.len();
         d.main.clear();
@@ -507,6 +543,7 @@ impl Keyspace {
     }
 
     pub fn swap_db(&mut self, a: usize, b: usize) {
+        self.snapshot_swapped(a, b);
         self.dbs.swap(a, b);
     }
 

@@ -51,6 +51,26 @@ pub fn initial(lfu_policy: bool, now_ms: u64) -> u32 {
     }
 }
 
+/// The field for a value restored with a saved access frequency (LFU
+/// policies).
+pub fn with_freq(freq: u8, now_ms: u64) -> u32 {
+    (minutes(now_ms) << 8) | freq as u32
+}
+
+/// The field for a value restored with a saved idle time (LRU policies).
+/// An idle time longer than the clock's range becomes "half a clock
+/// period ago", as Redis does.
+pub fn with_idle(idle_secs: u64, now_ms: u64) -> u32 {
+    let clock = lru_clock(now_ms) as i64;
+    let idle = (idle_secs.saturating_mul(1000) / LRU_CLOCK_RESOLUTION_MS) as i64;
+    let abs = clock - idle;
+    if abs < 0 {
+        ((clock + (LRU_CLOCK_MAX / 2) as i64) % LRU_CLOCK_MAX as i64) as u32
+    } else {
+        abs as u32
+    }
+}
+
 fn time_elapsed(ldt: u32, now_ms: u64) -> u32 {
     let now = minutes(now_ms);
     if now >= ldt {

@@ -1,0 +1,407 @@
+//! Saving the dataset to an RDB file and loading it at start-up.
+//!
+//! `SAVE`, `SHUTDOWN` (with save points configured, or `SAVE`), SIGTERM and
+//! `DEBUG RELOAD` write `<dir>/<dbfilename>` in the foreground: the file
+//! is built in a temporary file, synced and renamed over the old one, so a
+//! crash never leaves a half-written dump in its place. At start-up an
+//! existing dump is mapped and loaded before the server accepts clients;
+//! keys already expired are skipped, as are empty collections.
+
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use persistence::file::{read_rdb, Event, RdbWriter};
+use tiering::{lfu, Entry, NO_EXPIRE};
+use tracing::{info, warn};
+
+use crate::server::State;
+
+fn rdb_path(st: &State) -> PathBuf {
+    PathBuf::from(st.config.get("dbfilename").unwrap_or("dump.rdb"))
+}
+
+/// The whole dataset as RDB bytes (logically expired keys left out).
+pub fn dump_dataset(st: &State, now_ms: i64) -> Vec<u8> {
+    let compress = st.config.get("rdbcompression") != Some("no");
+    let checksum = st.config.get("rdbchecksum") != Some("no");
+    let mut w = RdbWriter::new(compress, st.config.tun.limits.list_max_listpack_size);
+    w.aux("redis-ver", crate::REDIS_COMPAT_VERSION.as_bytes());
+    w.aux("redis-bits", b"64");
+    let now_s = now_ms / 1000;
+    w.aux("ctime", now_s.to_string().as_bytes());
+    w.aux(
+        "used-mem",
+        tiering::memory::used_memory().to_string().as_bytes(),
+    );
+    w.aux("aof-base", b"0");
+    let mut out = Vec::new();
+    for db in 0..st.ks.db_count() {
+        let d = st.ks.db(db);
+        if d.is_empty() {
+            continue;
+        }
+        w.select_db(db as u64, d.len() as u64, d.volatile_len() as u64);
+        for (key, e) in d.iter() {
+            if d.is_expired(key, e, now_ms) {
+                continue;
+            }
+            let exp = d.expire_of(key);
+            let (obj, form) = crate::values::to_object(&e.value);
+            w.entry(key, &obj, form, (exp != NO_EXPIRE).then_some(exp));
+        }
+        out.extend(w.take());
+    }
+    out.extend(w.finish(checksum));
+    out
+}
+
+/// Writes `bytes` to `path` atomically: a temporary file in the same
+/// directory, synced, then renamed over `path`.
+fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    let tmp = path.with_file_name(format!("temp-{}.rdb", std::process::id()));
+    let result = (|| {
+        let mut f = std::fs::File::create(&tmp)?;
+        f.write_all(bytes)?;
+        f.sync_all()?;
+        std::fs::rename(&tmp, path)?;
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::File::open(dir)?.sync_all()?;
+        } else {
+            std::fs::File::open(".")?.sync_all()?;
+        }
+        Ok(())
+    })();
+    if result.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    result
+}
+
+/// `SAVE`: writes the dataset now. Updates the save statistics.
+pub fn save(st: &mut State) -> Result<(), String> {
+    let start = Instant::now();
+    let now = crate::server::now_ms();
+    let bytes = dump_dataset(st, now);
+    let path = rdb_path(st);
+    match write_atomically(&path, &bytes) {
+        Ok(()) => {
+            st.dirty = 0;
+            st.last_save_unix = now / 1000;
+            st.persist.saves += 1;
+            st.persist.last_status_ok = true;
+            info!(
+                "DB saved on disk ({} bytes in {} ms)",
+                bytes.len(),
+                start.elapsed().as_millis()
+            );
+            Ok(())
+        }
+        Err(e) => {
+            st.persist.last_status_ok = false;
+            warn!("Failed saving the DB to {}: {e}", path.display());
+            Err(e.to_string())
+        }
+    }
+}
+
+/// Loads `<dbfilename>` into the (empty) keyspace if the file exists.
+/// Returns the number of keys loaded.
+pub fn load(st: &mut State) -> Result<usize, String> {
+    let path = rdb_path(st);
+    let file = match std::fs::File::open(&path) {
+        Ok(f) => f,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(0),
+        Err(e) => return Err(format!("{}: {e}", path.display())),
+    };
+    // SAFETY: the file is ours (in our data directory) and is only read
+    // while mapped; nothing else writes it while the server starts.
+    let map = unsafe { memmap2::Mmap::map(&file) }.map_err(|e| e.to_string())?;
+    load_bytes(st, &map).map_err(|e| format!("{}: {e}", path.display()))
+}
+
+/// Loads RDB bytes into the keyspace (keys replace existing ones).
+pub fn load_bytes(st: &mut State, data: &[u8]) -> Result<usize, String> {
+    let start = Instant::now();
+    let now = crate::server::now_ms();
+    let limits = st.config.tun.limits;
+    let lfu_policy = st.ks.lfu_policy;
+    let dbs = st.ks.db_count() as u64;
+    let mut n = 0usize;
+    let total = data.len().max(1);
+    let mut last_report = Instant::now();
+    let ks = &mut st.ks;
+    let loaded = read_rdb(data, |ev| {
+        if let Event::Key(k) = ev {
+            if k.db >= dbs {
+                return Err(format!(
+                    "the file has database {} but this server has {dbs}",
+                    k.db
+                ));
+            }
+            if k.expire_ms.is_some_and(|t| t <= now) {
+                return Ok(());
+            }
+            let Some(value) = crate::values::from_object(k.value, &limits) else {
+                return Ok(());
+            };
+            let lru = match (lfu_policy, k.freq, k.idle_secs) {
+                (true, Some(f), _) => lfu::with_freq(f, now as u64),
+                (false, _, Some(i)) => lfu::with_idle(i, now as u64),
+                _ => lfu::initial(lfu_policy, now as u64),
+            };
+            let db = k.db as usize;
+            ks.delete(db, &k.key, now);
+            ks.insert_entry(
+                db,
+                k.key.into(),
+                Entry::new(value, lru),
+                k.expire_ms.unwrap_or(NO_EXPIRE),
+            );
+            n += 1;
+            if n % 100_000 == 0 && last_report.elapsed().as_secs() >= 1 {
+                last_report = Instant::now();
+                info!("Loading RDB... {n} keys");
+            }
+        }
+        Ok(())
+    })
+    .map_err(|e| e.to_string())?;
+    info!(
+        "DB loaded from disk: {n} keys, RDB version {}, {} bytes in {} ms",
+        loaded.version,
+        total,
+        start.elapsed().as_millis()
+    );
+    Ok(n)
+}
+
+/// A background save in progress (see `tiering::keyspace` snapshots: the
+/// keyspace is walked a slice at a time between clients' commands, and a
+/// thread writes the bytes to disk).
+pub struct BgSave {
+    writer: RdbWriter,
+    /// The database the file is positioned in (SELECTDB written).
+    current_db: Option<usize>,
+    sizes: Vec<(u64, u64)>,
+    chunks: Option<std::sync::mpsc::Sender<Vec<u8>>>,
+    pub started: Instant,
+    dirty_at_start: u64,
+    checksum: bool,
+}
+
+/// How much of the keyspace one step of a background save walks.
+const STEP_BUDGET: usize = 256;
+/// Bytes collected before they go to the writer thread.
+const CHUNK: usize = 1 << 20;
+
+impl BgSave {
+    fn entry(&mut self, db: usize, key: &[u8], value: &tiering::Value, expire: i64) {
+        if self.current_db != Some(db) {
+            let (keys, expires) = self.sizes.get(db).copied().unwrap_or((0, 0));
+            self.writer.select_db(db as u64, keys, expires);
+            self.current_db = Some(db);
+        }
+        let (obj, form) = crate::values::to_object(value);
+        self.writer
+            .entry(key, &obj, form, (expire != NO_EXPIRE).then_some(expire));
+    }
+
+    fn flush_chunk(&mut self, force: bool) {
+        let pending = self.writer.take();
+        if pending.is_empty() && !force {
+            return;
+        }
+        if let Some(tx) = &self.chunks {
+            // A closed channel means the writer failed; it reports that.
+            let _ = tx.send(pending);
+        }
+    }
+}
+
+/// `BGSAVE`: starts a background save. Err if one is running.
+pub fn start_bgsave(shared: &crate::server::Shared, st: &mut State) -> Result<(), &'static str> {
+    if st.bgsave.is_some() || !st.ks.begin_snapshot() {
+        return Err("ERR Background save already in progress");
+    }
+    let compress = st.config.get("rdbcompression") != Some("no");
+    let checksum = st.config.get("rdbchecksum") != Some("no");
+    let mut writer = RdbWriter::new(compress, st.config.tun.limits.list_max_listpack_size);
+    let now = crate::server::now_ms();
+    writer.aux("redis-ver", crate::REDIS_COMPAT_VERSION.as_bytes());
+    writer.aux("redis-bits", b"64");
+    writer.aux("ctime", (now / 1000).to_string().as_bytes());
+    writer.aux(
+        "used-mem",
+        tiering::memory::used_memory().to_string().as_bytes(),
+    );
+    writer.aux("aof-base", b"0");
+    let sizes = (0..st.ks.db_count())
+        .map(|d| (st.ks.db(d).len() as u64, st.ks.db(d).volatile_len() as u64))
+        .collect();
+    let path = rdb_path(st);
+    let (tx, rx) = std::sync::mpsc::channel::<Vec<u8>>();
+    let file_task = std::thread::Builder::new()
+        .name("bgsave-writer".into())
+        .spawn(move || write_chunks(&path, rx))
+        .map_err(|_| "ERR Background save failed to start")?;
+    st.bgsave = Some(BgSave {
+        writer,
+        current_db: None,
+        sizes,
+        chunks: Some(tx),
+        started: Instant::now(),
+        dirty_at_start: st.dirty,
+        checksum,
+    });
+    st.persist.last_bgsave_try = now / 1000;
+    info!("Background saving started");
+    if let Some(me) = shared.me.upgrade() {
+        tokio::spawn(drive_bgsave(me, file_task));
+    }
+    Ok(())
+}
+
+/// Receives the file's bytes and writes them to a temporary file; when the
+/// sender says the file is complete (an empty chunk), syncs it and renames
+/// it into place. A dropped sender (the save was abandoned) removes it.
+fn write_chunks(path: &Path, rx: std::sync::mpsc::Receiver<Vec<u8>>) -> Result<u64, String> {
+    let tmp = path.with_file_name(format!("temp-bg-{}.rdb", std::process::id()));
+    let result = (|| -> Result<u64, String> {
+        let f = std::fs::File::create(&tmp).map_err(|e| e.to_string())?;
+        let mut out = std::io::BufWriter::with_capacity(1 << 20, f);
+        let mut n = 0u64;
+        loop {
+            match rx.recv() {
+                Ok(chunk) if chunk.is_empty() => break,
+                Ok(chunk) => {
+                    out.write_all(&chunk).map_err(|e| e.to_string())?;
+                    n += chunk.len() as u64;
+                }
+                Err(_) => return Err("the background save was abandoned".into()),
+            }
+        }
+        let f = out.into_inner().map_err(|e| e.to_string())?;
+        f.sync_all().map_err(|e| e.to_string())?;
+        std::fs::rename(&tmp, path).map_err(|e| e.to_string())?;
+        let dir = path
+            .parent()
+            .filter(|d| !d.as_os_str().is_empty())
+            .unwrap_or(Path::new("."));
+        std::fs::File::open(dir)
+            .and_then(|d| d.sync_all())
+            .map_err(|e| e.to_string())?;
+        Ok(n)
+    })();
+    if result.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    result
+}
+
+/// Walks the keyspace a step at a time, letting clients run in between,
+/// then finishes the file and records the outcome.
+async fn drive_bgsave(
+    shared: std::sync::Arc<crate::server::Shared>,
+    file_task: std::thread::JoinHandle<Result<u64, String>>,
+) {
+    loop {
+        {
+            let mut st = shared.state.lock();
+            let State { ks, bgsave, .. } = &mut *st;
+            let Some(bg) = bgsave.as_mut() else {
+                // Abandoned (SHUTDOWN, FLUSHALL).
+                return;
+            };
+            for p in ks.take_snapshot_pending() {
+                bg.entry(p.db, &p.key, &p.value, p.expire);
+            }
+            let done = ks.snapshot_step(STEP_BUDGET, |db, key, e, expire| {
+                bg.entry(db, key, &e.value, expire);
+            });
+            for p in ks.take_snapshot_pending() {
+                bg.entry(p.db, &p.key, &p.value, p.expire);
+            }
+            if done {
+                ks.end_snapshot();
+                let finished = std::mem::replace(&mut bg.writer, RdbWriter::new(false, -2));
+                let mut tail = finished.finish(bg.checksum);
+                // The file writer sees the final bytes, then the end mark.
+                if let Some(tx) = bg.chunks.take() {
+                    let _ = tx.send(std::mem::take(&mut tail));
+                    let _ = tx.send(Vec::new());
+                }
+                break;
+            }
+            if bg.writer_buffered() >= CHUNK {
+                bg.flush_chunk(false);
+            }
+        }
+        tokio::task::yield_now().await;
+    }
+    let result = tokio::task::spawn_blocking(move || file_task.join())
+        .await
+        .ok()
+        .and_then(|r| r.ok())
+        .unwrap_or_else(|| Err("the writer thread failed".into()));
+    let mut st = shared.state.lock();
+    let Some(bg) = st.bgsave.take() else {
+        return;
+    };
+    st.persist.last_bgsave_secs = bg.started.elapsed().as_secs() as i64;
+    match result {
+        Ok(bytes) => {
+            st.dirty = st.dirty.saturating_sub(bg.dirty_at_start);
+            st.last_save_unix = crate::server::now_ms() / 1000;
+            st.persist.saves += 1;
+            st.persist.last_status_ok = true;
+            info!(
+                "Background saving terminated with success ({bytes} bytes in {} ms)",
+                bg.started.elapsed().as_millis()
+            );
+        }
+        Err(e) => {
+            st.persist.last_status_ok = false;
+            warn!("Background saving error: {e}");
+        }
+    }
+}
+
+impl BgSave {
+    fn writer_buffered(&self) -> usize {
+        self.writer.buffered()
+    }
+}
+
+/// Abandons a running background save (its temporary file is removed).
+pub fn abort_bgsave(st: &mut State) {
+    if st.bgsave.take().is_some() {
+        st.ks.end_snapshot();
+        warn!("Background saving abandoned");
+    }
+}
+
+/// The cron's save points: starts a background save when one of the
+/// `save <seconds> <changes>` conditions holds (and, after a failure, not
+/// sooner than 5 seconds after the last try), as Redis does.
+pub fn check_save_points(shared: &crate::server::Shared, st: &mut State) {
+    if st.bgsave.is_some() || st.dirty == 0 {
+        return;
+    }
+    let now_s = crate::server::now_ms() / 1000;
+    let points = st.config.get("save").unwrap_or("").to_string();
+    let nums: Vec<i64> = points
+        .split_whitespace()
+        .filter_map(|x| x.parse().ok())
+        .collect();
+    let due = nums.chunks_exact(2).any(|p| {
+        let (secs, changes) = (p[0], p[1]);
+        st.dirty >= changes as u64
+            && now_s - st.last_save_unix > secs
+            && (st.persist.last_status_ok || now_s - st.persist.last_bgsave_try > 5)
+    });
+    if due {
+        info!("Save point reached: {} changes", st.dirty);
+        let _ = start_bgsave(shared, st);
+    }
+}

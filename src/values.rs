@@ -1,0 +1,88 @@
+//! Conversions between the server's value types and the neutral forms
+//! other code works with: element lists (SORT) and
+//! [`persistence::object::Object`] (DUMP/RESTORE, RDB files). One place
+//! that knows every type's accessors, so the formats do not.
+
+use persistence::object::{Form, Object};
+use tiering::pack::Pack;
+use tiering::{HashValue, Limits, ListValue, SetValue, StrValue, Value, ZSetValue};
+
+/// The value as an RDB object, with the form it is held in (which decides
+/// the RDB type written).
+pub fn to_object(v: &Value) -> (Object, Form) {
+    match v {
+        Value::Str(s) => (Object::Str(s.as_bytes().into_owned()), Form::Compact),
+        Value::List(l) => (Object::List(list_items(l)), form_of(v)),
+        Value::Set(s) => (Object::Set(set_members(s)), form_of(v)),
+        Value::ZSet(z) => (Object::ZSet(zset_items(z)), form_of(v)),
+        Value::Hash(h) => (Object::Hash(hash_pairs(h)), form_of(v)),
+    }
+}
+
+fn form_of(v: &Value) -> Form {
+    match v.encoding() {
+        "listpack" | "intset" => Form::Compact,
+        _ => Form::Large,
+    }
+}
+
+/// A value from an RDB object, in the representation our limits choose;
+/// `None` for an empty collection (which Redis never keeps).
+pub fn from_object(o: Object, limits: &Limits) -> Option<Value> {
+    match o {
+        Object::Str(s) => Some(Value::Str(StrValue::from_vec(s))),
+        Object::List(items) if !items.is_empty() => Some(Value::List(Box::new(ListValue::Pack(
+            Pack::from_items(items.iter().map(|i| i.as_slice())),
+        )))),
+        Object::Set(m) if !m.is_empty() => Some(Value::Set(Box::new(SetValue::Pack(
+            Pack::from_items(m.iter().map(|i| i.as_slice())),
+        )))),
+        Object::ZSet(mut z) if !z.is_empty() => {
+            z.sort_by(|a, b| tiering::zset::cmp_entry(a.1, &a.0, b.1, &b.0));
+            Some(Value::ZSet(Box::new(ZSetValue::from_sorted(z, limits))))
+        }
+        Object::Hash(p) if !p.is_empty() => Some(Value::Hash(Box::new(HashValue::Pack(
+            Pack::from_items(p.iter().flat_map(|(f, v)| [f.as_slice(), v.as_slice()])),
+        )))),
+        _ => None,
+    }
+}
+
+/// A list's elements, head to tail.
+pub fn list_items(l: &ListValue) -> Vec<Vec<u8>> {
+    match l {
+        ListValue::Pack(p) => p.iter().map(<[u8]>::to_vec).collect(),
+    }
+}
+
+/// A set's members (in the set's own order).
+pub fn set_members(s: &SetValue) -> Vec<Vec<u8>> {
+    match s {
+        SetValue::Pack(p) => p.iter().map(<[u8]>::to_vec).collect(),
+    }
+}
+
+/// A sorted set's members and scores, lowest score first.
+pub fn zset_items(z: &ZSetValue) -> Vec<(Vec<u8>, f64)> {
+    z.range(0, z.len())
+}
+
+/// A hash's field/value pairs (in the hash's own order).
+pub fn hash_pairs(h: &HashValue) -> Vec<(Vec<u8>, Vec<u8>)> {
+    match h {
+        HashValue::Pack(p) => {
+            let e: Vec<&[u8]> = p.iter().collect();
+            e.chunks_exact(2)
+                .map(|c| (c[0].to_vec(), c[1].to_vec()))
+                .collect()
+        }
+    }
+}
+
+/// One hash field's value.
+pub fn hash_field(h: &HashValue, field: &[u8]) -> Option<Vec<u8>> {
+    hash_pairs(h)
+        .into_iter()
+        .find(|(f, _)| f == field)
+        .map(|(_, v)| v)
+}
