@@ -213,7 +213,11 @@ fn pfcount(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
         return Ok(());
     }
     let card = hll::count(v).map_err(corrupt)?;
-    hll::store_cached(v, card);
+    // Writing the cache back changes the value: through a write lookup, so
+    // a running snapshot (BGSAVE) keeps the bytes as they were.
+    if let Some(v) = ctx.write(key).and_then(|e| sketch_mut(e).ok()) {
+        hll::store_cached(v, card);
+    }
     ctx.modified(key);
     ctx.dirty(1);
     // An estimate of 2^63 or more replies negative, as Redis's does.

@@ -616,6 +616,7 @@ pub fn run_stream(cfg: &StreamCfg, a: &mut Side, b: &mut Side) -> Result<Stats, 
                             show_reply(&nb)
                         ));
                     }
+                    r.push_str(&show_key_states(&p.args, a, b));
                     r.push_str(&show_history(&history));
                     return Err(r);
                 }
@@ -707,6 +708,43 @@ fn header(cfg: &StreamCfg, index: u64, args: &Args) -> String {
         cfg.replay,
         show_cmd(args)
     )
+}
+
+/// The type and contents of the command's first key on both servers, to
+/// see what the mismatching command worked on.
+fn show_key_states(args: &Args, a: &mut Side, b: &mut Side) -> String {
+    let Some(key) = args.get(1) else {
+        return String::new();
+    };
+    let mut out = format!("  the key {} now:\n", show(key));
+    for side in [a, b] {
+        let mut ask = |cmd: &[&[u8]]| -> String {
+            side.conn.send_raw(&Conn::encode(cmd));
+            match side.conn.try_read_reply() {
+                Ok(r) => show_reply(&r),
+                Err(e) => format!("<{e}>"),
+            }
+        };
+        let t = ask(&[b"TYPE", key]);
+        let content = if t.contains("list") {
+            ask(&[b"LRANGE", key, b"0", b"-1"])
+        } else if t.contains("zset") {
+            ask(&[b"ZRANGE", key, b"0", b"-1", b"WITHSCORES"])
+        } else if t.contains("hash") {
+            ask(&[b"HGETALL", key])
+        } else if t.contains("set") {
+            ask(&[b"SMEMBERS", key])
+        } else if t.contains("string") {
+            ask(&[b"GET", key])
+        } else {
+            String::new()
+        };
+        out.push_str(&format!(
+            "  {:<10} {t} {content}\n",
+            format!("{}:", side.label)
+        ));
+    }
+    out
 }
 
 fn show_history(h: &VecDeque<(u64, Args)>) -> String {
