@@ -387,7 +387,7 @@ pub fn zipmap_pairs(z: &[u8]) -> Result<Pairs, Error> {
 }
 
 /// A sorted-set score as Redis stores it in a listpack: an integer in
-/// decimal when the double is one (within ±2^52; so -0 is stored as `0`),
+/// decimal when the double is one (within ±(2^63-1)/2; so -0 is stored as `0`),
 /// else `%.17g`.
 pub fn score_text(d: f64) -> String {
     if d.is_nan() {
@@ -396,7 +396,10 @@ pub fn score_text(d: f64) -> String {
     if d.is_infinite() {
         return if d < 0.0 { "-inf" } else { "inf" }.into();
     }
-    if d > -4_503_599_627_370_495.0 && d < 4_503_599_627_370_496.0 && d == (d as i64) as f64 {
+    // Integral values within ±LLONG_MAX/2 are written as integers (Redis's
+    // `double2ll`), which also turns -0 into 0.
+    let half = (i64::MAX / 2) as f64;
+    if (-half..=half).contains(&d) && d == (d as i64) as f64 {
         return (d as i64).to_string();
     }
     tiering::value::format_g(d, 17)
@@ -500,5 +503,7 @@ mod tests {
         assert_eq!(score_text(1.5e-7), "1.4999999999999999e-07");
         assert_eq!(score_text(f64::INFINITY), "inf");
         assert_eq!(score_text(4503599627370496.0), "4503599627370496");
+        assert_eq!(score_text(1.2345678901234568e17), "123456789012345680");
+        assert_eq!(score_text(4.7e18), "4.7e+18");
     }
 }
