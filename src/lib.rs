@@ -73,7 +73,7 @@ pub async fn run(config: config::Config) -> i32 {
 /// lost otherwise); returns whether to exit.
 fn save_before_exit(shared: &server::Shared) -> bool {
     let mut st = shared.state.lock();
-    if st.config.get("save").unwrap_or("").is_empty() {
+    if !persist::has_save_points(&st) {
         return true;
     }
     info!("Saving the final RDB snapshot before exiting.");

@@ -21,20 +21,31 @@ fn rdb_path(st: &State) -> PathBuf {
     PathBuf::from(st.config.get("dbfilename").unwrap_or("dump.rdb"))
 }
 
-/// The whole dataset as RDB bytes (logically expired keys left out).
-pub fn dump_dataset(st: &State, now_ms: i64) -> Vec<u8> {
+/// An RDB file started with the configured compression and list node
+/// size, and our AUX fields; with whether to end it with a checksum.
+fn start_file(st: &State, now_ms: i64) -> (RdbWriter, bool) {
     let compress = st.config.get("rdbcompression") != Some("no");
     let checksum = st.config.get("rdbchecksum") != Some("no");
     let mut w = RdbWriter::new(compress, st.config.tun.limits.list_max_listpack_size);
     w.aux("redis-ver", crate::REDIS_COMPAT_VERSION.as_bytes());
     w.aux("redis-bits", b"64");
-    let now_s = now_ms / 1000;
-    w.aux("ctime", now_s.to_string().as_bytes());
+    w.aux("ctime", (now_ms / 1000).to_string().as_bytes());
     w.aux(
         "used-mem",
         tiering::memory::used_memory().to_string().as_bytes(),
     );
     w.aux("aof-base", b"0");
+    (w, checksum)
+}
+
+/// The save points (`save`) are configured.
+pub fn has_save_points(st: &State) -> bool {
+    !st.config.get("save").unwrap_or("").is_empty()
+}
+
+/// The whole dataset as RDB bytes (logically expired keys left out).
+pub fn dump_dataset(st: &State, now_ms: i64) -> Vec<u8> {
+    let (mut w, checksum) = start_file(st, now_ms);
     let mut out = Vec::new();
     for db in 0..st.ks.db_count() {
         let d = st.ks.db(db);
@@ -145,11 +156,7 @@ pub fn load_bytes(st: &mut State, data: &[u8]) -> Result<usize, String> {
             let Some(value) = crate::values::from_object(k.value, k.form, &limits) else {
                 return Ok(());
             };
-            let lru = match (lfu_policy, k.freq, k.idle_secs) {
-                (true, Some(f), _) => lfu::with_freq(f, now as u64),
-                (false, _, Some(i)) => lfu::with_idle(i, now as u64),
-                _ => lfu::initial(lfu_policy, now as u64),
-            };
+            let lru = lfu::restored(lfu_policy, k.freq, k.idle_secs, now as u64);
             let db = k.db as usize;
             ks.delete(db, &k.key, now);
             ks.insert_entry(
@@ -224,18 +231,8 @@ pub fn start_bgsave(shared: &crate::server::Shared, st: &mut State) -> Result<()
     if st.bgsave.is_some() || !st.ks.begin_snapshot() {
         return Err("ERR Background save already in progress");
     }
-    let compress = st.config.get("rdbcompression") != Some("no");
-    let checksum = st.config.get("rdbchecksum") != Some("no");
-    let mut writer = RdbWriter::new(compress, st.config.tun.limits.list_max_listpack_size);
     let now = crate::server::now_ms();
-    writer.aux("redis-ver", crate::REDIS_COMPAT_VERSION.as_bytes());
-    writer.aux("redis-bits", b"64");
-    writer.aux("ctime", (now / 1000).to_string().as_bytes());
-    writer.aux(
-        "used-mem",
-        tiering::memory::used_memory().to_string().as_bytes(),
-    );
-    writer.aux("aof-base", b"0");
+    let (writer, checksum) = start_file(st, now);
     let sizes = (0..st.ks.db_count())
         .map(|d| (st.ks.db(d).len() as u64, st.ks.db(d).volatile_len() as u64))
         .collect();

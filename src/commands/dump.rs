@@ -127,11 +127,12 @@ fn restore(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
         return Ok(());
     }
     let lfu_policy = ctx.st.ks.lfu_policy;
-    let lru = match (lfu_policy, freq, idle) {
-        (true, Some(f), _) => lfu::with_freq(f as u8, now as u64),
-        (false, _, Some(i)) => lfu::with_idle(i as u64, now as u64),
-        _ => lfu::initial(lfu_policy, now as u64),
-    };
+    let lru = lfu::restored(
+        lfu_policy,
+        freq.map(|f| f as u8),
+        idle.map(|i| i as u64),
+        now as u64,
+    );
     ctx.st
         .ks
         .insert_entry(db, key[..].into(), Entry::new(value, lru), expire);

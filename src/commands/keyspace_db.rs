@@ -273,7 +273,7 @@ fn flushall(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     // Redis counts the removed keys plus one for the flush itself; with
     // save points it saves the now empty dataset at once.
     ctx.dirty(n as u64);
-    if !ctx.st.config.get("save").unwrap_or("").is_empty() {
+    if crate::persist::has_save_points(ctx.st) {
         let _ = crate::persist::save(ctx.st);
     }
     ctx.dirty(1);

@@ -70,7 +70,7 @@ fn shutdown(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
         // Shutdown here is immediate: nothing is ever left pending to abort.
         return Err(CmdError::msg("ERR No shutdown in progress."));
     }
-    let save_points = !ctx.st.config.get("save").unwrap_or("").is_empty();
+    let save_points = crate::persist::has_save_points(ctx.st);
     crate::persist::abort_bgsave(ctx.st);
     if (save || save_points) && !nosave && crate::persist::save(ctx.st).is_err() {
         return Err(CmdError::msg("ERR Errors trying to SHUTDOWN. Check logs."));

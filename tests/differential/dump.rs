@@ -109,7 +109,10 @@ fn payload(g: &mut G, kind: Kind) -> Vec<u8> {
     let mut body = w.buf;
     match g.below(100) {
         // A body that is cut short, or an unknown type, with a valid footer.
-        0..=2 => {
+        // Cut short only for strings: redis-server 7.0 reads on into the
+        // footer, and a collection blob made of such bytes can pass its
+        // shallow checks and crash it later (seen with a list node).
+        0..=2 if matches!(kind, Kind::Str) => {
             let keep = 1 + g.below(body.len() as u64) as usize;
             body.truncate(keep.min(body.len()));
             dump_payload(body)

@@ -155,7 +155,9 @@ pub enum Norm {
     /// exactly-compared commands of other generators, and EXEC.
     Transaction,
     /// A DUMP payload: exact, except that the members of a set or hash
-    /// stored element by element (in hash-table order) are compared sorted.
+    /// stored element by element (in hash-table order) are compared sorted,
+    /// and a list by its elements (its split into nodes follows its
+    /// history of edits).
     Dump,
 }
 

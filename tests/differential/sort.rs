@@ -59,8 +59,11 @@ fn limit(g: &mut G, a: &mut Args) {
 /// The deterministic forms, on any key of the pool.
 fn sort(g: &mut G, name: &str, store: bool) -> Args {
     let mut a = cmd![g.case(name), g.key()];
+    // STORE only with ALPHA: a numeric SORT can fail on redis-server
+    // because of a stale errno (see known.rs), and with STORE that would
+    // leave the two datasets different.
     let store = store && g.chance(30);
-    let alpha = store && g.chance(50);
+    let alpha = store;
     if !alpha && g.chance(40) {
         a.push(g.case("by"));
         let mut p = pattern(g);

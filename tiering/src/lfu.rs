@@ -51,6 +51,17 @@ pub fn initial(lfu_policy: bool, now_ms: u64) -> u32 {
     }
 }
 
+/// The field for a value restored (RESTORE, RDB load) with what was saved
+/// with it: its frequency counts under an LFU policy, its idle time under
+/// the others; otherwise it is a new value.
+pub fn restored(lfu_policy: bool, freq: Option<u8>, idle_secs: Option<u64>, now_ms: u64) -> u32 {
+    match (lfu_policy, freq, idle_secs) {
+        (true, Some(f), _) => with_freq(f, now_ms),
+        (false, _, Some(i)) => with_idle(i, now_ms),
+        _ => initial(lfu_policy, now_ms),
+    }
+}
+
 /// The field for a value restored with a saved access frequency (LFU
 /// policies).
 pub fn with_freq(freq: u8, now_ms: u64) -> u32 {

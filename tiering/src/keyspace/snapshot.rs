@@ -190,24 +190,7 @@ impl Keyspace {
         let mut done = 0usize;
         // Emptied databases first: their memory is freed as they finish.
         while let Some((sdb, db, cursor)) = s.detached.last_mut() {
-            let mut visit = Vec::new();
-            loop {
-                *cursor = db.main.scan(*cursor, |k, e| {
-                    if e.snap != gen {
-                        f(*sdb, k, e, db.expire_of(k));
-                        visit.push(k.clone());
-                    }
-                });
-                done += 1;
-                if *cursor == 0 || done >= budget {
-                    break;
-                }
-            }
-            for k in visit {
-                if let Some(e) = db.main.get_mut(&k[..]) {
-                    e.snap = gen;
-                }
-            }
+            walk(*sdb, db, cursor, gen, budget, &mut done, &mut f);
             if *cursor == 0 {
                 s.detached.pop();
             }
@@ -216,27 +199,16 @@ impl Keyspace {
             }
         }
         while s.next_db < s.map.len() {
-            let live = s.map[s.next_db];
             let sdb = s.next_db;
-            let d = &mut self.dbs[live];
-            let mut visit = Vec::new();
-            loop {
-                s.cursor = d.main.scan(s.cursor, |k, e| {
-                    if e.snap != gen {
-                        f(sdb, k, e, d.expire_of(k));
-                        visit.push(k.clone());
-                    }
-                });
-                done += 1;
-                if s.cursor == 0 || done >= budget {
-                    break;
-                }
-            }
-            for k in visit {
-                if let Some(e) = d.main.get_mut(&k[..]) {
-                    e.snap = gen;
-                }
-            }
+            walk(
+                sdb,
+                &mut self.dbs[s.map[sdb]],
+                &mut s.cursor,
+                gen,
+                budget,
+                &mut done,
+                &mut f,
+            );
             if s.cursor == 0 {
                 s.next_db += 1;
             }
@@ -245,6 +217,38 @@ impl Keyspace {
             }
         }
         true
+    }
+}
+
+/// Scans `db` from `cursor` until it is done or `done` reaches `budget`
+/// (one unit per bucket), handing out (as database `sdb`) and marking every
+/// entry not yet handed out in generation `gen`.
+fn walk(
+    sdb: usize,
+    db: &mut Db,
+    cursor: &mut u64,
+    gen: u16,
+    budget: usize,
+    done: &mut usize,
+    f: &mut impl FnMut(usize, &Key, &Entry, i64),
+) {
+    let mut visit = Vec::new();
+    loop {
+        *cursor = db.main.scan(*cursor, |k, e| {
+            if e.snap != gen {
+                f(sdb, k, e, db.expire_of(k));
+                visit.push(k.clone());
+            }
+        });
+        *done += 1;
+        if *cursor == 0 || *done >= budget {
+            break;
+        }
+    }
+    for k in visit {
+        if let Some(e) = db.main.get_mut(&k[..]) {
+            e.snap = gen;
+        }
     }
 }
 
