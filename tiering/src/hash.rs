@@ -312,7 +312,15 @@ impl HashValue {
                 }
                 None => false,
             },
-            HashValue::Table(t) => t.remove_entry(field).is_some(),
+            HashValue::Table(t) => {
+                let removed = t.remove_entry(field).is_some();
+                // As Redis's hashTypeDelete: a table that deletes left
+                // mostly empty shrinks (HSCAN's cursor survives resizes).
+                if removed {
+                    t.shrink_if_needed();
+                }
+                removed
+            }
         }
     }
 
@@ -386,6 +394,30 @@ mod tests {
         }
         assert_eq!(h.len(), 200);
         assert_eq!(h.get(b"f1"), Some(&b"v"[..]));
+    }
+
+    #[test]
+    fn table_shrinks_after_deletes() {
+        let l = limits(0, 64);
+        let mut h = HashValue::default();
+        for i in 0..5000 {
+            h.set(format!("f{i}").as_bytes(), b"v", &l);
+        }
+        let HashValue::Table(t) = &h else {
+            panic!("expected a table")
+        };
+        let big = t.bucket_count();
+        for i in 10..5000 {
+            assert!(h.remove(format!("f{i}").as_bytes()));
+        }
+        let HashValue::Table(t) = &mut h else {
+            panic!("expected a table")
+        };
+        while t.rehash(100) {}
+        assert!(t.bucket_count() < big / 64, "{} of {big}", t.bucket_count());
+        for i in 0..10 {
+            assert_eq!(h.get(format!("f{i}").as_bytes()), Some(&b"v"[..]));
+        }
     }
 
     #[test]
