@@ -97,7 +97,7 @@ fn bench(c: &mut Criterion) {
         b.iter(|| {
             let r = rng.gen_range(0..N - 10);
             let mut n = 0usize;
-            z.for_range(r, r + 10, |m, s| n += m.len() + s as usize);
+            z.for_range(r, r + 10, |m, s| n += m[m.len() - 1] as usize + s as usize);
             n
         })
     });
@@ -108,7 +108,7 @@ fn bench(c: &mut Criterion) {
             let start = z.count_before(|s, _| s < lo);
             let end = z.count_before(|s, _| s <= hi);
             let mut n = 0usize;
-            z.for_range(start, end, |m, s| n += m.len() + s as usize);
+            z.for_range(start, end, |m, s| n += m[m.len() - 1] as usize + s as usize);
             n
         })
     });

@@ -244,6 +244,7 @@ struct Leaf {
     handles: [Handle; LEAF_CAP],
 }
 
+/// A subtree on its way in or out of an inner node.
 struct Child {
     /// Keys in the subtree.
     count: usize,
@@ -252,8 +253,16 @@ struct Child {
     node: Node,
 }
 
+/// An inner node, its per-child data in parallel arrays: a descent binary
+/// searches `scores` and sums a prefix of `counts`, each a few contiguous
+/// cache lines, and touches one element of the others.
 struct Inner {
-    kids: Vec<Child>,
+    /// Keys below each child.
+    counts: Vec<usize>,
+    /// Each child's first key: score and member.
+    scores: Vec<f64>,
+    handles: Vec<Handle>,
+    kids: Vec<Node>,
 }
 
 enum Node {
@@ -279,16 +288,9 @@ impl Leaf {
 
     /// Number of keys below (score, member).
     fn lower_bound(&self, s: f64, m: &[u8]) -> usize {
-        let (mut lo, mut hi) = (0, self.len);
-        while lo < hi {
-            let mid = (lo + hi) / 2;
-            if key_cmp(self.scores[mid], self.handles[mid], s, m) == Ordering::Less {
-                lo = mid + 1;
-            } else {
-                hi = mid;
-            }
-        }
-        lo
+        let (lo, hi) = score_run(&self.scores[..self.len], s);
+        // Among equal scores, members decide.
+        lo + self.handles[lo..hi].partition_point(|h| h.bytes() < m)
     }
 
     fn insert_at(&mut self, i: usize, k: Key) {
@@ -341,20 +343,104 @@ impl Leaf {
 }
 
 impl Inner {
+    fn from_children(kids: impl IntoIterator<Item = Child>) -> Box<Inner> {
+        let mut n = Box::new(Inner {
+            counts: Vec::new(),
+            scores: Vec::new(),
+            handles: Vec::new(),
+            kids: Vec::new(),
+        });
+        for c in kids {
+            n.push(c);
+        }
+        n
+    }
+
+    fn len(&self) -> usize {
+        self.kids.len()
+    }
+
+    fn first(&self, i: usize) -> Key {
+        Key {
+            score: self.scores[i],
+            h: self.handles[i],
+        }
+    }
+
+    /// Refreshes child `i`'s first key from the child itself.
+    fn refresh_first(&mut self, i: usize) {
+        let k = self.kids[i].first();
+        self.scores[i] = k.score;
+        self.handles[i] = k.h;
+    }
+
+    fn push(&mut self, c: Child) {
+        self.insert(self.len(), c);
+    }
+
+    fn insert(&mut self, i: usize, c: Child) {
+        self.counts.insert(i, c.count);
+        self.scores.insert(i, c.first.score);
+        self.handles.insert(i, c.first.h);
+        self.kids.insert(i, c.node);
+    }
+
+    /// Drops child `i` (empty, or merged into a sibling).
+    fn remove(&mut self, i: usize) {
+        self.counts.remove(i);
+        self.scores.remove(i);
+        self.handles.remove(i);
+        self.kids.remove(i);
+    }
+
+    /// Moves children `at..` into a new node.
+    fn split_off(&mut self, at: usize) -> Box<Inner> {
+        Box::new(Inner {
+            counts: self.counts.split_off(at),
+            scores: self.scores.split_off(at),
+            handles: self.handles.split_off(at),
+            kids: self.kids.split_off(at),
+        })
+    }
+
+    /// Appends the first `k` children of `other` (removing them there).
+    fn take_front(&mut self, other: &mut Inner, k: usize) {
+        self.counts.extend(other.counts.drain(..k));
+        self.scores.extend(other.scores.drain(..k));
+        self.handles.extend(other.handles.drain(..k));
+        self.kids.extend(other.kids.drain(..k));
+    }
+
+    /// Prepends the last `k` children of `other` (removing them there).
+    fn take_back(&mut self, other: &mut Inner, k: usize) {
+        let from = other.len() - k;
+        self.counts.splice(0..0, other.counts.drain(from..));
+        self.scores.splice(0..0, other.scores.drain(from..));
+        self.handles.splice(0..0, other.handles.drain(from..));
+        self.kids.splice(0..0, other.kids.drain(from..));
+    }
+
     /// Index of the child whose range holds (score, member): the last
     /// child whose first key is not above it (the first child if all are).
     fn child_for(&self, s: f64, m: &[u8]) -> usize {
-        self.kids
-            .partition_point(|c| key_cmp(c.first.score, c.first.h, s, m) != Ordering::Greater)
-            .saturating_sub(1)
+        let (lo, hi) = score_run(&self.scores, s);
+        (lo + self.handles[lo..hi].partition_point(|h| h.bytes() <= m)).saturating_sub(1)
     }
 
     fn count(&self) -> usize {
-        self.kids.iter().map(|c| c.count).sum()
+        self.counts.iter().sum()
     }
 
     fn count_before(&self, i: usize) -> usize {
-        self.kids[..i].iter().map(|c| c.count).sum()
+        self.counts[..i].iter().sum()
+    }
+
+    fn heap_size(&self) -> usize {
+        std::mem::size_of::<Inner>()
+            + self.counts.capacity() * std::mem::size_of::<usize>()
+            + self.scores.capacity() * std::mem::size_of::<f64>()
+            + self.handles.capacity() * std::mem::size_of::<Handle>()
+            + self.kids.capacity() * std::mem::size_of::<Node>()
     }
 }
 
@@ -363,7 +449,7 @@ impl Node {
     fn first(&self) -> Key {
         match self {
             Node::Leaf(l) => l.key(0),
-            Node::Inner(n) => n.kids[0].first,
+            Node::Inner(n) => n.first(0),
         }
     }
 
@@ -377,7 +463,7 @@ impl Node {
     fn underfull(&self) -> bool {
         match self {
             Node::Leaf(l) => l.len < LEAF_CAP / 2,
-            Node::Inner(n) => n.kids.len() < INNER_CAP / 2,
+            Node::Inner(n) => n.len() < INNER_CAP / 2,
         }
     }
 
@@ -388,6 +474,22 @@ impl Node {
             node: self,
         }
     }
+}
+
+/// The run of `scores` (ascending) equal to `s`, as (first index, end).
+///
+/// Counting instead of binary searching: the comparisons are independent,
+/// so all the cache lines of a node load at once and the loop vectorises,
+/// where a binary search waits for one line after the other.
+#[inline]
+fn score_run(scores: &[f64], s: f64) -> (usize, usize) {
+    let mut below = 0;
+    let mut upto = 0;
+    for &x in scores {
+        below += (x < s) as usize;
+        upto += (x <= s) as usize;
+    }
+    (below, upto)
 }
 
 /// Splits `n` items into groups of at most `cap`, all full but the last
@@ -441,8 +543,7 @@ impl Tree {
             let mut up = Vec::new();
             let mut rest = level.into_iter();
             for n in group_sizes(rest.len(), INNER_CAP) {
-                let kids: Vec<Child> = rest.by_ref().take(n).collect();
-                up.push(Node::Inner(Box::new(Inner { kids })).child());
+                up.push(Node::Inner(Inner::from_children(rest.by_ref().take(n))).child());
             }
             level = up;
         }
@@ -456,10 +557,7 @@ impl Tree {
     fn insert(&mut self, k: Key) {
         if let Some(right) = Self::insert_in(&mut self.root, k, true) {
             let left = std::mem::replace(&mut self.root, Node::Leaf(Leaf::new()));
-            let mut kids = Vec::with_capacity(4);
-            kids.push(left.child());
-            kids.push(right.child());
-            self.root = Node::Inner(Box::new(Inner { kids }));
+            self.root = Node::Inner(Inner::from_children([left.child(), right.child()]));
         }
         self.len += 1;
     }
@@ -491,29 +589,26 @@ impl Tree {
             }
             Node::Inner(n) => {
                 let i = n.child_for(k.score, m);
-                let last = i + 1 == n.kids.len();
-                let split = Self::insert_in(&mut n.kids[i].node, k, rightmost && last);
-                let c = &mut n.kids[i];
-                c.count += 1;
-                c.first = c.node.first();
+                let last = i + 1 == n.len();
+                let split = Self::insert_in(&mut n.kids[i], k, rightmost && last);
+                n.counts[i] += 1;
+                n.refresh_first(i);
                 let right = split?.child();
-                n.kids[i].count -= right.count;
-                if n.kids.len() < INNER_CAP {
-                    n.kids.insert(i + 1, right);
+                n.counts[i] -= right.count;
+                if n.len() < INNER_CAP {
+                    n.insert(i + 1, right);
                     return None;
                 }
                 if rightmost && last {
-                    let mut kids = Vec::with_capacity(4);
-                    kids.push(right);
-                    return Some(Node::Inner(Box::new(Inner { kids })));
+                    return Some(Node::Inner(Inner::from_children([right])));
                 }
-                let mut r = n.kids.split_off(INNER_CAP / 2);
-                if i < n.kids.len() {
-                    n.kids.insert(i + 1, right);
+                let mut r = n.split_off(INNER_CAP / 2);
+                if i < n.len() {
+                    n.insert(i + 1, right);
                 } else {
-                    r.insert(i + 1 - n.kids.len(), right);
+                    r.insert(i + 1 - n.len(), right);
                 }
-                Some(Node::Inner(Box::new(Inner { kids: r })))
+                Some(Node::Inner(r))
             }
         }
     }
@@ -528,8 +623,8 @@ impl Tree {
         // an empty tree.
         loop {
             let next = match &mut self.root {
-                Node::Inner(n) if n.kids.len() <= 1 => match n.kids.pop() {
-                    Some(c) => c.node,
+                Node::Inner(n) if n.len() <= 1 => match n.kids.pop() {
+                    Some(c) => c,
                     None => Node::Leaf(Leaf::new()),
                 },
                 _ => break,
@@ -552,19 +647,18 @@ impl Tree {
             }
             Node::Inner(n) => {
                 let i = n.child_for(s, m);
-                if !Self::remove_in(&mut n.kids[i].node, s, m) {
+                if !Self::remove_in(&mut n.kids[i], s, m) {
                     return false;
                 }
-                let c = &mut n.kids[i];
-                c.count -= 1;
-                if c.count == 0 {
+                n.counts[i] -= 1;
+                if n.counts[i] == 0 {
                     // No empty node stays in the tree: its first key would
                     // point to a freed member. (Only a node on the right
                     // edge, split off with one key, can get here.)
-                    n.kids.remove(i);
+                    n.remove(i);
                 } else {
-                    c.first = c.node.first();
-                    if c.node.underfull() {
+                    n.refresh_first(i);
+                    if n.kids[i].underfull() {
                         Self::rebalance(n, i);
                     }
                 }
@@ -576,13 +670,12 @@ impl Tree {
     /// Merges the underfull child `i` of `n` with a sibling, or evens out
     /// their keys if both do not fit in one node.
     fn rebalance(n: &mut Inner, i: usize) {
-        if n.kids.len() < 2 {
+        if n.len() < 2 {
             return;
         }
         let li = if i > 0 { i - 1 } else { i };
         let (a, b) = n.kids.split_at_mut(li + 1);
-        let (left, right) = (&mut a[li], &mut b[0]);
-        let merged = match (&mut left.node, &mut right.node) {
+        let merged = match (&mut a[li], &mut b[0]) {
             (Node::Leaf(x), Node::Leaf(y)) => {
                 let total = x.len + y.len;
                 if total <= LEAF_CAP {
@@ -602,18 +695,19 @@ impl Tree {
                 }
             }
             (Node::Inner(x), Node::Inner(y)) => {
-                let total = x.kids.len() + y.kids.len();
+                let total = x.len() + y.len();
                 if total <= INNER_CAP {
-                    x.kids.append(&mut y.kids);
+                    let all = y.len();
+                    x.take_front(y, all);
                     true
                 } else {
                     let want = total / 2;
-                    if x.kids.len() < want {
-                        let k = want - x.kids.len();
-                        x.kids.extend(y.kids.drain(..k));
+                    if x.len() < want {
+                        let k = want - x.len();
+                        x.take_front(y, k);
                     } else {
-                        let tail = x.kids.split_off(want);
-                        y.kids.splice(0..0, tail);
+                        let k = x.len() - want;
+                        y.take_back(x, k);
                     }
                     false
                 }
@@ -621,16 +715,45 @@ impl Tree {
             _ => unreachable!("siblings are on the same level"),
         };
         if merged {
-            left.count += right.count;
-            if left.count > 0 {
-                left.first = left.node.first();
-            }
-            n.kids.remove(li + 1);
+            n.counts[li] += n.counts[li + 1];
+            n.remove(li + 1);
+            n.refresh_first(li);
         } else {
-            left.count = left.node.count();
-            right.count = right.node.count();
-            left.first = left.node.first();
-            right.first = right.node.first();
+            n.counts[li] = n.kids[li].count();
+            n.counts[li + 1] = n.kids[li + 1].count();
+            n.refresh_first(li);
+            n.refresh_first(li + 1);
+        }
+    }
+
+    /// Changes the score of the key (old, member) to `new` if that does
+    /// not move it in the order, as for most small increments: it must
+    /// stay strictly between its neighbours in its leaf, and not be a
+    /// leaf's first key (whose score inner nodes copy). False otherwise
+    /// (nothing changed).
+    fn update_in_place(&mut self, old: f64, m: &[u8], new: f64) -> bool {
+        let mut node = &mut self.root;
+        loop {
+            match node {
+                Node::Inner(n) => {
+                    let i = n.child_for(old, m);
+                    node = &mut n.kids[i];
+                }
+                Node::Leaf(l) => {
+                    let pos = l.lower_bound(old, m);
+                    if pos == 0 || pos + 1 >= l.len {
+                        return false;
+                    }
+                    let (p, q) = (l.key(pos - 1), l.key(pos + 1));
+                    if key_cmp(p.score, p.h, new, m) != Ordering::Less
+                        || key_cmp(q.score, q.h, new, m) != Ordering::Greater
+                    {
+                        return false;
+                    }
+                    l.scores[pos] = new;
+                    return true;
+                }
+            }
         }
     }
 
@@ -644,7 +767,7 @@ impl Tree {
                 Node::Inner(n) => {
                     let i = n.child_for(s, m);
                     r += n.count_before(i);
-                    node = &n.kids[i].node;
+                    node = &n.kids[i];
                 }
             }
         }
@@ -653,31 +776,33 @@ impl Tree {
     /// Number of keys for which `before` holds; it must hold for a prefix
     /// of the order.
     fn count_before(&self, before: &impl Fn(f64, &[u8]) -> bool) -> usize {
+        // Binary search for the first of `0..len` where `before` fails.
+        fn boundary(len: usize, before: impl Fn(usize) -> bool) -> usize {
+            let (mut lo, mut hi) = (0, len);
+            while lo < hi {
+                let mid = (lo + hi) / 2;
+                if before(mid) {
+                    lo = mid + 1;
+                } else {
+                    hi = mid;
+                }
+            }
+            lo
+        }
         let mut r = 0;
         let mut node = &self.root;
         loop {
             match node {
                 Node::Leaf(l) => {
-                    let (mut lo, mut hi) = (0, l.len);
-                    while lo < hi {
-                        let mid = (lo + hi) / 2;
-                        if before(l.scores[mid], l.handles[mid].bytes()) {
-                            lo = mid + 1;
-                        } else {
-                            hi = mid;
-                        }
-                    }
-                    return r + lo;
+                    return r + boundary(l.len, |i| before(l.scores[i], l.handles[i].bytes()));
                 }
                 Node::Inner(n) => {
-                    let p = n
-                        .kids
-                        .partition_point(|c| before(c.first.score, c.first.h.bytes()));
+                    let p = boundary(n.len(), |i| before(n.scores[i], n.handles[i].bytes()));
                     if p == 0 {
                         return r;
                     }
                     r += n.count_before(p - 1);
-                    node = &n.kids[p - 1].node;
+                    node = &n.kids[p - 1];
                 }
             }
         }
@@ -691,11 +816,11 @@ impl Tree {
                 Node::Leaf(l) => return l.key(i),
                 Node::Inner(n) => {
                     let mut c = 0;
-                    while i >= n.kids[c].count {
-                        i -= n.kids[c].count;
+                    while i >= n.counts[c] {
+                        i -= n.counts[c];
                         c += 1;
                     }
-                    node = &n.kids[c].node;
+                    node = &n.kids[c];
                 }
             }
         }
@@ -721,28 +846,28 @@ impl Tree {
             }
             Node::Inner(n) if !rev => {
                 let mut lo = 0;
-                for c in &n.kids {
-                    let hi = lo + c.count;
+                for (c, &cnt) in n.kids.iter().zip(&n.counts) {
+                    let hi = lo + cnt;
                     if lo >= end {
                         break;
                     }
                     if hi > start {
                         let (s, e) = (start.max(lo) - lo, end.min(hi) - lo);
-                        Self::visit(&c.node, c.count, s, e, rev, f);
+                        Self::visit(c, cnt, s, e, rev, f);
                     }
                     lo = hi;
                 }
             }
             Node::Inner(n) => {
                 let mut hi = count;
-                for c in n.kids.iter().rev() {
-                    let lo = hi - c.count;
+                for (c, &cnt) in n.kids.iter().zip(&n.counts).rev() {
+                    let lo = hi - cnt;
                     if hi <= start {
                         break;
                     }
                     if lo < end {
                         let (s, e) = (start.max(lo) - lo, end.min(hi) - lo);
-                        Self::visit(&c.node, c.count, s, e, rev, f);
+                        Self::visit(c, cnt, s, e, rev, f);
                     }
                     hi = lo;
                 }
@@ -762,11 +887,7 @@ impl Tree {
         fn walk(node: &Node) -> usize {
             match node {
                 Node::Leaf(_) => std::mem::size_of::<Leaf>(),
-                Node::Inner(n) => {
-                    std::mem::size_of::<Inner>()
-                        + n.kids.capacity() * std::mem::size_of::<Child>()
-                        + n.kids.iter().map(|c| walk(&c.node)).sum::<usize>()
-                }
+                Node::Inner(n) => n.heap_size() + n.kids.iter().map(walk).sum::<usize>(),
             }
         }
         walk(&self.root)
@@ -790,18 +911,19 @@ impl Tree {
                     l.len
                 }
                 Node::Inner(n) => {
-                    assert!(n.kids.len() >= if root { 2 } else { 1 });
-                    assert!(n.kids.len() <= INNER_CAP);
+                    assert!(n.len() >= if root { 2 } else { 1 });
+                    assert!(n.len() <= INNER_CAP);
+                    assert_eq!(n.counts.len(), n.len());
+                    assert_eq!(n.scores.len(), n.len());
+                    assert_eq!(n.handles.len(), n.len());
                     let mut total = 0;
                     for (i, c) in n.kids.iter().enumerate() {
-                        let got = walk(&c.node, depth + 1, leaf_depth, false);
-                        assert_eq!(got, c.count, "child count");
-                        let f = c.node.first();
-                        assert!(
-                            f.h.0 == c.first.h.0 && f.score.to_bits() == c.first.score.to_bits()
-                        );
+                        let got = walk(c, depth + 1, leaf_depth, false);
+                        assert_eq!(got, n.counts[i], "child count");
+                        let (f, k) = (c.first(), n.first(i));
+                        assert!(f.h.0 == k.h.0 && f.score.to_bits() == k.score.to_bits());
                         if i > 0 {
-                            let p = n.kids[i - 1].first;
+                            let p = n.first(i - 1);
                             assert_eq!(key_cmp(p.score, p.h, f.score, f.h.bytes()), Ordering::Less);
                         }
                         total += got;
@@ -910,9 +1032,11 @@ impl Sorted {
             let h = m.handle();
             let old = h.score();
             if old.to_bits() != score.to_bits() {
-                self.tree.remove(old, member);
+                if !self.tree.update_in_place(old, member, score) {
+                    self.tree.remove(old, member);
+                    self.tree.insert(Key { score, h });
+                }
                 h.set_score(score);
-                self.tree.insert(Key { score, h });
             }
             return false;
         }
@@ -926,12 +1050,12 @@ impl Sorted {
 
     /// Removes `member`; true if it was there.
     pub fn remove(&mut self, member: &[u8]) -> bool {
-        let Some(s) = self.score(member) else {
+        let Some((m, ())) = self.dict.remove_entry(member) else {
             return false;
         };
-        // Out of the tree first: the dict frees the block.
-        self.tree.remove(s, member);
-        self.drop_member(member);
+        self.tree.remove(m.score(), member);
+        self.block_bytes -= block_layout(member.len()).size();
+        // `m` (the block) goes only now, after the tree let go of it.
         true
     }
 
@@ -1287,6 +1411,33 @@ mod tests {
         let mut first = None;
         s.for_range(0, 1, |m, sc| first = Some((m.to_vec(), sc)));
         assert_eq!(first, Some((b"00004999".to_vec(), -4999.0)));
+    }
+
+    #[test]
+    fn small_increments_update_in_place() {
+        let mut s = Sorted::new();
+        for i in 0..1000u32 {
+            s.set(format!("m{i}").as_bytes(), f64::from(i) * 10.0);
+        }
+        for i in 0..1000u32 {
+            let m = format!("m{i}");
+            // Most stay between their neighbours; leaf edges move.
+            assert!(!s
+                .tree
+                .update_in_place(f64::from(i) * 10.0, m.as_bytes(), -1.0));
+            assert!(!s.set(m.as_bytes(), f64::from(i) * 10.0 + 1.0));
+        }
+        s.tree.check();
+        assert_eq!(s.score(b"m500"), Some(5001.0));
+        assert_eq!(s.rank(b"m500"), Some((500, 5001.0)));
+        // A change that crosses a neighbour moves the member.
+        assert!(!s.set(b"m500", 5025.0));
+        assert_eq!(s.rank(b"m500"), Some((502, 5025.0)));
+        s.tree.check();
+        same_items(
+            &all(&s)[501..503],
+            &[(b"m502".to_vec(), 5021.0), (b"m500".to_vec(), 5025.0)],
+        );
     }
 
     #[test]
