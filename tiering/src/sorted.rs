@@ -588,7 +588,10 @@ impl Tree {
                 Some(Node::Leaf(r))
             }
             Node::Inner(n) => {
-                let i = n.child_for(k.score, m);
+                let mut i = n.child_for(k.score, m);
+                if Self::lend_room(n, i) {
+                    i = n.child_for(k.score, m);
+                }
                 let last = i + 1 == n.len();
                 let split = Self::insert_in(&mut n.kids[i], k, rightmost && last);
                 n.counts[i] += 1;
@@ -611,6 +614,52 @@ impl Tree {
                 Some(Node::Inner(r))
             }
         }
+    }
+
+    /// Before an insert into child `i` of `n`: if it is a full leaf and a
+    /// neighbouring leaf has room, moves half of that room's worth of keys
+    /// over, so that both have room and nothing splits. True if keys
+    /// moved (the child for the key must be looked up again).
+    ///
+    /// Splitting only when the neighbours are full too keeps leaves about
+    /// 80% full under random inserts, against 69% for split-only; leaves
+    /// are a third of the memory per member.
+    fn lend_room(n: &mut Inner, i: usize) -> bool {
+        if !matches!(&n.kids[i], Node::Leaf(l) if l.len == LEAF_CAP) {
+            return false;
+        }
+        let room = |n: &Inner, j: usize| match &n.kids[j] {
+            Node::Leaf(l) => LEAF_CAP - l.len,
+            Node::Inner(_) => 0,
+        };
+        let (li, moved) = if i > 0 && room(n, i - 1) >= 2 {
+            let k = room(n, i - 1) / 2;
+            let (a, b) = n.kids.split_at_mut(i);
+            if let (Node::Leaf(x), Node::Leaf(y)) = (&mut a[i - 1], &mut b[0]) {
+                x.take_front(y, k);
+            }
+            (i - 1, k)
+        } else if i + 1 < n.len() && room(n, i + 1) >= 2 {
+            let k = room(n, i + 1) / 2;
+            let (a, b) = n.kids.split_at_mut(i + 1);
+            if let (Node::Leaf(x), Node::Leaf(y)) = (&mut a[i], &mut b[0]) {
+                y.take_back(x, k);
+            }
+            (i, k)
+        } else {
+            return false;
+        };
+        let from_left = li == i;
+        if from_left {
+            n.counts[li] -= moved;
+            n.counts[li + 1] += moved;
+        } else {
+            n.counts[li] += moved;
+            n.counts[li + 1] -= moved;
+        }
+        n.refresh_first(li);
+        n.refresh_first(li + 1);
+        true
     }
 
     /// Removes the key (score, member); false if it is not there.
