@@ -195,6 +195,27 @@ pub fn execute(st: &mut State, shared: &Shared, id: u64, out: &mut Reply, args: 
                 abort_multi(st, id);
             }
         }
+        Ok(r) if authed && crate::evict::refuses(st, id, r, queueing) => {
+            let msg = if r.parent.unwrap_or(r.cmd).name == "exec" {
+                // EXEC refused ends the transaction (Redis's execCommandAbort).
+                if let Some(c) = st.clients.get_mut(&id) {
+                    c.multi = None;
+                }
+                multi::unwatch_all(st, id);
+                format!(
+                    "EXECABORT Transaction discarded because of: {}",
+                    crate::evict::OOM_ERROR
+                )
+            } else {
+                if queueing {
+                    abort_multi(st, id);
+                }
+                crate::evict::OOM_ERROR.to_string()
+            };
+            out.error(&msg);
+            st.stats.count_error(&msg);
+            reject(st, r);
+        }
         Ok(r) if queueing && authed && r.cmd.flags & crate::commands::NO_MULTI != 0 => {
             let msg = "ERR Command not allowed inside a transaction";
             out.error(msg);
