@@ -1108,6 +1108,10 @@ impl Sorted {
         self.tree.remove(m.score(), member);
         self.block_bytes -= block_layout(member.len()).size();
         // `m` (the block) goes only now, after the tree let go of it.
+        drop(m);
+        // A mostly emptied set gives its bucket array back, as Redis does
+        // after each removal from a zset.
+        self.dict.shrink_if_needed();
         true
     }
 
