@@ -46,6 +46,7 @@ pub mod string_range;
 mod string_testkit;
 pub mod zset;
 pub mod zset_range;
+pub mod zset_scan;
 
 pub type Handler = fn(&mut Ctx, &[Bytes]) -> CmdResult;
 
@@ -350,6 +351,7 @@ static ALL: &[&[CommandDef]] = &[
     multi::COMMANDS,
     memory::COMMANDS,
     zset::COMMANDS,
+    zset_scan::COMMANDS,
     dump::COMMANDS,
     save::COMMANDS,
     hash::COMMANDS,
