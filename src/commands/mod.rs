@@ -45,6 +45,7 @@ pub mod string_range;
 #[cfg(test)]
 mod string_testkit;
 pub mod zset;
+pub mod zset_algebra;
 pub mod zset_range;
 pub mod zset_scan;
 
@@ -351,6 +352,7 @@ static ALL: &[&[CommandDef]] = &[
     multi::COMMANDS,
     memory::COMMANDS,
     zset::COMMANDS,
+    zset_algebra::COMMANDS,
     zset_scan::COMMANDS,
     dump::COMMANDS,
     save::COMMANDS,
