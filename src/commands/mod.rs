@@ -46,6 +46,7 @@ pub mod string_range;
 mod string_testkit;
 pub mod zset;
 pub mod zset_algebra;
+pub mod zset_pop;
 pub mod zset_range;
 pub mod zset_scan;
 
@@ -353,6 +354,7 @@ static ALL: &[&[CommandDef]] = &[
     memory::COMMANDS,
     zset::COMMANDS,
     zset_algebra::COMMANDS,
+    zset_pop::COMMANDS,
     zset_scan::COMMANDS,
     dump::COMMANDS,
     save::COMMANDS,
