@@ -102,9 +102,11 @@ pub fn specs() -> Vec<Spec> {
         .mutate(Mutate::NoReplace),
         Spec::new("zrandmember", 6, zrandmember)
             .norm(Norm::RandMember)
-            // An edge value as the count could be a huge negative count:
-            // a reply of billions of members.
-            .mutate(Mutate::NoReplace),
+            // Never mutated: an edge value as the count, or a WITHSCORES
+            // cut off after a count only it keeps in range, would ask for
+            // billions of members. The generator sends junk and wrong
+            // arity itself.
+            .mutate(Mutate::Never),
         Spec::new("zscan", 4, zscan)
             .norm(Norm::HScanAll)
             .mutate(Mutate::Never),
@@ -365,8 +367,9 @@ fn zrandmember(g: &mut G) -> Args {
             let w = g.pick(&["WITHSCORES", "withscores", "WithScores"]);
             cmd![g.case("zrandmember"), key, c, w]
         }
+        9 if g.chance(20) => cmd![g.case("zrandmember")],
         _ => {
-            let c = rand_count(g, true);
+            let c = rand_count(g, false);
             let junk = g.pick(&["WITHVALUES", "x", ""]);
             let mut a = cmd![g.case("zrandmember"), key, c, junk];
             if g.chance(50) {
