@@ -234,21 +234,18 @@ fn algebra(g: &mut G, name: &str) -> Args {
                     a.push(weight(g));
                 }
             }
-            "aggregate" => {
-                if g.chance(97) {
-                    let f = if g.chance(90) {
-                        g.pick(&["sum", "min", "max", "SUM", "Min", "MAX"])
-                    } else {
-                        g.pick(&["avg", ""])
-                    };
-                    a.push(f.as_bytes().to_vec());
-                }
+            // Now and then the option's value is missing.
+            "aggregate" if g.chance(97) => {
+                let f = if g.chance(90) {
+                    g.pick(&["sum", "min", "max", "SUM", "Min", "MAX"])
+                } else {
+                    g.pick(&["avg", ""])
+                };
+                a.push(f.as_bytes().to_vec());
             }
-            "limit" => {
-                if g.chance(95) {
-                    let l = g.pick(&["0", "1", "2", "3", "-1", "x", "100", "9223372036854775807"]);
-                    a.push(l.as_bytes().to_vec());
-                }
+            "limit" if g.chance(95) => {
+                let l = g.pick(&["0", "1", "2", "3", "-1", "x", "100", "9223372036854775807"]);
+                a.push(l.as_bytes().to_vec());
             }
             _ => {}
         }
