@@ -1,5 +1,5 @@
-//! Blocking commands (BLPOP, BRPOP, BLMOVE, BRPOPLPUSH, BLMPOP; later the
-//! sorted-set ones): a client waits until one of its keys gets data.
+//! Blocking commands (BLPOP, BRPOP, BLMOVE, BRPOPLPUSH, BLMPOP, BZPOPMIN,
+//! BZPOPMAX, BZMPOP): a client waits until one of its keys gets data.
 //!
 //! How it works, and why this way:
 //!
@@ -23,7 +23,8 @@
 //!   either answers (the client is served: its reply is stored and its
 //!   connection task notified) or finds nothing to take (wrong type, or
 //!   the earlier clients emptied it) and the client keeps waiting. The
-//!   next client is tried while the key still has data. Keeping the
+//!   next client is tried while the key still exists (a sorted-set waiter
+//!   behind a list waiter is served when the key gets a sorted set). Keeping the
 //!   command itself as the unit of work makes the mechanism generic: a
 //!   sorted-set command only has to know how to serve one ready key.
 //! * The connection task of a blocked client stops executing its batch
@@ -271,12 +272,16 @@ pub fn handle_ready(st: &mut State, shared: &Shared) {
     while st.ks.has_ready() {
         for (db, key) in st.ks.take_ready() {
             let key = Bytes::from(key);
+            // Clients that could not be served stay queued; the walk goes
+            // past them (a list waiter when the key got a sorted set, say)
+            // as long as the key still exists.
+            let mut skipped = 0;
             loop {
                 let Some(&id) = st
                     .blocking
                     .queues
                     .get(&(db, key.clone()))
-                    .and_then(|q| q.front())
+                    .and_then(|q| q.get(skipped))
                 else {
                     break;
                 };
@@ -290,8 +295,14 @@ pub fn handle_ready(st: &mut State, shared: &Shared) {
                 st.blocking.serving = None;
                 st.drain_expired();
                 if out.buf.is_empty() {
-                    // Nothing to take from this key (any more).
-                    break;
+                    // Nothing for this client to take from the key (any
+                    // more): the next one may still find something of
+                    // its type, unless the key is gone.
+                    if st.ks.db(db).peek(&key).is_none() {
+                        break;
+                    }
+                    skipped += 1;
+                    continue;
                 }
                 finish(st, id, Some(out.buf));
             }

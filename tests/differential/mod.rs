@@ -21,6 +21,7 @@ mod list;
 mod sort;
 mod string;
 mod zset;
+mod zset_cmds;
 
 /// Every generator of every family.
 pub fn all_specs() -> Vec<gen::Spec> {
@@ -29,6 +30,7 @@ pub fn all_specs() -> Vec<gen::Spec> {
     v.extend(string::specs());
     v.extend(keyspace::specs());
     v.extend(zset::specs());
+    v.extend(zset_cmds::specs());
     v.extend(dump::specs());
     v.extend(hash::specs());
     v.extend(hyperloglog::specs());
