@@ -195,14 +195,14 @@ fn zscan(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
         };
         let mut pattern: Option<&[u8]> = None;
         let mut no_scores = false;
+        let mut count: i64 = 10;
         let mut i = 3;
         while i < args.len() {
             let left = args.len() - i;
             let opt = &args[i];
             if opt.eq_ignore_ascii_case(b"count") && left >= 2 {
-                // The step size does not matter while a step returns
-                // everything, but its errors do.
-                if arg_i64(&args[i + 1])? < 1 {
+                count = arg_i64(&args[i + 1])?;
+                if count < 1 {
                     return Err(CmdError::SYNTAX);
                 }
                 i += 2;
@@ -218,8 +218,21 @@ fn zscan(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
         }
         let packed = matches!(z, ZSetValue::Pack(_));
         let mut found: Vec<(Vec<u8>, String)> = Vec::new();
-        let next = z.scan(cursor, |m, s| {
-            if pattern.is_none_or(|p| glob::matches(p, m, false)) {
+        // A listpack answers whole; the member table is walked a bucket at
+        // a time until COUNT elements (counted before MATCH filters them,
+        // as Redis does) or ten times COUNT buckets.
+        let mut raw: Vec<(Vec<u8>, f64)> = Vec::new();
+        let mut next = z.scan(cursor, |m, s| raw.push((m.to_vec(), s)));
+        if !packed {
+            let count = usize::try_from(count).unwrap_or(usize::MAX);
+            let mut budget = count.saturating_mul(10) - 1;
+            while next != 0 && budget > 0 && raw.len() < count {
+                next = z.scan(next, |m, s| raw.push((m.to_vec(), s)));
+                budget -= 1;
+            }
+        }
+        for (m, s) in raw {
+            if pattern.is_none_or(|p| glob::matches(p, &m, false)) {
                 let text = if no_scores {
                     String::new()
                 } else if packed {
@@ -227,9 +240,9 @@ fn zscan(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
                 } else {
                     crate::reply::format_double(s)
                 };
-                found.push((m.to_vec(), text));
+                found.push((m, text));
             }
-        });
+        }
         out.array(2);
         out.bulk_int(next as i64);
         out.array(if no_scores {

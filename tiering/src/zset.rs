@@ -306,21 +306,6 @@ impl ZSetValue {
         self.for_range(rank, rank + 1, |m, s| found = Some((m.to_vec(), s)));
         found
     }
-
-    /// One step of a `ZSCAN`: calls `f(member, score)` for the members the
-    /// step covers and returns the next cursor (0: done).
-    ///
-    /// A `listpack` is returned whole, with cursor 0, as Redis does. For
-    /// the large representation a resize-safe cursor (Redis's guarantee:
-    /// every member present for the whole iteration is returned) needs a
-    /// hash-table walk; the ordered structure that replaces `Sorted` will
-    /// provide it. Until then the large form is returned whole as well,
-    /// which the guarantee allows (Redis may also answer everything in one
-    /// call). A rank is not a usable cursor: inserts shift ranks.
-    pub fn scan(&self, _cursor: u64, mut f: impl FnMut(&[u8], f64)) -> u64 {
-        self.for_range(0, self.len(), |m, s| f(m, s));
-        0
-    }
 }
 
 #[cfg(test)]
