@@ -582,9 +582,7 @@ fn list_elements(l: &ListValue) -> Vec<Vec<u8>> {
 }
 
 fn set_members(s: &tiering::SetValue) -> Vec<Vec<u8>> {
-    match s {
-        tiering::SetValue::Pack(p) => p.iter().map(<[u8]>::to_vec).collect(),
-    }
+    s.members()
 }
 
 fn zset_members(z: &tiering::ZSetValue) -> Vec<Vec<u8>> {
