@@ -20,8 +20,12 @@ pub fn to_object(v: &Value) -> (Object, Form) {
 }
 
 fn form_of(v: &Value) -> Form {
-    match v.encoding() {
-        "listpack" | "intset" => Form::Compact,
+    match (v, v.encoding()) {
+        // RDB version 10 (Redis 7.0) has no listpack set: only an intset is
+        // written as a blob, every other set member by member.
+        (Value::Set(_), "intset") => Form::Compact,
+        (Value::Set(_), _) => Form::Large,
+        (_, "listpack") => Form::Compact,
         _ => Form::Large,
     }
 }
@@ -39,9 +43,10 @@ pub fn from_object(o: Object, form: Form, limits: &Limits) -> Option<Value> {
                 limits.list_max_listpack_size,
             ))))
         }
-        Object::Set(m) if !m.is_empty() => Some(Value::Set(Box::new(SetValue::Pack(
-            Pack::from_items(m.iter().map(|i| i.as_slice())),
-        )))),
+        Object::Set(m) if !m.is_empty() => Some(Value::Set(Box::new(match form {
+            Form::Compact => SetValue::from_compact(&m, limits),
+            Form::Large => SetValue::from_plain(&m, limits),
+        }))),
         Object::ZSet(z) if !z.is_empty() => {
             let texts: Vec<(Vec<u8>, [u8; 8])> =
                 z.into_iter().map(|(m, s)| (m, s.to_le_bytes())).collect();
@@ -78,11 +83,9 @@ pub fn list_items(l: &ListValue) -> Vec<Vec<u8>> {
     l.iter().map(<[u8]>::to_vec).collect()
 }
 
-/// A set's members (in the set's own order).
+/// A set's members (in the set's own order: ascending for an intset).
 pub fn set_members(s: &SetValue) -> Vec<Vec<u8>> {
-    match s {
-        SetValue::Pack(p) => p.iter().map(<[u8]>::to_vec).collect(),
-    }
+    s.members()
 }
 
 /// A sorted set's members and scores, lowest score first.

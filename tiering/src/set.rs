@@ -189,6 +189,23 @@ impl IntSet {
         true
     }
 
+    /// An intset of `values` (any order, duplicates dropped), at the
+    /// narrowest width that holds them all: built in one pass, where
+    /// inserting one by one would copy the array each time.
+    pub fn from_values(mut values: Vec<i64>) -> IntSet {
+        values.sort_unstable();
+        values.dedup();
+        let width = values.iter().map(|&v| width_for(v)).max().unwrap_or(2);
+        let mut out = Vec::with_capacity(values.len() * width as usize);
+        for v in values {
+            Self::encode(&mut out, v, width);
+        }
+        IntSet {
+            width,
+            buf: out.into_boxed_slice(),
+        }
+    }
+
     /// Removes `v`; false if it was not there.
     pub fn remove(&mut self, v: i64) -> bool {
         if width_for(v) > self.width {
@@ -261,7 +278,28 @@ impl PartialEq for SetValue {
 }
 
 fn int_bytes(v: i64) -> Vec<u8> {
-    v.to_string().into_bytes()
+    let mut buf = [0u8; 20];
+    int_text(v, &mut buf).to_vec()
+}
+
+/// `v` in decimal, written into `buf` (20 bytes hold any `i64`): the text
+/// of an intset member without an allocation per member.
+fn int_text(v: i64, buf: &mut [u8; 20]) -> &[u8] {
+    let mut n = v.unsigned_abs();
+    let mut i = buf.len();
+    loop {
+        i -= 1;
+        buf[i] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    if v < 0 {
+        i -= 1;
+        buf[i] = b'-';
+    }
+    &buf[i..]
 }
 
 impl SetValue {
@@ -326,7 +364,10 @@ impl SetValue {
     /// Calls `f` on every member, in the representation's order.
     pub fn for_each(&self, mut f: impl FnMut(&[u8])) {
         match self {
-            SetValue::Int(i) => i.iter().for_each(|v| f(&int_bytes(v))),
+            SetValue::Int(i) => {
+                let mut buf = [0u8; 20];
+                i.iter().for_each(|v| f(int_text(v, &mut buf)));
+            }
             SetValue::Pack(p) => p.iter().for_each(f),
             SetValue::Table(t) => t.iter().for_each(|(k, _)| f(k)),
         }
@@ -449,6 +490,180 @@ impl SetValue {
         }
     }
 
+    /// A set read from an RDB file or RESTORE payload that stored it member
+    /// by member (the plain set type), built as Redis 7.2 loads one: an
+    /// intset unless there are more members than `set-max-intset-entries`
+    /// (then the hash table), converting as each member is added.
+    pub fn from_plain(members: &[Vec<u8>], lim: &Limits) -> SetValue {
+        let mut s = if members.len() > lim.set_max_intset_entries {
+            SetValue::Table(Table::new())
+        } else {
+            SetValue::Int(IntSet::new())
+        };
+        if let Some(ints) = all_ints(members) {
+            if let SetValue::Int(_) = s {
+                return SetValue::Int(IntSet::from_values(ints));
+            }
+        }
+        for m in members {
+            s.insert(m, lim);
+        }
+        s
+    }
+
+    /// A set that arrived as a compact blob (intset or listpack): Redis
+    /// keeps the blob's representation, an intset as an intset and a
+    /// listpack as a listpack (even with members longer than
+    /// `set-max-listpack-value`), unless it holds more members than that
+    /// representation's entry limit. We cannot tell the two blob types
+    /// apart here, so all-integer members make an intset.
+    pub fn from_compact(members: &[Vec<u8>], lim: &Limits) -> SetValue {
+        let mut s = match all_ints(members) {
+            Some(ints) => SetValue::Int(IntSet::from_values(ints)),
+            None => SetValue::Pack(Pack::from_items(members.iter().map(Vec::as_slice))),
+        };
+        let over = match &s {
+            SetValue::Int(i) => i.len() > lim.set_max_intset_entries,
+            _ => s.len() > lim.set_max_listpack_entries,
+        };
+        if over {
+            s.to_table();
+        }
+        s
+    }
+
+    /// Removes and returns a random member (SPOP without a count).
+    pub fn pop_random<R: Rng + ?Sized>(&mut self, rng: &mut R) -> Option<Vec<u8>> {
+        let m = self.random(rng)?;
+        self.remove(&m);
+        Some(m)
+    }
+
+    /// Removes `count` random distinct members (fewer than the set holds)
+    /// and returns them, as SPOP with a count does.
+    ///
+    /// The compact representations are small: their members are listed, a
+    /// partial shuffle picks the ones to pop, and the representation is
+    /// rebuilt from the rest (an intset stays an intset, a listpack a
+    /// listpack, as in Redis). For the hash table, popping one member at
+    /// a time is cheap while few are taken; when the members that stay are
+    /// at most a fifth of those popped, Redis instead draws the ones that
+    /// stay into a new set, which starts as a listpack and converts as it
+    /// grows; we do the same, so the encoding afterwards matches.
+    pub fn pop_many<R: Rng + ?Sized>(
+        &mut self,
+        count: usize,
+        rng: &mut R,
+        lim: &Limits,
+    ) -> Vec<Vec<u8>> {
+        use rand::seq::SliceRandom;
+        let size = self.len();
+        debug_assert!(count < size);
+        let remaining = size - count;
+        match self {
+            SetValue::Int(_) | SetValue::Pack(_) => {
+                let mut all = self.members();
+                all.partial_shuffle(rng, count);
+                let kept = all.split_off(count);
+                *self = match self {
+                    SetValue::Int(_) => SetValue::Int(IntSet::from_values(
+                        kept.iter()
+                            .map(|m| parse_int(m).expect("intset members are integers"))
+                            .collect(),
+                    )),
+                    _ => SetValue::Pack(Pack::from_items(kept.iter().map(Vec::as_slice))),
+                };
+                all
+            }
+            SetValue::Table(t) if remaining.saturating_mul(5) > count => {
+                let mut out = Vec::with_capacity(count);
+                for _ in 0..count {
+                    let k = t
+                        .random_entry(rng)
+                        .expect("more members than popped")
+                        .0
+                        .clone();
+                    t.remove(&k[..]);
+                    out.push(k.into_vec());
+                }
+                t.shrink_if_needed();
+                out
+            }
+            SetValue::Table(t) => {
+                let mut kept = SetValue::Pack(Pack::new());
+                for _ in 0..remaining {
+                    let k = t
+                        .random_entry(rng)
+                        .expect("more members than kept")
+                        .0
+                        .clone();
+                    t.remove(&k[..]);
+                    kept.insert(&k, lim);
+                }
+                let out = t.drain().into_iter().map(|(k, _)| k.into_vec()).collect();
+                *self = kept;
+                out
+            }
+        }
+    }
+
+    /// `count` distinct random members (fewer than the set holds), as
+    /// SRANDMEMBER with a positive count answers. For a large share of a
+    /// hash table (more than a third), or any compact set, all members are
+    /// listed and a partial shuffle picks; otherwise random draws repeat
+    /// until `count` distinct members are seen, which needs few retries
+    /// because most draws are new.
+    pub fn sample_distinct<R: Rng + ?Sized>(&self, count: usize, rng: &mut R) -> Vec<Vec<u8>> {
+        use rand::seq::SliceRandom;
+        match self {
+            SetValue::Table(t) if count.saturating_mul(3) <= t.len() => {
+                let mut seen: std::collections::HashSet<&[u8]> =
+                    std::collections::HashSet::with_capacity(count);
+                let mut out = Vec::with_capacity(count);
+                while out.len() < count {
+                    let (k, _) = t.random_entry(rng).expect("the set is not empty");
+                    if seen.insert(k) {
+                        out.push(k.to_vec());
+                    }
+                }
+                out
+            }
+            _ => {
+                let mut all = self.members();
+                all.partial_shuffle(rng, count);
+                all.truncate(count);
+                all
+            }
+        }
+    }
+
+    /// Calls `f` on `count` members drawn independently (repeats allowed),
+    /// as SRANDMEMBER with a negative count answers. A compact set is
+    /// listed once so that each draw is an index, not a walk.
+    pub fn sample_repeating<R: Rng + ?Sized>(
+        &self,
+        count: usize,
+        rng: &mut R,
+        mut f: impl FnMut(&[u8]),
+    ) {
+        if self.is_empty() {
+            return;
+        }
+        match self {
+            SetValue::Table(t) => {
+                for _ in 0..count {
+                    f(t.random_entry(rng).expect("the set is not empty").0);
+                }
+            }
+            _ => {
+                let all = self.members();
+                for _ in 0..count {
+                    f(&all[rng.gen_range(0..all.len())]);
+                }
+            }
+        }
+    }
+
     /// One SSCAN step over the hash table; compact representations return
     /// everything at once with cursor 0, as Redis does.
     pub fn scan(&self, cursor: u64, mut f: impl FnMut(&[u8])) -> u64 {
@@ -460,6 +675,11 @@ impl SetValue {
             }
         }
     }
+}
+
+/// The members as integers, if every one is a canonical integer.
+fn all_ints(members: &[Vec<u8>]) -> Option<Vec<i64>> {
+    members.iter().map(|m| parse_int(m)).collect()
 }
 
 #[cfg(test)]
@@ -583,5 +803,107 @@ mod tests {
         assert_eq!(seen.len(), 1000);
         let mut rng = rand::thread_rng();
         assert!(s.random(&mut rng).is_some_and(|m| s.contains(&m)));
+    }
+
+    #[test]
+    fn int_text_matches_to_string() {
+        let mut buf = [0u8; 20];
+        for v in [0, 1, -1, 9, 10, -10, i64::MAX, i64::MIN, 1234567] {
+            assert_eq!(int_text(v, &mut buf), v.to_string().as_bytes());
+        }
+    }
+
+    fn bytes(v: &[&str]) -> Vec<Vec<u8>> {
+        v.iter().map(|s| s.as_bytes().to_vec()).collect()
+    }
+
+    #[test]
+    fn loading_follows_redis() {
+        let l = lim(4, 3, 5);
+        assert_eq!(
+            SetValue::from_plain(&bytes(&["3", "1"]), &l).encoding(),
+            "intset"
+        );
+        assert_eq!(
+            SetValue::from_plain(&bytes(&["1", "a"]), &l).encoding(),
+            "listpack"
+        );
+        // More members than the intset limit: straight to the table.
+        let five = bytes(&["1", "2", "3", "4", "5"]);
+        assert_eq!(SetValue::from_plain(&five, &l).encoding(), "hashtable");
+        assert_eq!(
+            SetValue::from_plain(&bytes(&["a", "b", "c", "d"]), &l).encoding(),
+            "hashtable"
+        );
+        // Blobs keep their representation within the entry limits, even
+        // with long members.
+        assert_eq!(
+            SetValue::from_compact(&bytes(&["7", "-2"]), &l).encoding(),
+            "intset"
+        );
+        assert_eq!(
+            SetValue::from_compact(&bytes(&["toolongmember"]), &l).encoding(),
+            "listpack"
+        );
+        assert_eq!(SetValue::from_compact(&five, &l).encoding(), "hashtable");
+        assert_eq!(
+            SetValue::from_compact(&bytes(&["a", "b", "c", "d"]), &l).encoding(),
+            "hashtable"
+        );
+        let s = SetValue::from_compact(&bytes(&["7", "-2"]), &l);
+        assert_eq!(s.members(), bytes(&["-2", "7"]));
+    }
+
+    #[test]
+    fn pop_many_keeps_the_rest() {
+        let l = Limits::default();
+        let mut rng = rand::thread_rng();
+        for (n, ints) in [(10, true), (10, false), (1000, false), (1000, true)] {
+            for count in [1, n / 2, n - 1] {
+                let all: Vec<Vec<u8>> = (0..n)
+                    .map(|i| if ints { i.to_string() } else { format!("m{i}") }.into_bytes())
+                    .collect();
+                let mut s = SetValue::for_insert(&all[0], n, &l);
+                for m in &all {
+                    s.insert(m, &l);
+                }
+                let enc = s.encoding();
+                let popped = s.pop_many(count, &mut rng, &l);
+                assert_eq!(popped.len(), count);
+                assert_eq!(s.len(), n - count);
+                let mut seen = std::collections::HashSet::new();
+                for m in &popped {
+                    assert!(seen.insert(m.clone()) && !s.contains(m) && all.contains(m));
+                }
+                // The table keeps what stays in a fresh set when few stay.
+                if enc == "hashtable" && (n - count) * 5 <= count {
+                    assert_eq!(s.encoding(), "listpack");
+                } else {
+                    assert_eq!(s.encoding(), enc);
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn sampling() {
+        let l = Limits::default();
+        let mut rng = rand::thread_rng();
+        let mut s = SetValue::for_insert(b"a", 1, &l);
+        for i in 0..1000 {
+            s.insert(format!("m{i}").as_bytes(), &l);
+        }
+        for count in [1, 10, 400, 999] {
+            let got = s.sample_distinct(count, &mut rng);
+            let uniq: std::collections::HashSet<_> = got.iter().collect();
+            assert_eq!((got.len(), uniq.len()), (count, count));
+            assert!(got.iter().all(|m| s.contains(m)));
+        }
+        let mut n = 0;
+        s.sample_repeating(5000, &mut rng, |m| {
+            assert!(s.contains(m));
+            n += 1;
+        });
+        assert_eq!(n, 5000);
     }
 }
