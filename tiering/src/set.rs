@@ -373,7 +373,59 @@ impl SetValue {
         }
     }
 
-    /// Converts to the hash table, sized for `expect` members.
+    /// Calls `f` on members, in the representation's order, while it
+    /// returns true.
+    pub fn for_each_while(&self, mut f: impl FnMut(&[u8]) -> bool) {
+        match self {
+            SetValue::Int(i) => {
+                let mut buf = [0u8; 20];
+                for v in i.iter() {
+                    if !f(int_text(v, &mut buf)) {
+                        return;
+                    }
+                }
+            }
+            SetValue::Pack(p) => {
+                for m in p.iter() {
+                    if !f(m) {
+                        return;
+                    }
+                }
+            }
+            SetValue::Table(t) => {
+                for (k, _) in t.iter() {
+                    if !f(k) {
+                        return;
+                    }
+                }
+            }
+        }
+    }
+
+    /// Converts to an intset if every member is an integer and there are
+    /// few enough (what SINTERSTORE does with an all-integer result).
+    pub fn maybe_to_intset(&mut self, lim: &Limits) {
+        if matches!(self, SetValue::Int(_)) || self.len() > lim.set_max_intset_entries {
+            return;
+        }
+        let mut ints = Vec::with_capacity(self.len());
+        let mut all = true;
+        self.for_each_while(|m| match parse_int(m) {
+            Some(v) => {
+                ints.push(v);
+                true
+            }
+            None => {
+                all = false;
+                false
+            }
+        });
+        if all {
+            *self = SetValue::Int(IntSet::from_values(ints));
+        }
+    }
+
+    /// Converts to the hash table.
     pub fn to_table(&mut self) {
         if matches!(self, SetValue::Table(_)) {
             return;
