@@ -13,19 +13,24 @@ pub fn to_object(v: &Value) -> (Object, Form) {
     match v {
         Value::Str(s) => (Object::Str(s.as_bytes().into_owned()), Form::Compact),
         Value::List(l) => (Object::List(list_items(l)), form_of(v)),
-        Value::Set(s) => (Object::Set(set_members(s)), form_of(v)),
+        Value::Set(s) => match &**s {
+            // The blob at the intset's own width, as Redis writes it.
+            SetValue::Int(i) => (
+                Object::IntSet(i.iter().collect(), i.width() as u8),
+                Form::Compact,
+            ),
+            // RDB version 10 (Redis 7.0) has no listpack set: any other
+            // set goes out member by member.
+            _ => (Object::Set(set_members(s)), Form::Large),
+        },
         Value::ZSet(z) => (Object::ZSet(zset_items(z)), form_of(v)),
         Value::Hash(h) => (Object::Hash(hash_pairs(h)), form_of(v)),
     }
 }
 
 fn form_of(v: &Value) -> Form {
-    match (v, v.encoding()) {
-        // RDB version 10 (Redis 7.0) has no listpack set: only an intset is
-        // written as a blob, every other set member by member.
-        (Value::Set(_), "intset") => Form::Compact,
-        (Value::Set(_), _) => Form::Large,
-        (_, "listpack") => Form::Compact,
+    match v.encoding() {
+        "listpack" => Form::Compact,
         _ => Form::Large,
     }
 }
@@ -41,6 +46,14 @@ pub fn from_object(o: Object, form: Form, limits: &Limits) -> Option<Value> {
             Some(Value::List(Box::new(ListValue::from_items(
                 items.iter().map(|i| i.as_slice()),
                 limits.list_max_listpack_size,
+            ))))
+        }
+        Object::IntSet(v, _) if !v.is_empty() => {
+            Some(Value::Set(Box::new(SetValue::from_compact(
+                &v.iter()
+                    .map(|i| i.to_string().into_bytes())
+                    .collect::<Vec<_>>(),
+                limits,
             ))))
         }
         Object::Set(m) if !m.is_empty() => Some(Value::Set(Box::new(match form {
