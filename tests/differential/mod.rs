@@ -17,6 +17,7 @@ mod hash;
 mod hyperloglog;
 mod keyspace;
 mod list;
+mod set;
 mod sort;
 mod string;
 
@@ -31,5 +32,6 @@ pub fn all_specs() -> Vec<gen::Spec> {
     v.extend(hyperloglog::specs());
     v.extend(sort::specs());
     v.extend(list::specs());
+    v.extend(set::specs());
     v
 }
