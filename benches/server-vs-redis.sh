@@ -8,7 +8,7 @@
 #
 # Memory: RSS growth after loading MEM_KEYS strings of VALUE_SIZE bytes,
 # and COLL_KEYS small collections (COLL_SIZE elements of ~10 bytes: hashes,
-# sets, zsets, lists) per type in MEM_TYPES.
+# sets, zsets, lists; `intset` is sets of integers) per type in MEM_TYPES.
 #
 # Needs redis-server and redis-benchmark (Debian: redis-server redis-tools).
 set -euo pipefail
@@ -79,6 +79,8 @@ else:
                 args += [b"field:%d" % j, b"value:%04d" % (i % 10000)]
         elif kind == "set":
             args = [b"SADD", k] + [b"member:%04d" % ((i + j) % 10000) for j in range(csize)]
+        elif kind == "intset":
+            args = [b"SADD", k] + [b"%d" % ((i + j) % 100000) for j in range(csize)]
         elif kind == "zset":
             args = [b"ZADD", k]
             for j in range(csize):
