@@ -34,7 +34,7 @@ fn bench(c: &mut Criterion) {
     for (label, n, ints) in [
         ("intset_256", 256usize, true),
         ("listpack_64", 64, false),
-        ("table_100k", 100_000, false),
+        ("hashtable_100k", 100_000, false),
     ] {
         let ms = members(n, ints);
         // Absent members of the same kind (intset: odd integers between

@@ -132,7 +132,7 @@ impl<'a> ScanArgs<'a> {
 
     /// Whether `item` passes the `MATCH` filter (always, without one).
     pub fn matches(&self, item: &[u8]) -> bool {
-        self.pattern.map_or(true, |p| glob::matches(p, item, false))
+        self.pattern.is_none_or(|p| glob::matches(p, item, false))
     }
 }
 

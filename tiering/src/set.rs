@@ -175,14 +175,22 @@ impl IntSet {
             }
         };
         let mut out = Vec::with_capacity((self.len() + 1) * need as usize);
-        for (i, m) in self.iter().enumerate() {
-            if i == pos {
+        if need == self.width {
+            // Same width: the bytes around the new member move as they are.
+            let at = pos * need as usize;
+            out.extend_from_slice(&self.buf[..at]);
+            Self::encode(&mut out, v, need);
+            out.extend_from_slice(&self.buf[at..]);
+        } else {
+            for (i, m) in self.iter().enumerate() {
+                if i == pos {
+                    Self::encode(&mut out, v, need);
+                }
+                Self::encode(&mut out, m, need);
+            }
+            if pos == self.len() {
                 Self::encode(&mut out, v, need);
             }
-            Self::encode(&mut out, m, need);
-        }
-        if pos == self.len() {
-            Self::encode(&mut out, v, need);
         }
         self.width = need;
         self.buf = out.into_boxed_slice();
