@@ -60,12 +60,14 @@ pub fn from_object(o: Object, form: Form, limits: &Limits) -> Option<Value> {
             Form::Compact => SetValue::from_compact(&m, limits),
             Form::Large => SetValue::from_plain(&m, limits),
         }))),
-        Object::ZSet(z) if !z.is_empty() => {
-            let texts: Vec<(Vec<u8>, [u8; 8])> =
-                z.into_iter().map(|(m, s)| (m, s.to_le_bytes())).collect();
-            Some(Value::ZSet(Box::new(ZSetValue::Pack(Pack::from_items(
-                texts.iter().flat_map(|(m, s)| [m.as_slice(), &s[..]]),
-            )))))
+        Object::ZSet(mut z) if !z.is_empty() => {
+            z.sort_by(|a, b| tiering::zset::cmp_entry(a.1, &a.0, b.1, &b.0));
+            // A listpack blob stays compact whatever its members' lengths.
+            let mut lim = *limits;
+            if form == Form::Compact {
+                lim.zset_max_listpack_value = usize::MAX;
+            }
+            Some(Value::ZSet(Box::new(ZSetValue::from_sorted(z, &lim))))
         }
         Object::Hash(p) if !p.is_empty() => {
             let mut h = if form == Form::Compact {
@@ -103,18 +105,7 @@ pub fn set_members(s: &SetValue) -> Vec<Vec<u8>> {
 
 /// A sorted set's members and scores, lowest score first.
 pub fn zset_items(z: &ZSetValue) -> Vec<(Vec<u8>, f64)> {
-    match z {
-        ZSetValue::Pack(p) => {
-            let e: Vec<&[u8]> = p.iter().collect();
-            e.chunks_exact(2)
-                .map(|c| {
-                    let mut b = [0u8; 8];
-                    b.copy_from_slice(&c[1][..8.min(c[1].len())]);
-                    (c[0].to_vec(), f64::from_le_bytes(b))
-                })
-                .collect()
-        }
-    }
+    z.range(0, z.len())
 }
 
 /// A hash's field/value pairs (in the hash's own order).

@@ -27,6 +27,7 @@ pub mod connection;
 pub mod debug;
 pub mod dump;
 pub mod expire;
+pub mod geo;
 pub mod hash;
 pub mod hyperloglog;
 pub mod info;
@@ -46,6 +47,8 @@ pub mod string_num;
 pub mod string_range;
 #[cfg(test)]
 mod string_testkit;
+pub mod zset;
+pub mod zset_range;
 
 pub type Handler = fn(&mut Ctx, &[Bytes]) -> CmdResult;
 
@@ -349,10 +352,12 @@ static ALL: &[&[CommandDef]] = &[
     expire::COMMANDS,
     multi::COMMANDS,
     memory::COMMANDS,
+    zset::COMMANDS,
     dump::COMMANDS,
     save::COMMANDS,
     hash::COMMANDS,
     hyperloglog::COMMANDS,
+    geo::COMMANDS,
     sort::COMMANDS,
     list::COMMANDS,
     set::COMMANDS,

@@ -406,9 +406,24 @@ fn sort_generic(ctx: &mut Ctx, args: &[Bytes], readonly: bool) -> CmdResult {
     let mut o = parse(args, readonly)?;
     let key = &args[1];
     // Load the elements: a missing key sorts as an empty list.
-    let (kind, mut elems) = match ctx.read(key).map(|e| &e.value) {
+    let (kind, mut elems) = match ctx.read(key).map(|e| &mut e.value) {
         None => (Kind::List, Vec::new()),
-        Some(v) => load(v)?,
+        Some(v) => {
+            if let Value::ZSet(z) = v {
+                // Redis converts a compact sorted set to its skiplist form
+                // for good when SORT reads it; OBJECT ENCODING and DUMP show
+                // it, so we do the same.
+                if z.encoding() == "listpack" {
+                    let items = z.range(0, z.len());
+                    let lim = tiering::Limits {
+                        zset_max_listpack_entries: 0,
+                        ..Default::default()
+                    };
+                    **z = tiering::ZSetValue::from_sorted(items, &lim);
+                }
+            }
+            load(v)?
+        }
     };
     if o.dont_sort && kind == Kind::Set && o.store.is_some() {
         // Sets have no order of their own: a stored result is sorted so

@@ -13,6 +13,7 @@ pub mod runner;
 
 mod connection;
 mod dump;
+mod geo;
 mod hash;
 mod hyperloglog;
 mod keyspace;
@@ -20,6 +21,7 @@ mod list;
 mod set;
 mod sort;
 mod string;
+mod zset;
 
 /// Every generator of every family.
 pub fn all_specs() -> Vec<gen::Spec> {
@@ -27,9 +29,11 @@ pub fn all_specs() -> Vec<gen::Spec> {
     v.extend(connection::specs());
     v.extend(string::specs());
     v.extend(keyspace::specs());
+    v.extend(zset::specs());
     v.extend(dump::specs());
     v.extend(hash::specs());
     v.extend(hyperloglog::specs());
+    v.extend(geo::specs());
     v.extend(sort::specs());
     v.extend(list::specs());
     v.extend(set::specs());

@@ -289,6 +289,26 @@ impl<K: Hash + Eq, V> Dict<K, V> {
         K: Borrow<Q>,
         Q: Hash + Eq + ?Sized,
     {
+        self.find_node_mut(key).map(|n| &mut n.val)
+    }
+
+    /// The stored key and value, both mutable, so a caller can rewrite an
+    /// entry in place (one lookup, no node reallocation). The caller must
+    /// leave the key hashing and comparing equal to what it was: the table
+    /// does not move the entry.
+    pub fn get_key_value_mut<Q>(&mut self, key: &Q) -> Option<(&mut K, &mut V)>
+    where
+        K: Borrow<Q>,
+        Q: Hash + Eq + ?Sized,
+    {
+        self.find_node_mut(key).map(|n| (&mut n.key, &mut n.val))
+    }
+
+    fn find_node_mut<Q>(&mut self, key: &Q) -> Option<&mut Node<K, V>>
+    where
+        K: Borrow<Q>,
+        Q: Hash + Eq + ?Sized,
+    {
         if self.is_empty() {
             return None;
         }
@@ -312,7 +332,7 @@ impl<K: Hash + Eq, V> Dict<K, V> {
             unsafe {
                 while let Some(n) = (*cur).as_deref_mut() {
                     if n.key.borrow() == key {
-                        return Some(&mut n.val);
+                        return Some(n);
                     }
                     cur = &mut n.next;
                 }

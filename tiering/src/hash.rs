@@ -71,6 +71,20 @@ impl Pair {
         &self.0[s..e]
     }
 
+    /// Replaces the value, keeping the field (and so the pair's hash and
+    /// equality). Reuses the allocation when the size does not change.
+    pub fn set_value(&mut self, value: &[u8]) {
+        let (_, e) = self.bounds();
+        if self.0.len() - e == value.len() {
+            self.0[e..].copy_from_slice(value);
+        } else {
+            let mut buf = Vec::with_capacity(e + value.len());
+            buf.extend_from_slice(&self.0[..e]);
+            buf.extend_from_slice(value);
+            self.0 = buf.into_boxed_slice();
+        }
+    }
+
     pub fn value(&self) -> &[u8] {
         let (_, e) = self.bounds();
         &self.0[e..]
@@ -273,11 +287,18 @@ impl HashValue {
                 }
                 new
             }
-            HashValue::Table(t) => {
-                let old = t.remove_entry(field);
-                t.insert(Pair::new(field, value), ());
-                old.is_none()
-            }
+            HashValue::Table(t) => match t.get_key_value_mut(field) {
+                // An existing field is rewritten where it is: one lookup,
+                // and the node stays (Redis's dictFind + value swap).
+                Some((pair, ())) => {
+                    pair.set_value(value);
+                    false
+                }
+                None => {
+                    t.insert_new(Pair::new(field, value), ());
+                    true
+                }
+            },
         }
     }
 
@@ -291,7 +312,15 @@ impl HashValue {
                 }
                 None => false,
             },
-            HashValue::Table(t) => t.remove_entry(field).is_some(),
+            HashValue::Table(t) => {
+                let removed = t.remove_entry(field).is_some();
+                // As Redis's hashTypeDelete: a table that deletes left
+                // mostly empty shrinks (HSCAN's cursor survives resizes).
+                if removed {
+                    t.shrink_if_needed();
+                }
+                removed
+            }
         }
     }
 
@@ -347,6 +376,48 @@ mod tests {
             assert_eq!(p.value(), b"value");
         }
         assert!(Pair::new(b"a", b"1") == Pair::new(b"a", b"2"));
+    }
+
+    #[test]
+    fn table_set_rewrites_existing_fields_in_place() {
+        let l = limits(0, 64);
+        let mut h = HashValue::default();
+        for i in 0..200 {
+            assert!(h.set(format!("f{i}").as_bytes(), b"v", &l));
+        }
+        // Same size (bytes overwritten), longer, shorter, empty.
+        for v in [&b"w"[..], b"a longer value", b"xy", b""] {
+            for i in (0..200).step_by(7) {
+                assert!(!h.set(format!("f{i}").as_bytes(), v, &l));
+                assert_eq!(h.get(format!("f{i}").as_bytes()), Some(v));
+            }
+        }
+        assert_eq!(h.len(), 200);
+        assert_eq!(h.get(b"f1"), Some(&b"v"[..]));
+    }
+
+    #[test]
+    fn table_shrinks_after_deletes() {
+        let l = limits(0, 64);
+        let mut h = HashValue::default();
+        for i in 0..5000 {
+            h.set(format!("f{i}").as_bytes(), b"v", &l);
+        }
+        let HashValue::Table(t) = &h else {
+            panic!("expected a table")
+        };
+        let big = t.bucket_count();
+        for i in 10..5000 {
+            assert!(h.remove(format!("f{i}").as_bytes()));
+        }
+        let HashValue::Table(t) = &mut h else {
+            panic!("expected a table")
+        };
+        while t.rehash(100) {}
+        assert!(t.bucket_count() < big / 64, "{} of {big}", t.bucket_count());
+        for i in 0..10 {
+            assert_eq!(h.get(format!("f{i}").as_bytes()), Some(&b"v"[..]));
+        }
     }
 
     #[test]

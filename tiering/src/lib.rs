@@ -5,6 +5,7 @@
 //! builds on these types.
 
 pub mod dict;
+pub mod geo;
 pub mod glob;
 pub mod hash;
 pub mod hll;

@@ -138,7 +138,12 @@ impl Pack {
     pub fn splice(&mut self, idx: usize, remove: usize, items: &[&[u8]]) {
         let idx = idx.min(self.len());
         let remove = remove.min(self.len() - idx);
-        let start = self.offset_of(idx);
+        // Appends (RPUSH, HSET of a new field) skip the walk to the end.
+        let start = if idx == self.len() {
+            self.buf.len()
+        } else {
+            self.offset_of(idx)
+        };
         let mut end = start;
         for _ in 0..remove {
             let (l, h) = read_len(&self.buf, end);

@@ -1,14 +1,39 @@
-//! Sorted-set values: unique members ordered by score, then member.
+//! Sorted-set values: unique members ordered by score, then member bytes.
 //!
-//! Small collections are a [`Pack`](crate::pack::Pack), which `OBJECT
-//! ENCODING` reports as `listpack`.
+//! Two representations, as in Redis:
+//!
+//! * [`ZSetValue::Pack`] (`OBJECT ENCODING` says `listpack`): a [`Pack`]
+//!   of alternating member and score entries, kept sorted. A score is its
+//!   8 little-endian bytes. Lookups scan linearly, which the
+//!   `zset-max-listpack-entries` / `-value` limits keep short.
+//! * [`ZSetValue::Sorted`] (`skiplist`): the members in order in one
+//!   vector, plus a member → score map for O(1) `ZSCORE`. Rank and range
+//!   lookups are binary searches (O(log n)); an insert or removal in the
+//!   middle moves the tail of the vector.
+//!
+//! Conversion from `listpack` to `skiplist` happens when an insert passes a
+//! limit; the other way only for freshly built results
+//! ([`ZSetValue::from_sorted`]), as Redis does for its `*STORE` commands.
 
+use std::cmp::Ordering;
+use std::collections::HashMap;
+
+use crate::limits::Limits;
 use crate::pack::Pack;
+
+/// The large representation: see the module documentation.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Sorted {
+    items: Vec<(f64, Box<[u8]>)>,
+    map: HashMap<Box<[u8]>, f64, ahash::RandomState>,
+}
 
 #[derive(Clone, Debug, PartialEq)]
 pub enum ZSetValue {
     /// The compact representation (`listpack`).
     Pack(Pack),
+    /// The large representation (`skiplist`).
+    Sorted(Box<Sorted>),
 }
 
 impl Default for ZSetValue {
@@ -17,16 +42,330 @@ impl Default for ZSetValue {
     }
 }
 
+/// Total order of (score, member): scores compare numerically (they are
+/// never NaN), equal scores by member bytes.
+pub fn cmp_entry(s1: f64, m1: &[u8], s2: f64, m2: &[u8]) -> Ordering {
+    s1.partial_cmp(&s2)
+        .unwrap_or(Ordering::Equal)
+        .then_with(|| m1.cmp(m2))
+}
+
+fn dec_score(b: &[u8]) -> f64 {
+    let mut a = [0u8; 8];
+    a.copy_from_slice(&b[..8]);
+    f64::from_le_bytes(a)
+}
+
 impl ZSetValue {
+    /// An empty zset in the representation Redis would choose for
+    /// `entries` members whose longest is `max_len` bytes.
+    pub fn with_hint(entries: usize, max_len: usize, lim: &Limits) -> ZSetValue {
+        if entries <= lim.zset_max_listpack_entries && max_len <= lim.zset_max_listpack_value {
+            ZSetValue::Pack(Pack::new())
+        } else {
+            ZSetValue::Sorted(Box::default())
+        }
+    }
+
+    /// A zset holding `items` (already sorted and unique), in the
+    /// representation its size calls for.
+    pub fn from_sorted(items: Vec<(Vec<u8>, f64)>, lim: &Limits) -> ZSetValue {
+        let max_len = items.iter().map(|(m, _)| m.len()).max().unwrap_or(0);
+        let mut z = ZSetValue::with_hint(items.len(), max_len, lim);
+        match &mut z {
+            ZSetValue::Pack(p) => {
+                let scores: Vec<[u8; 8]> = items
+                    .iter()
+                    .map(|(_, s)| if *s == 0.0 { 0f64 } else { *s }.to_le_bytes())
+                    .collect();
+                *p = Pack::from_items(
+                    items
+                        .iter()
+                        .zip(scores.iter())
+                        .flat_map(|((m, _), s)| [&m[..], &s[..]]),
+                );
+            }
+            ZSetValue::Sorted(s) => {
+                for (m, sc) in items {
+                    let m: Box<[u8]> = m.into();
+                    s.map.insert(m.clone(), sc);
+                    s.items.push((sc, m));
+                }
+            }
+        }
+        z
+    }
+
     pub fn encoding(&self) -> &'static str {
         match self {
             ZSetValue::Pack(_) => "listpack",
+            ZSetValue::Sorted(_) => "skiplist",
         }
     }
 
     pub fn heap_size(&self) -> usize {
         match self {
             ZSetValue::Pack(p) => p.heap_size(),
+            ZSetValue::Sorted(s) => {
+                let members: usize = s.items.iter().map(|(_, m)| 2 * m.len()).sum();
+                members
+                    + s.items.capacity() * std::mem::size_of::<(f64, Box<[u8]>)>()
+                    + s.map.capacity() * (std::mem::size_of::<(Box<[u8]>, f64)>() + 1)
+            }
         }
+    }
+
+    pub fn len(&self) -> usize {
+        match self {
+            ZSetValue::Pack(p) => p.len() / 2,
+            ZSetValue::Sorted(s) => s.items.len(),
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Index (pair index) of `member` in a pack.
+    fn pack_find(p: &Pack, member: &[u8]) -> Option<(usize, f64)> {
+        let mut it = p.iter();
+        let mut i = 0;
+        while let Some(m) = it.next() {
+            let s = it.next().expect("pairs");
+            if m == member {
+                return Some((i, dec_score(s)));
+            }
+            i += 1;
+        }
+        None
+    }
+
+    pub fn score(&self, member: &[u8]) -> Option<f64> {
+        match self {
+            ZSetValue::Pack(p) => Self::pack_find(p, member).map(|(_, s)| s),
+            ZSetValue::Sorted(s) => s.map.get(member).copied(),
+        }
+    }
+
+    /// The 0-based rank (lowest score first) and score of `member`.
+    pub fn rank(&self, member: &[u8]) -> Option<(usize, f64)> {
+        match self {
+            ZSetValue::Pack(p) => Self::pack_find(p, member),
+            ZSetValue::Sorted(s) => {
+                let sc = *s.map.get(member)?;
+                let r = s
+                    .items
+                    .partition_point(|(x, m)| cmp_entry(*x, m, sc, member) == Ordering::Less);
+                Some((r, sc))
+            }
+        }
+    }
+
+    /// Number of members for which `before(score, member)` holds; the
+    /// predicate must be true for a prefix of the order (a range bound).
+    pub fn count_before(&self, before: impl Fn(f64, &[u8]) -> bool) -> usize {
+        match self {
+            ZSetValue::Pack(p) => {
+                let mut it = p.iter();
+                let mut n = 0;
+                while let Some(m) = it.next() {
+                    let s = dec_score(it.next().expect("pairs"));
+                    if !before(s, m) {
+                        break;
+                    }
+                    n += 1;
+                }
+                n
+            }
+            ZSetValue::Sorted(s) => s.items.partition_point(|(x, m)| before(*x, m)),
+        }
+    }
+
+    /// Calls `f(member, score)` for ranks `start..end` (clamped), in order.
+    pub fn for_range(&self, start: usize, end: usize, mut f: impl FnMut(&[u8], f64)) {
+        let end = end.min(self.len());
+        if start >= end {
+            return;
+        }
+        match self {
+            ZSetValue::Pack(p) => {
+                let mut it = p.iter().skip(start * 2);
+                for _ in start..end {
+                    let m = it.next().expect("pairs");
+                    let s = dec_score(it.next().expect("pairs"));
+                    f(m, s);
+                }
+            }
+            ZSetValue::Sorted(s) => {
+                for (sc, m) in &s.items[start..end] {
+                    f(m, *sc);
+                }
+            }
+        }
+    }
+
+    /// Members and scores of ranks `start..end`, owned.
+    pub fn range(&self, start: usize, end: usize) -> Vec<(Vec<u8>, f64)> {
+        let mut v = Vec::with_capacity(end.saturating_sub(start).min(self.len()));
+        self.for_range(start, end, |m, s| v.push((m.to_vec(), s)));
+        v
+    }
+
+    /// Sets `member`'s score (adding it if new), converting to the large
+    /// representation if a limit is passed. Returns true if it was added.
+    pub fn set(&mut self, member: &[u8], score: f64, lim: &Limits) -> bool {
+        if let ZSetValue::Pack(p) = self {
+            // A listpack keeps a zero score as the integer 0: -0 reads back
+            // as 0 there (the large representation keeps the sign).
+            let score = if score == 0.0 { 0.0 } else { score };
+            let found = Self::pack_find(p, member);
+            if found.is_none()
+                && (p.len() / 2 + 1 > lim.zset_max_listpack_entries
+                    || member.len() > lim.zset_max_listpack_value)
+            {
+                self.convert();
+            } else {
+                if let Some((i, old)) = found {
+                    if old.to_bits() == score.to_bits() {
+                        return false;
+                    }
+                    p.splice(i * 2, 2, &[]);
+                }
+                let pos = {
+                    let mut it = p.iter();
+                    let mut n = 0;
+                    while let Some(m) = it.next() {
+                        let s = dec_score(it.next().expect("pairs"));
+                        if cmp_entry(s, m, score, member) != Ordering::Less {
+                            break;
+                        }
+                        n += 1;
+                    }
+                    n
+                };
+                p.splice(pos * 2, 0, &[member, &score.to_le_bytes()]);
+                return found.is_none();
+            }
+        }
+        let ZSetValue::Sorted(s) = self else {
+            unreachable!("converted above")
+        };
+        let old = s.map.get(member).copied();
+        if let Some(old) = old {
+            if old.to_bits() == score.to_bits() {
+                return false;
+            }
+            let r = s
+                .items
+                .partition_point(|(x, m)| cmp_entry(*x, m, old, member) == Ordering::Less);
+            let (_, boxed) = s.items.remove(r);
+            let pos = s
+                .items
+                .partition_point(|(x, m)| cmp_entry(*x, m, score, member) == Ordering::Less);
+            s.items.insert(pos, (score, boxed));
+            *s.map.get_mut(member).expect("present") = score;
+            false
+        } else {
+            let boxed: Box<[u8]> = member.into();
+            let pos = s
+                .items
+                .partition_point(|(x, m)| cmp_entry(*x, m, score, member) == Ordering::Less);
+            s.items.insert(pos, (score, boxed.clone()));
+            s.map.insert(boxed, score);
+            true
+        }
+    }
+
+    /// Removes `member`; true if it was there.
+    pub fn remove(&mut self, member: &[u8]) -> bool {
+        match self {
+            ZSetValue::Pack(p) => match Self::pack_find(p, member) {
+                Some((i, _)) => {
+                    p.splice(i * 2, 2, &[]);
+                    true
+                }
+                None => false,
+            },
+            ZSetValue::Sorted(s) => match s.map.remove(member) {
+                Some(sc) => {
+                    let r = s
+                        .items
+                        .partition_point(|(x, m)| cmp_entry(*x, m, sc, member) == Ordering::Less);
+                    s.items.remove(r);
+                    true
+                }
+                None => false,
+            },
+        }
+    }
+
+    /// Removes ranks `start..end` (clamped); returns how many went.
+    pub fn remove_range(&mut self, start: usize, end: usize) -> usize {
+        let end = end.min(self.len());
+        if start >= end {
+            return 0;
+        }
+        match self {
+            ZSetValue::Pack(p) => p.splice(start * 2, (end - start) * 2, &[]),
+            ZSetValue::Sorted(s) => {
+                for (_, m) in s.items.drain(start..end) {
+                    s.map.remove(&m);
+                }
+            }
+        }
+        end - start
+    }
+
+    fn convert(&mut self) {
+        if let ZSetValue::Pack(p) = self {
+            let mut s = Sorted::default();
+            let mut it = p.iter();
+            while let Some(m) = it.next() {
+                let sc = dec_score(it.next().expect("pairs"));
+                let b: Box<[u8]> = m.into();
+                s.map.insert(b.clone(), sc);
+                s.items.push((sc, b));
+            }
+            *self = ZSetValue::Sorted(Box::new(s));
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn all(z: &ZSetValue) -> Vec<(Vec<u8>, f64)> {
+        z.range(0, z.len())
+    }
+
+    #[test]
+    fn both_representations_agree() {
+        let lim = Limits {
+            zset_max_listpack_entries: 4,
+            ..Limits::default()
+        };
+        let mut small = ZSetValue::default();
+        let mut big = ZSetValue::Sorted(Box::default());
+        let ops: &[(&[u8], f64)] = &[(b"b", 1.0), (b"a", 1.0), (b"c", -2.0), (b"b", 5.0)];
+        for (m, s) in ops {
+            assert_eq!(small.set(m, *s, &Limits::default()), big.set(m, *s, &lim));
+        }
+        assert_eq!(all(&small), all(&big));
+        assert_eq!(small.encoding(), "listpack");
+        assert_eq!(small.rank(b"b"), Some((2, 5.0)));
+        assert_eq!(big.rank(b"b"), Some((2, 5.0)));
+        assert_eq!(small.count_before(|s, _| s < 1.0), 1);
+        assert_eq!(big.count_before(|s, _| s < 1.0), 1);
+        assert!(small.remove(b"a") && big.remove(b"a"));
+        assert_eq!(all(&small), all(&big));
+        let mut z = ZSetValue::default();
+        for i in 0..5u8 {
+            z.set(&[i], 0.0, &lim);
+        }
+        assert_eq!(z.encoding(), "skiplist");
+        assert_eq!(z.remove_range(1, 3), 2);
+        assert_eq!(all(&z).len(), 3);
+        assert_eq!(ZSetValue::from_sorted(all(&z), &lim).encoding(), "listpack");
     }
 }
