@@ -10,7 +10,7 @@ use std::collections::HashSet;
 use bytes::Bytes;
 use rand::seq::SliceRandom;
 
-use super::access::{drop_if_empty, read, write, write_or_create};
+use super::access::{self, drop_if_empty, read, write, write_or_create};
 use super::scan_args::{self, Accept, ScanArgs};
 use super::*;
 use crate::exec::{arg_i64, CmdError, CmdResult, Ctx};
@@ -332,21 +332,13 @@ enum Part {
     Values,
 }
 
-/// Runs `f` on the hash at `key` (read access) with the reply buffer: the
-/// buffer is moved out of `ctx` for the call, so a reply can be written
-/// straight from the hash without copying it first.
+/// [`access::reading`] for the hash.
 fn reading<R>(
     ctx: &mut Ctx,
     key: &[u8],
     f: impl FnOnce(Option<&HashValue>, &mut Reply) -> R,
 ) -> Result<R, CmdError> {
-    let mut out = Reply {
-        buf: std::mem::take(&mut ctx.out.buf),
-        proto: ctx.out.proto,
-    };
-    let r = read::<HashValue>(ctx, key).map(|h| f(h.map(|h| &*h), &mut out));
-    ctx.out.buf = out.buf;
-    r
+    access::reading::<HashValue, R>(ctx, key, f)
 }
 
 fn get_all(ctx: &mut Ctx, key: &[u8], part: Part) -> CmdResult {

@@ -11,7 +11,7 @@
 
 use bytes::Bytes;
 
-use super::access::{drop_if_empty, read, write, write_or_create};
+use super::access::{self, drop_if_empty, read, write, write_or_create};
 use super::scan_args::{self, Accept, ScanArgs};
 use super::*;
 use crate::exec::{arg_i64, CmdError, CmdResult, Ctx};
@@ -288,21 +288,13 @@ pub static COMMANDS: &[CommandDef] = &[
     },
 ];
 
-/// Runs `f` on the set at `key` (read access) with the reply buffer: the
-/// buffer is moved out of `ctx` for the call, so a reply can be written
-/// straight from the set without copying its members first.
+/// [`access::reading`] for the set.
 fn reading<R>(
     ctx: &mut Ctx,
     key: &[u8],
     f: impl FnOnce(Option<&SetValue>, &mut Reply) -> R,
 ) -> Result<R, CmdError> {
-    let mut out = Reply {
-        buf: std::mem::take(&mut ctx.out.buf),
-        proto: ctx.out.proto,
-    };
-    let r = read::<SetValue>(ctx, key).map(|s| f(s.map(|s| &*s), &mut out));
-    ctx.out.buf = out.buf;
-    r
+    access::reading::<SetValue, R>(ctx, key, f)
 }
 
 fn sadd(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
