@@ -239,8 +239,10 @@ pub enum SetValue {
     Int(IntSet),
     /// The compact representation (`listpack`).
     Pack(Pack),
-    /// The general representation (`hashtable`).
-    Table(Table),
+    /// The general representation (`hashtable`), boxed so that the far
+    /// more common small sets do not pay for the table's size in every
+    /// value (32 bytes instead of 112).
+    Table(Box<Table>),
 }
 
 impl Default for SetValue {
@@ -259,7 +261,7 @@ impl Clone for SetValue {
                 for (k, _) in t.iter() {
                     n.insert(k.clone(), ());
                 }
-                SetValue::Table(n)
+                SetValue::Table(Box::new(n))
             }
         }
     }
@@ -319,7 +321,7 @@ impl SetValue {
         } else if size_hint <= lim.set_max_listpack_entries {
             SetValue::Pack(Pack::new())
         } else {
-            SetValue::Table(Table::new())
+            SetValue::Table(Box::default())
         }
     }
 
@@ -336,7 +338,8 @@ impl SetValue {
             SetValue::Int(i) => i.heap_size(),
             SetValue::Pack(p) => p.heap_size(),
             SetValue::Table(t) => {
-                t.bucket_count() * std::mem::size_of::<usize>()
+                std::mem::size_of::<Table>()
+                    + t.bucket_count() * std::mem::size_of::<usize>()
                     + t.iter().map(|(k, _)| k.len() + 48).sum::<usize>()
             }
         }
@@ -442,7 +445,7 @@ impl SetValue {
         self.for_each(|m| {
             t.insert(m.into(), ());
         });
-        *self = SetValue::Table(t);
+        *self = SetValue::Table(Box::new(t));
     }
 
     /// Redis 7.2's pre-sizing before a multi-member add: a set about to
@@ -556,7 +559,7 @@ impl SetValue {
     /// (then the hash table), converting as each member is added.
     pub fn from_plain(members: &[Vec<u8>], lim: &Limits) -> SetValue {
         let mut s = if members.len() > lim.set_max_intset_entries {
-            SetValue::Table(Table::new())
+            SetValue::Table(Box::default())
         } else {
             SetValue::Int(IntSet::new())
         };
@@ -863,6 +866,13 @@ mod tests {
         assert_eq!(seen.len(), 1000);
         let mut rng = rand::thread_rng();
         assert!(s.random(&mut rng).is_some_and(|m| s.contains(&m)));
+    }
+
+    #[test]
+    fn small_sets_stay_small() {
+        // Every set value is boxed in the keyspace: the table is boxed again
+        // so that the box of an intset or listpack set stays this size.
+        assert!(std::mem::size_of::<SetValue>() <= 32);
     }
 
     #[test]
