@@ -78,6 +78,18 @@ pub struct Blocking {
 }
 
 impl Blocking {
+    /// The command that just ran asked to block, or was a re-run for a
+    /// ready key that found nothing to take (`produced` false): either way
+    /// it has not ended yet.
+    pub fn pending(&self, produced: bool) -> bool {
+        self.request.is_some() || (self.serving.is_some() && !produced)
+    }
+
+    /// The command a blocked client waits in.
+    pub fn command_of(&self, id: u64) -> Option<CmdRef> {
+        self.clients.get(&id).map(|b| b.cmd)
+    }
+
     pub fn is_blocked(&self, id: u64) -> bool {
         self.clients.contains_key(&id)
     }
@@ -220,6 +232,9 @@ fn proto_of(st: &State, id: u64) -> Proto {
 pub fn time_out(st: &mut State, id: u64) {
     let mut out = Reply::new(proto_of(st, id));
     out.null_array();
+    if let Some(cmd) = st.blocking.command_of(id) {
+        crate::exec::count_unblocked(st, cmd, false);
+    }
     finish(st, id, Some(out.buf));
 }
 
@@ -236,6 +251,9 @@ pub fn unblock(st: &mut State, id: u64, error: bool) -> bool {
         st.stats.count_error(msg);
     } else {
         out.null_array();
+    }
+    if let Some(cmd) = st.blocking.command_of(id) {
+        crate::exec::count_unblocked(st, cmd, error);
     }
     finish(st, id, Some(out.buf))
 }

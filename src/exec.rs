@@ -195,6 +195,27 @@ pub fn execute(st: &mut State, shared: &Shared, id: u64, out: &mut Reply, args: 
                 abort_multi(st, id);
             }
         }
+        Ok(r) if authed && crate::evict::refuses(st, id, r, queueing) => {
+            let msg = if r.parent.unwrap_or(r.cmd).name == "exec" {
+                // EXEC refused ends the transaction (Redis's execCommandAbort).
+                if let Some(c) = st.clients.get_mut(&id) {
+                    c.multi = None;
+                }
+                multi::unwatch_all(st, id);
+                format!(
+                    "EXECABORT Transaction discarded because of: {}",
+                    crate::evict::OOM_ERROR
+                )
+            } else {
+                if queueing {
+                    abort_multi(st, id);
+                }
+                crate::evict::OOM_ERROR.to_string()
+            };
+            out.error(&msg);
+            st.stats.count_error(&msg);
+            reject(st, r);
+        }
         Ok(r) if queueing && authed && r.cmd.flags & crate::commands::NO_MULTI != 0 => {
             let msg = "ERR Command not allowed inside a transaction";
             out.error(msg);
@@ -370,9 +391,26 @@ fn run(
         out.error(&e.0);
         st.stats.count_error(&e.0);
     }
+    // A command that blocked counts once, when it ends (served, timed
+    // out or unblocked), as Redis's updateStatsOnUnblock does; a re-run
+    // for a ready key that finds nothing to take does not count either.
+    let blocked = st.blocking.pending(out.buf.len() > start_len);
+    let stat = stat_of(st, r);
+    stat.usec += usec;
+    if blocked {
+        return;
+    }
+    stat.calls += 1;
+    if failed {
+        stat.failed += 1;
+    }
+}
+
+/// A blocked command ended without being served (timeout, CLIENT
+/// UNBLOCK): counts its call, failed if it ended in an error.
+pub fn count_unblocked(st: &mut State, r: CmdRef, failed: bool) {
     let stat = stat_of(st, r);
     stat.calls += 1;
-    stat.usec += usec;
     if failed {
         stat.failed += 1;
     }

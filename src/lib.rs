@@ -8,6 +8,7 @@
 pub mod blocking;
 pub mod commands;
 pub mod config;
+pub mod evict;
 pub mod exec;
 pub mod ldouble;
 pub mod net;

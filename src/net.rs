@@ -413,6 +413,8 @@ pub async fn cron(shared: Arc<Shared>) {
             st.drain_expired();
         }
         crate::persist::check_save_points(&shared, &mut st);
+        // Eviction that ran out of time keeps going between commands.
+        crate::evict::perform_evictions(&mut st);
         if st.config.tun.activerehashing {
             st.ks.rehash_step(1);
         }

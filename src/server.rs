@@ -8,7 +8,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
-use std::time::{Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use parking_lot::Mutex;
 use tokio::sync::Notify;
@@ -142,6 +142,13 @@ pub struct Stats {
     pub net_samples_in: Vec<(i64, u64)>,
     pub net_samples_out: Vec<(i64, u64)>,
     pub peak_memory: u64,
+    /// Keys removed by `maxmemory` eviction.
+    pub evicted_keys: u64,
+    /// Since when memory has been over `maxmemory` without eviction
+    /// catching up, and the total time spent so (INFO's
+    /// `current_/total_eviction_exceeded_time`).
+    pub eviction_exceeded_since: Option<Instant>,
+    pub eviction_exceeded_total: Duration,
 }
 
 impl Stats {
@@ -150,6 +157,18 @@ impl Stats {
         let peak = self.peak_memory;
         *self = Stats::default();
         self.peak_memory = peak;
+    }
+
+    /// Records whether memory is still over `maxmemory` after eviction.
+    pub fn eviction_exceeded(&mut self, over: bool) {
+        match (over, self.eviction_exceeded_since) {
+            (true, None) => self.eviction_exceeded_since = Some(Instant::now()),
+            (false, Some(t)) => {
+                self.eviction_exceeded_total += t.elapsed();
+                self.eviction_exceeded_since = None;
+            }
+            _ => {}
+        }
     }
 
     pub fn count_error(&mut self, msg: &str) {

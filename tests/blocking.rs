@@ -257,3 +257,35 @@ fn inside_multi_blocking_commands_time_out_at_once() {
         out
     });
 }
+
+/// A blocking command counts one call in commandstats however it ends:
+/// timed out, unblocked with an error (a failed call), or served.
+#[test]
+fn a_blocked_command_counts_once_in_commandstats() {
+    both(|port| {
+        let (mut a, mut ctl) = (Conn::connect(port), Conn::connect(port));
+        ctl.cmd(&["CONFIG", "RESETSTAT"]);
+        let mut t = vec![a.cmd(&["BLPOP", "k1", "0.05"])];
+        let id = String::from_utf8_lossy(&a.cmd(&["CLIENT", "ID"]))
+            .trim_start_matches(':')
+            .trim()
+            .to_string();
+        send(&mut a, &["BLPOP", "k2", "0"]);
+        wait_blocked(&mut ctl, 1);
+        t.push(ctl.cmd(&["CLIENT", "UNBLOCK", &id, "ERROR"]));
+        t.push(reply(&mut a));
+        send(&mut a, &["BLPOP", "k3", "0"]);
+        wait_blocked(&mut ctl, 1);
+        t.push(ctl.cmd(&["RPUSH", "k3", "x"]));
+        t.push(reply(&mut a));
+        let stats = String::from_utf8_lossy(&ctl.cmd(&["INFO", "commandstats"])).into_owned();
+        let line = stats
+            .lines()
+            .find(|l| l.starts_with("cmdstat_blpop:"))
+            .expect("blpop stats");
+        // Durations differ between servers; the counts must not.
+        let counts: Vec<&str> = line.split(',').filter(|f| !f.contains("usec")).collect();
+        t.push(counts.join(",").into_bytes());
+        t
+    });
+}

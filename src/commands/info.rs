@@ -270,8 +270,16 @@ fn stats(ctx: &mut Ctx, w: &mut InfoWriter) {
         "expire_cycle_cpu_milliseconds",
         k.expire_cycle_cpu_milliseconds,
     );
-    w.field("evicted_keys", 0);
+    w.field("evicted_keys", s.evicted_keys);
     w.field("evicted_clients", 0);
+    let current = s
+        .eviction_exceeded_since
+        .map_or(0, |t| t.elapsed().as_millis() as u64);
+    w.field(
+        "total_eviction_exceeded_time",
+        s.eviction_exceeded_total.as_millis() as u64 + current,
+    );
+    w.field("current_eviction_exceeded_time", current);
     w.field("keyspace_hits", k.hits);
     w.field("keyspace_misses", k.misses);
     w.field("pubsub_channels", 0);

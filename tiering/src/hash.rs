@@ -414,7 +414,11 @@ mod tests {
             panic!("expected a table")
         };
         while t.rehash(100) {}
-        assert!(t.bucket_count() < big / 64, "{} of {big}", t.bucket_count());
+        // Deletes during a shrink's rehash do not start another; the next
+        // check finishes the job.
+        t.shrink_if_needed();
+        while t.rehash(100) {}
+        assert!(t.bucket_count() <= 128, "{} of {big}", t.bucket_count());
         for i in 0..10 {
             assert_eq!(h.get(format!("f{i}").as_bytes()), Some(&b"v"[..]));
         }

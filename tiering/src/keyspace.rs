@@ -15,8 +15,10 @@ use crate::dict::Dict;
 use crate::lfu::{self, LfuParams};
 use crate::value::Value;
 
+mod evict;
 mod lazyfree;
 mod snapshot;
+pub use evict::{Policy, POOL_SIZE};
 pub use lazyfree::{lazy_free, lazyfree_pending, lazyfreed_objects, LAZYFREE_THRESHOLD_BYTES};
 pub use snapshot::SnapEntry;
 
@@ -180,6 +182,10 @@ pub struct Keyspace {
     /// `signalKeyAsReady`). Empty, and free, while nobody is blocked.
     blocked_keys: std::collections::HashSet<Vec<u8>>,
     ready: Vec<(usize, Vec<u8>)>,
+    /// Eviction candidates kept between rounds, and the next database the
+    /// random policies look at (see `keyspace/evict.rs`).
+    evict_pool: evict::Pool,
+    evict_next_db: usize,
 }
 
 /// The identity of `key` of `db` in the blocked-key set.
@@ -213,6 +219,8 @@ impl Keyspace {
             snap_gen: 0,
             blocked_keys: Default::default(),
             ready: Vec::new(),
+            evict_pool: Default::default(),
+            evict_next_db: 0,
         }
     }
 
