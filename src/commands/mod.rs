@@ -10,7 +10,8 @@
 //! lack one.
 //!
 //! Commands live by family, one file each: [`string`], [`keyspace`],
-//! [`connection`], [`server`], [`bitops`], [`hyperloglog`], [`list`].
+//! [`connection`], [`server`], [`bitops`], [`hyperloglog`], [`list`],
+//! [`hash`], [`set`].
 
 use std::collections::HashMap;
 use std::sync::LazyLock;
@@ -36,7 +37,9 @@ pub mod list;
 pub mod memory;
 pub mod multi;
 pub mod save;
+pub mod scan_args;
 pub mod server;
+pub mod set;
 pub mod sort;
 pub mod string;
 pub mod string_bitfield;
@@ -363,6 +366,7 @@ static ALL: &[&[CommandDef]] = &[
     geo::COMMANDS,
     sort::COMMANDS,
     list::COMMANDS,
+    set::COMMANDS,
 ];
 
 pub struct Table {

@@ -18,6 +18,7 @@ mod hash;
 mod hyperloglog;
 mod keyspace;
 mod list;
+mod set;
 mod sort;
 mod string;
 mod zset;
@@ -37,5 +38,6 @@ pub fn all_specs() -> Vec<gen::Spec> {
     v.extend(geo::specs());
     v.extend(sort::specs());
     v.extend(list::specs());
+    v.extend(set::specs());
     v
 }
