@@ -31,6 +31,9 @@ pub const REDIS_COMPAT_VERSION: &str = "7.2.4";
 
 /// Runs the server until SHUTDOWN or a signal. Returns the process exit code.
 pub async fn run(config: config::Config) -> i32 {
+    if config.get("disable-thp") == Some("yes") {
+        disable_thp();
+    }
     let port = config.tun.port;
     let file = config.file.clone();
     let shared = server::Shared::new(config);
@@ -125,5 +128,22 @@ async fn wait_for_shutdown(shared: &Arc<server::Shared>) {
                 }
             }
         }
+    }
+}
+
+/// `disable-thp yes` (the default, as Redis): transparent huge pages off
+/// for this process. The allocator asks for huge pages where the kernel
+/// allows them (`madvise` mode); each first touch then zeroes 2 MiB at
+/// once, which showed as a fifth of the CPU time of a growing dataset
+/// (LPUSH onto a long list) and as latency spikes.
+fn disable_thp() {
+    // SAFETY: prctl with PR_SET_THP_DISABLE takes plain integers and
+    // changes only this process's memory policy.
+    let r = unsafe { libc::prctl(libc::PR_SET_THP_DISABLE, 1, 0, 0, 0) };
+    if r != 0 {
+        tracing::warn!(
+            "Could not disable transparent huge pages: {}",
+            std::io::Error::last_os_error()
+        );
     }
 }
