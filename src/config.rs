@@ -341,6 +341,22 @@ pub fn find(name: &str) -> Option<(usize, &'static Directive)> {
         .find(|(_, d)| d.name == lname || d.alias == Some(lname.as_str()))
 }
 
+/// One class's limits from the canonical `client-output-buffer-limit`
+/// value (`<class> <hard> <soft> <secs>` repeated, sizes in bytes).
+fn obuf_class(v: &str, class: &str) -> crate::pubsub::ObufLimit {
+    let parts: Vec<&str> = v.split_whitespace().collect();
+    let num = |s: &str| parse_memory(s).map_or(0, |n| n.max(0) as u64);
+    parts
+        .chunks(4)
+        .find(|c| c.len() == 4 && c[0].eq_ignore_ascii_case(class))
+        .map(|c| crate::pubsub::ObufLimit {
+            hard: num(c[1]),
+            soft: num(c[2]),
+            soft_secs: c[3].parse().unwrap_or(0),
+        })
+        .unwrap_or_default()
+}
+
 /// Parses a memory value as Redis's `memtoull`: digits with an optional
 /// unit (b, k, kb, m, mb, g, gb; k = 1000, kb = 1024), case-insensitive.
 pub fn parse_memory(s: &str) -> Option<i64> {
@@ -516,6 +532,8 @@ pub struct Tunables {
     pub activerehashing: bool,
     pub enable_debug_command: String,
     pub notify_flags: u32,
+    /// The `pubsub` class of `client-output-buffer-limit`.
+    pub pubsub_obuf: crate::pubsub::ObufLimit,
     pub slowlog_log_slower_than: i64,
     pub slowlog_max_len: usize,
     pub dir: String,
@@ -595,6 +613,7 @@ impl Config {
                 activerehashing: true,
                 enable_debug_command: "no".into(),
                 notify_flags: 0,
+                pubsub_obuf: Default::default(),
                 slowlog_log_slower_than: 10000,
                 slowlog_max_len: 128,
                 dir: String::new(),
@@ -652,6 +671,10 @@ impl Config {
                 self.get("notify-keyspace-events").unwrap_or(""),
             )
             .unwrap_or(0),
+            pubsub_obuf: obuf_class(
+                self.get("client-output-buffer-limit").unwrap_or(""),
+                "pubsub",
+            ),
             slowlog_log_slower_than: self.num("slowlog-log-slower-than"),
             slowlog_max_len: self.num("slowlog-max-len") as usize,
             dir: self.get("dir").unwrap_or("").to_string(),

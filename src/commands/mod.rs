@@ -10,7 +10,8 @@
 //! lack one.
 //!
 //! Commands live by family, one file each: [`string`], [`keyspace`],
-//! [`connection`], [`server`], [`bitops`], [`hyperloglog`], [`list`].
+//! [`connection`], [`server`], [`bitops`], [`hyperloglog`], [`list`],
+//! [`pubsub`].
 
 use std::collections::HashMap;
 use std::sync::LazyLock;
@@ -35,6 +36,7 @@ pub mod keyspace_db;
 pub mod list;
 pub mod memory;
 pub mod multi;
+pub mod pubsub;
 pub mod save;
 pub mod server;
 pub mod sort;
@@ -357,6 +359,7 @@ static ALL: &[&[CommandDef]] = &[
     geo::COMMANDS,
     sort::COMMANDS,
     list::COMMANDS,
+    pubsub::COMMANDS,
 ];
 
 pub struct Table {
