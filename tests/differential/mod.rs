@@ -18,6 +18,7 @@ mod hash;
 mod hyperloglog;
 mod keyspace;
 mod list;
+mod pubsub;
 mod sort;
 mod string;
 mod zset;
@@ -35,5 +36,6 @@ pub fn all_specs() -> Vec<gen::Spec> {
     v.extend(geo::specs());
     v.extend(sort::specs());
     v.extend(list::specs());
+    v.extend(pubsub::specs());
     v
 }
