@@ -8,7 +8,11 @@
 #
 # Memory: RSS growth after loading MEM_KEYS strings of VALUE_SIZE bytes,
 # and COLL_KEYS small collections (COLL_SIZE elements of ~10 bytes: hashes,
-# sets, zsets, lists) per type in MEM_TYPES.
+# sets, zsets, lists) per type in MEM_TYPES. MEM_TYPES may also name
+# `bigzset`: one sorted set of BIG_ZSET members ("member:000123", random
+# scores). An empty TESTS skips the throughput runs:
+#
+#   TESTS= MEM_TYPES=zset,bigzset COLL_SIZE=200 bash benches/server-vs-redis.sh
 #
 # Needs redis-server and redis-benchmark (Debian: redis-server redis-tools).
 set -euo pipefail
@@ -17,10 +21,11 @@ REQUESTS=${REQUESTS:-300000}
 CLIENTS=${CLIENTS:-50}
 VALUE_SIZE=${VALUE_SIZE:-100}
 MEM_KEYS=${MEM_KEYS:-300000}
-TESTS=${TESTS:-set,get,lpush,lpop,sadd,hset,zadd}
+TESTS=${TESTS-set,get,lpush,lpop,sadd,hset,zadd}
 MEM_TYPES=${MEM_TYPES:-string,hash,set,zset,list}
 COLL_KEYS=${COLL_KEYS:-100000}
 COLL_SIZE=${COLL_SIZE:-10}
+BIG_ZSET=${BIG_ZSET:-1000000}
 
 root=$(cd "$(dirname "$0")/.." && pwd)
 cargo build --release --manifest-path "$root/Cargo.toml" --bin valkey-tiered >&2
@@ -58,9 +63,9 @@ bench() { # port pipeline -> "test rps" lines
 load_mem() { # port pid type
     local before after
     before=$(rss_kb "$2")
-    python3 - "$3" "$MEM_KEYS" "$VALUE_SIZE" "$COLL_KEYS" "$COLL_SIZE" <<'PY' | redis-cli -p "$1" --pipe >/dev/null
-import sys
-kind, n, size, cn, csize = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5])
+    python3 - "$3" "$MEM_KEYS" "$VALUE_SIZE" "$COLL_KEYS" "$COLL_SIZE" "$BIG_ZSET" <<'PY' | redis-cli -p "$1" --pipe >/dev/null
+import random, sys
+kind, n, size, cn, csize, big = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5]), int(sys.argv[6])
 out = sys.stdout.buffer
 def cmd(*args):
     out.write(b"*%d\r\n" % len(args))
@@ -70,6 +75,13 @@ if kind == "string":
     val = b"v" * size
     for i in range(n):
         cmd(b"SET", b"key:%012d" % i, val)
+elif kind == "bigzset":
+    random.seed(1)
+    for start in range(0, big, 1000):
+        args = [b"ZADD", b"bigzset"]
+        for i in range(start, min(start + 1000, big)):
+            args += [b"%.6f" % (random.random() * big), b"member:%06d" % i]
+        cmd(*args)
 else:
     for i in range(cn):
         k = b"%s:%010d" % (kind.encode(), i)
@@ -95,11 +107,13 @@ PY
 declare -A result
 for who in ours redis; do
     if [ $who = ours ]; then bin=$ours_bin; else bin=$(command -v redis-server); fi
-    start $who "$bin"
-    for p in 1 16; do
-        while read -r t rps; do result[$who,$t,$p]=$rps; done < <(bench "$PORT" $p)
-    done
-    kill "$PID"; wait "$PID" 2>/dev/null || true
+    if [ -n "$TESTS" ]; then
+        start $who "$bin"
+        for p in 1 16; do
+            while read -r t rps; do result[$who,$t,$p]=$rps; done < <(bench "$PORT" $p)
+        done
+        kill "$PID"; wait "$PID" 2>/dev/null || true
+    fi
     for m in $(echo "$MEM_TYPES" | tr , ' '); do
         start $who "$bin"
         result[$who,mem,$m]=$(load_mem "$PORT" "$PID" "$m")
@@ -119,6 +133,10 @@ for t in $(echo "$TESTS" | tr a-z A-Z | tr , ' '); do
 done
 for m in $(echo "$MEM_TYPES" | tr , ' '); do
     o=${result[ours,mem,$m]}; r=${result[redis,mem,$m]}
-    if [ "$m" = string ]; then what="${VALUE_SIZE}-byte values"; else what="$COLL_SIZE elements each"; fi
+    case $m in
+        string) what="${VALUE_SIZE}-byte values" ;;
+        bigzset) what="$BIG_ZSET members" ;;
+        *) what="$COLL_SIZE elements each" ;;
+    esac
     echo "RSS growth, ${result[ours,keys,$m]}/${result[redis,keys,$m]} $m keys ($what): ours ${o} KB, redis ${r} KB, ratio $(awk -v o="$o" -v r="$r" 'BEGIN{ if (r>0) printf "%.2f", o/r; else print "n/a"}')"
 done

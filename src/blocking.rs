@@ -1,5 +1,5 @@
-//! Blocking commands (BLPOP, BRPOP, BLMOVE, BRPOPLPUSH, BLMPOP; later the
-//! sorted-set ones): a client waits until one of its keys gets data.
+//! Blocking commands (BLPOP, BRPOP, BLMOVE, BRPOPLPUSH, BLMPOP, BZPOPMIN,
+//! BZPOPMAX, BZMPOP): a client waits until one of its keys gets data.
 //!
 //! How it works, and why this way:
 //!
@@ -23,7 +23,8 @@
 //!   either answers (the client is served: its reply is stored and its
 //!   connection task notified) or finds nothing to take (wrong type, or
 //!   the earlier clients emptied it) and the client keeps waiting. The
-//!   next client is tried while the key still has data. Keeping the
+//!   next client is tried while the key still exists (a sorted-set waiter
+//!   behind a list waiter is served when the key gets a sorted set). Keeping the
 //!   command itself as the unit of work makes the mechanism generic: a
 //!   sorted-set command only has to know how to serve one ready key.
 //! * The connection task of a blocked client stops executing its batch
@@ -78,6 +79,18 @@ pub struct Blocking {
 }
 
 impl Blocking {
+    /// The command that just ran asked to block, or was a re-run for a
+    /// ready key that found nothing to take (`produced` false): either way
+    /// it has not ended yet.
+    pub fn pending(&self, produced: bool) -> bool {
+        self.request.is_some() || (self.serving.is_some() && !produced)
+    }
+
+    /// The command a blocked client waits in.
+    pub fn command_of(&self, id: u64) -> Option<CmdRef> {
+        self.clients.get(&id).map(|b| b.cmd)
+    }
+
     pub fn is_blocked(&self, id: u64) -> bool {
         self.clients.contains_key(&id)
     }
@@ -220,6 +233,9 @@ fn proto_of(st: &State, id: u64) -> Proto {
 pub fn time_out(st: &mut State, id: u64) {
     let mut out = Reply::new(proto_of(st, id));
     out.null_array();
+    if let Some(cmd) = st.blocking.command_of(id) {
+        crate::exec::count_unblocked(st, cmd, false);
+    }
     finish(st, id, Some(out.buf));
 }
 
@@ -237,6 +253,9 @@ pub fn unblock(st: &mut State, id: u64, error: bool) -> bool {
     } else {
         out.null_array();
     }
+    if let Some(cmd) = st.blocking.command_of(id) {
+        crate::exec::count_unblocked(st, cmd, error);
+    }
     finish(st, id, Some(out.buf))
 }
 
@@ -253,12 +272,16 @@ pub fn handle_ready(st: &mut State, shared: &Shared) {
     while st.ks.has_ready() {
         for (db, key) in st.ks.take_ready() {
             let key = Bytes::from(key);
+            // Clients that could not be served stay queued; the walk goes
+            // past them (a list waiter when the key got a sorted set, say)
+            // as long as the key still exists.
+            let mut skipped = 0;
             loop {
                 let Some(&id) = st
                     .blocking
                     .queues
                     .get(&(db, key.clone()))
-                    .and_then(|q| q.front())
+                    .and_then(|q| q.get(skipped))
                 else {
                     break;
                 };
@@ -272,8 +295,14 @@ pub fn handle_ready(st: &mut State, shared: &Shared) {
                 st.blocking.serving = None;
                 st.drain_expired();
                 if out.buf.is_empty() {
-                    // Nothing to take from this key (any more).
-                    break;
+                    // Nothing for this client to take from the key (any
+                    // more): the next one may still find something of
+                    // its type, unless the key is gone.
+                    if st.ks.db(db).peek(&key).is_none() {
+                        break;
+                    }
+                    skipped += 1;
+                    continue;
                 }
                 finish(st, id, Some(out.buf));
             }

@@ -447,9 +447,26 @@ fn run(
         }
         st.pubsub.push_marks.push((start_len, start_len + n));
     }
+    // A command that blocked counts once, when it ends (served, timed
+    // out or unblocked), as Redis's updateStatsOnUnblock does; a re-run
+    // for a ready key that finds nothing to take does not count either.
+    let blocked = st.blocking.pending(out.buf.len() > start_len);
+    let stat = stat_of(st, r);
+    stat.usec += usec;
+    if blocked {
+        return;
+    }
+    stat.calls += 1;
+    if failed {
+        stat.failed += 1;
+    }
+}
+
+/// A blocked command ended without being served (timeout, CLIENT
+/// UNBLOCK): counts its call, failed if it ended in an error.
+pub fn count_unblocked(st: &mut State, r: CmdRef, failed: bool) {
     let stat = stat_of(st, r);
     stat.calls += 1;
-    stat.usec += usec;
     if failed {
         stat.failed += 1;
     }

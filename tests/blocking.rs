@@ -1,6 +1,6 @@
-//! Blocking list commands with several real client connections. Each
-//! scenario runs on our server and, when installed, on redis-server 7.0,
-//! and the replies every client saw must be identical; a few properties
+//! Blocking list and sorted-set commands with several real client
+//! connections. Each scenario runs on our server and, when installed, on
+//! redis-server 7.0, and the replies every client saw must be identical; a few properties
 //! (timing, other clients' traffic) are asserted on our server directly.
 
 mod common;
@@ -256,4 +256,193 @@ fn inside_multi_blocking_commands_time_out_at_once() {
         out.push(a.cmd(&["EXEC"]));
         out
     });
+}
+
+/// A blocking command counts one call in commandstats however it ends:
+/// timed out, unblocked with an error (a failed call), or served.
+#[test]
+fn a_blocked_command_counts_once_in_commandstats() {
+    both(|port| {
+        let (mut a, mut ctl) = (Conn::connect(port), Conn::connect(port));
+        ctl.cmd(&["CONFIG", "RESETSTAT"]);
+        let mut t = vec![a.cmd(&["BLPOP", "k1", "0.05"])];
+        let id = String::from_utf8_lossy(&a.cmd(&["CLIENT", "ID"]))
+            .trim_start_matches(':')
+            .trim()
+            .to_string();
+        send(&mut a, &["BLPOP", "k2", "0"]);
+        wait_blocked(&mut ctl, 1);
+        t.push(ctl.cmd(&["CLIENT", "UNBLOCK", &id, "ERROR"]));
+        t.push(reply(&mut a));
+        send(&mut a, &["BLPOP", "k3", "0"]);
+        wait_blocked(&mut ctl, 1);
+        t.push(ctl.cmd(&["RPUSH", "k3", "x"]));
+        t.push(reply(&mut a));
+        let stats = String::from_utf8_lossy(&ctl.cmd(&["INFO", "commandstats"])).into_owned();
+        let line = stats
+            .lines()
+            .find(|l| l.starts_with("cmdstat_blpop:"))
+            .expect("blpop stats");
+        // Durations differ between servers; the counts must not.
+        let counts: Vec<&str> = line.split(',').filter(|f| !f.contains("usec")).collect();
+        t.push(counts.join(",").into_bytes());
+        t
+    });
+}
+
+// Sorted sets: BZPOPMIN, BZPOPMAX and BZMPOP share the framework.
+
+#[test]
+fn zset_clients_on_one_key_are_served_in_blocking_order() {
+    let t = both(|port| {
+        let (mut a, mut b, mut c, mut ctl) = (
+            Conn::connect(port),
+            Conn::connect(port),
+            Conn::connect(port),
+            Conn::connect(port),
+        );
+        send(&mut a, &["BZPOPMIN", "z", "0"]);
+        wait_blocked(&mut ctl, 1);
+        send(&mut b, &["BZPOPMAX", "other", "z", "0"]);
+        wait_blocked(&mut ctl, 2);
+        send(
+            &mut c,
+            &["BZMPOP", "0", "2", "z", "other", "MIN", "COUNT", "5"],
+        );
+        wait_blocked(&mut ctl, 3);
+        let added = ctl.cmd(&["ZADD", "z", "1", "a", "2", "b", "3", "c", "4", "d"]);
+        let (ra, rb, rc) = (reply(&mut a), reply(&mut b), reply(&mut c));
+        wait_blocked(&mut ctl, 0);
+        vec![added, ra, rb, rc, ctl.cmd(&["EXISTS", "z"])]
+    });
+    assert_eq!(t[1], b"*3\r\n$1\r\nz\r\n$1\r\na\r\n$1\r\n1\r\n");
+    assert_eq!(t[2], b"*3\r\n$1\r\nz\r\n$1\r\nd\r\n$1\r\n4\r\n");
+    assert_eq!(
+        t[3],
+        b"*2\r\n$1\r\nz\r\n*2\r\n*2\r\n$1\r\nb\r\n$1\r\n2\r\n*2\r\n$1\r\nc\r\n$1\r\n3\r\n"
+    );
+    assert_eq!(t[4], b":0\r\n");
+}
+
+#[test]
+fn zset_waiters_are_served_by_store_commands_and_rename() {
+    let t = both(|port| {
+        let (mut a, mut ctl) = (Conn::connect(port), Conn::connect(port));
+        let mut out = vec![
+            ctl.cmd(&["ZADD", "s1", "1", "x", "2", "y"]),
+            ctl.cmd(&["ZADD", "s2", "5", "y", "7", "w"]),
+        ];
+        // Results stored into the key wake its waiters.
+        send(&mut a, &["BZPOPMAX", "u", "0"]);
+        wait_blocked(&mut ctl, 1);
+        out.push(ctl.cmd(&["ZUNIONSTORE", "u", "2", "s1", "s2"]));
+        out.push(reply(&mut a));
+        send(&mut a, &["BZMPOP", "0", "1", "i", "MIN"]);
+        wait_blocked(&mut ctl, 1);
+        // An empty intersection creates nothing: still blocked.
+        out.push(ctl.cmd(&["ZINTERSTORE", "i", "2", "s1", "nokey"]));
+        out.push(ctl.cmd(&["ZINTERSTORE", "i", "2", "s1", "s2", "WEIGHTS", "1", "10"]));
+        out.push(reply(&mut a));
+        send(&mut a, &["BZPOPMIN", "d", "0"]);
+        wait_blocked(&mut ctl, 1);
+        out.push(ctl.cmd(&["ZDIFFSTORE", "d", "2", "s2", "s1"]));
+        out.push(reply(&mut a));
+        send(&mut a, &["BZPOPMIN", "r", "0"]);
+        wait_blocked(&mut ctl, 1);
+        out.push(ctl.cmd(&["ZRANGESTORE", "tmp", "s1", "0", "-1"]));
+        out.push(ctl.cmd(&["RENAME", "tmp", "r"]));
+        out.push(reply(&mut a));
+        out.push(ctl.cmd(&["ZRANGE", "r", "0", "-1", "WITHSCORES"]));
+        // ZINCRBY creating the key serves too.
+        send(&mut a, &["BZPOPMIN", "n", "0"]);
+        wait_blocked(&mut ctl, 1);
+        out.push(ctl.cmd(&["ZINCRBY", "n", "2.5", "m"]));
+        out.push(reply(&mut a));
+        out
+    });
+    assert_eq!(t[3], b"*3\r\n$1\r\nu\r\n$1\r\ny\r\n$1\r\n7\r\n");
+    assert_eq!(
+        t[6],
+        b"*2\r\n$1\r\ni\r\n*1\r\n*2\r\n$1\r\ny\r\n$2\r\n52\r\n"
+    );
+    assert_eq!(t[8], b"*3\r\n$1\r\nd\r\n$1\r\nw\r\n$1\r\n7\r\n");
+    assert_eq!(t[11], b"*3\r\n$1\r\nr\r\n$1\r\nx\r\n$1\r\n1\r\n");
+}
+
+#[test]
+fn zset_and_list_waiters_on_one_key_are_served_by_type() {
+    let t = both(|port| {
+        let (mut a, mut b, mut ctl) = (
+            Conn::connect(port),
+            Conn::connect(port),
+            Conn::connect(port),
+        );
+        let mut out = Vec::new();
+        // The list waiter came first; a sorted set serves the second one.
+        send(&mut a, &["BLPOP", "k", "0"]);
+        wait_blocked(&mut ctl, 1);
+        send(&mut b, &["BZPOPMIN", "k", "0"]);
+        wait_blocked(&mut ctl, 2);
+        out.push(ctl.cmd(&["ZADD", "k", "1", "m"]));
+        out.push(reply(&mut b));
+        wait_blocked(&mut ctl, 1);
+        out.push(ctl.cmd(&["RPUSH", "k", "v"]));
+        out.push(reply(&mut a));
+        // A string does not serve a sorted-set waiter.
+        send(&mut b, &["BZPOPMAX", "w", "0"]);
+        wait_blocked(&mut ctl, 1);
+        out.push(ctl.cmd(&["SET", "w", "str"]));
+        out.push(ctl.cmd(&["DEL", "w"]));
+        out.push(ctl.cmd(&["ZADD", "w", "3", "ok"]));
+        out.push(reply(&mut b));
+        // Existing keys of another type are an error at once.
+        out.push(ctl.cmd(&["RPUSH", "k", "l"]));
+        out.push(b.cmd(&["BZPOPMIN", "nokey", "k", "0"]));
+        out.push(ctl.cmd(&["SET", "str", "x"]));
+        out.push(b.cmd(&["BZMPOP", "0", "2", "str", "nokey", "MAX"]));
+        out
+    });
+    assert_eq!(t[1], b"*3\r\n$1\r\nk\r\n$1\r\nm\r\n$1\r\n1\r\n");
+    assert_eq!(t[3], b"*2\r\n$1\r\nk\r\n$1\r\nv\r\n");
+    assert_eq!(t[7], b"*3\r\n$1\r\nw\r\n$2\r\nok\r\n$1\r\n3\r\n");
+}
+
+#[test]
+fn zset_pops_time_out_and_do_not_block_in_multi() {
+    let t = both(|port| {
+        let mut a = Conn::connect(port);
+        let mut out = Vec::new();
+        for cmd in [
+            &["BZPOPMIN", "nokey", "0.05"][..],
+            &["BZPOPMAX", "nokey", "other", "0.05"],
+            &["BZMPOP", "0.05", "1", "nokey", "MIN", "COUNT", "3"],
+        ] {
+            let t0 = Instant::now();
+            out.push(a.cmd(cmd));
+            let el = t0.elapsed();
+            assert!(el >= Duration::from_millis(40), "{el:?}");
+            assert!(el < Duration::from_millis(1500), "{el:?}");
+        }
+        out.push(a.cmd(&["HELLO", "3"]).is_empty().to_string().into_bytes());
+        out.push(a.cmd(&["BZPOPMIN", "nokey", "0.01"]));
+        out.push(a.cmd(&["BZMPOP", "0.01", "1", "nokey", "MAX"]));
+        for bad in ["-1", "x", "inf"] {
+            out.push(a.cmd(&["BZPOPMAX", "nokey", bad]));
+            out.push(a.cmd(&["BZMPOP", bad, "1", "nokey", "MAX"]));
+        }
+        // Pop arguments are checked before the timeout.
+        out.push(a.cmd(&["BZMPOP", "x", "1", "nokey", "MIDDLE"]));
+        out.push(a.cmd(&["MULTI"]));
+        out.push(a.cmd(&["BZPOPMIN", "nokey", "0"]));
+        out.push(a.cmd(&["BZMPOP", "0", "1", "nokey", "MIN"]));
+        out.push(a.cmd(&["ZADD", "z", "1", "a", "2", "b"]));
+        out.push(a.cmd(&["BZPOPMAX", "z", "0"]));
+        out.push(a.cmd(&["BZMPOP", "0", "1", "z", "MIN"]));
+        out.push(a.cmd(&["EXEC"]));
+        out
+    });
+    assert_eq!(t[0], b"*-1\r\n");
+    assert_eq!(t[2], b"*-1\r\n");
+    assert_eq!(t[4], b"_\r\n");
+    assert_eq!(t[5], b"_\r\n");
 }

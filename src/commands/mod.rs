@@ -47,7 +47,10 @@ pub mod string_range;
 #[cfg(test)]
 mod string_testkit;
 pub mod zset;
+pub mod zset_algebra;
+pub mod zset_pop;
 pub mod zset_range;
+pub mod zset_scan;
 
 pub type Handler = fn(&mut Ctx, &[Bytes]) -> CmdResult;
 
@@ -352,6 +355,9 @@ static ALL: &[&[CommandDef]] = &[
     multi::COMMANDS,
     memory::COMMANDS,
     zset::COMMANDS,
+    zset_algebra::COMMANDS,
+    zset_pop::COMMANDS,
+    zset_scan::COMMANDS,
     dump::COMMANDS,
     save::COMMANDS,
     hash::COMMANDS,
@@ -498,17 +504,19 @@ pub fn keys_with_flags(c: &CommandDef, args: &[Bytes]) -> Vec<(usize, u32)> {
                     .and_then(|s| s.parse::<i32>().ok())
                     .unwrap_or(0);
                 let start = first + kf;
-                if n <= 0 {
-                    continue;
-                }
                 // Re-anchor: keys begin at `start`.
                 let step = step.max(1);
+                // A count of keys the call does not have (or none) makes
+                // the call a syntax error, which has no keys at all (not
+                // even those of the other specs), as in Redis.
+                let last = i64::from(start) + (i64::from(n) - 1) * i64::from(step);
+                if n <= 0 || last >= i64::from(argc) {
+                    return Vec::new();
+                }
                 let mut i = start;
-                let mut count = 0;
-                while count < n && i < argc {
+                for _ in 0..n {
                     out.push((i as usize, call_flags(c, &spec, args)));
                     i += step;
-                    count += 1;
                 }
                 continue;
             }

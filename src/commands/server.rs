@@ -283,14 +283,23 @@ fn getkeys_common(args: &[Bytes]) -> Result<Vec<(usize, u32)>, CmdError> {
     let Some(c) = TABLE.resolve(target) else {
         return Err(CmdError::msg("ERR Invalid command specified"));
     };
+    // As Redis: whether the command can have keys at all comes first,
+    // then its arity, then whether this call names any.
+    let can_have_keys = c.get_keys.is_some()
+        || c.key_specs.iter().any(|s| s.flags & KS_NOT_KEY == 0)
+        || (c.key_specs.is_empty() && c.first_key > 0);
+    if !can_have_keys {
+        return Err(CmdError::msg("ERR The command has no key arguments"));
+    }
     if !c.arity_ok(target.len()) {
         return Err(CmdError::msg(
             "ERR Invalid number of arguments specified for command",
         ));
     }
     let keys = keys_with_flags(c, target);
-    if keys.is_empty() {
-        return Err(CmdError::msg("ERR The command has no key arguments"));
+    if keys.is_empty() && c.flags & NO_MANDATORY_KEYS == 0 {
+        // A call that is a syntax error (numkeys beyond its arguments).
+        return Err(CmdError::msg("ERR Invalid arguments specified for command"));
     }
     Ok(keys)
 }

@@ -136,9 +136,9 @@ pub enum Norm {
     /// is the cursor) and compares the sorted set of keys returned. An error
     /// reply to the first call is compared exactly.
     ScanAll,
-    /// An HSCAN (args[2] is the cursor): like [`Norm::ScanAll`], the whole
-    /// iteration on each server, compared as the sorted set of
-    /// (field, value) pairs returned.
+    /// An HSCAN or ZSCAN (args[2] is the cursor): like [`Norm::ScanAll`],
+    /// the whole iteration on each server, compared as the sorted set of
+    /// (field, value) or (member, score) pairs returned.
     HScanAll,
     /// HRANDFIELD, run alone and followed by `HGETALL key` on the same
     /// server: the random choice is replaced by what must hold whatever was
@@ -147,6 +147,10 @@ pub enum Norm {
     /// count, and the whole hash (sorted) when a positive count covers it.
     /// Errors and nil are compared exactly.
     RandField,
+    /// ZRANDMEMBER, run alone and followed by `ZRANGE key 0 -1 WITHSCORES`
+    /// on the same server: checked like [`Norm::RandField`], scores in
+    /// place of values.
+    RandMember,
     /// `OBJECT ENCODING key`, run alone: a `listpack` list or set (Redis
     /// 7.2 encodings) is compared under Redis 7.0's name for it (see
     /// `runner::encoding_as_7_0`).

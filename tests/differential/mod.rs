@@ -22,6 +22,7 @@ mod pubsub;
 mod sort;
 mod string;
 mod zset;
+mod zset_cmds;
 
 /// Every generator of every family.
 pub fn all_specs() -> Vec<gen::Spec> {
@@ -30,6 +31,7 @@ pub fn all_specs() -> Vec<gen::Spec> {
     v.extend(string::specs());
     v.extend(keyspace::specs());
     v.extend(zset::specs());
+    v.extend(zset_cmds::specs());
     v.extend(dump::specs());
     v.extend(hash::specs());
     v.extend(hyperloglog::specs());

@@ -145,6 +145,7 @@ pub fn normalise(reply: &[u8], norm: Norm) -> Vec<u8> {
         | Norm::ScanAll
         | Norm::HScanAll
         | Norm::RandField
+        | Norm::RandMember
         | Norm::Encoding
         | Norm::Transaction => reply.to_vec(),
         Norm::Sorted => match array_items(reply) {
@@ -346,52 +347,93 @@ fn encoding_as_7_0(side: &mut Side, args: &Args) -> Result<Vec<u8>, String> {
 
 /// HRANDFIELD followed by `HGETALL key`; see [`Norm::RandField`].
 fn randfield(side: &mut Side, args: &Args) -> Result<Vec<u8>, String> {
+    random_pick(side, args, &[b"HGETALL"], &[])
+}
+
+/// ZRANDMEMBER followed by `ZRANGE key 0 -1 WITHSCORES`; see
+/// [`Norm::RandMember`].
+fn randmember(side: &mut Side, args: &Args) -> Result<Vec<u8>, String> {
+    random_pick(side, args, &[b"ZRANGE"], &[b"0", b"-1", b"WITHSCORES"])
+}
+
+/// A pair list as HGETALL or ZRANGE WITHSCORES reply it (a map, nested
+/// pairs, or a flat array), as member -> value.
+fn pair_map(v: &Value) -> BTreeMap<Vec<u8>, Value> {
+    let nested = v
+        .items()
+        .first()
+        .is_some_and(|i| matches!(i, Value::Array(_)));
+    let pairs: Vec<(Value, Value)> = if nested {
+        v.items()
+            .iter()
+            .filter_map(|p| match p.items() {
+                [a, b] => Some((a.clone(), b.clone())),
+                _ => None,
+            })
+            .collect()
+    } else {
+        v.pairs()
+    };
+    pairs
+        .into_iter()
+        .filter_map(|(f, v)| match f {
+            Value::Bulk(f) => Some((f, v)),
+            _ => None,
+        })
+        .collect()
+}
+
+/// A random pick (HRANDFIELD, ZRANDMEMBER: `cmd key [count [WITH...]]`)
+/// followed by `before key after`, which lists the whole collection on
+/// the same server; the reply is replaced by what must hold whatever was
+/// chosen (see [`Norm::RandField`]).
+fn random_pick(
+    side: &mut Side,
+    args: &Args,
+    before: &[&[u8]],
+    after: &[&[u8]],
+) -> Result<Vec<u8>, String> {
     let refs: Vec<&[u8]> = args.iter().map(|x| x.as_slice()).collect();
     side.conn.send_raw(&Conn::encode(&refs));
     let r = side.conn.try_read_reply()?;
     if args.len() < 2 || matches!(r.first(), Some(b'-') | Some(b'!')) {
         return Ok(r);
     }
-    side.conn
-        .send_raw(&Conn::encode(&[&b"HGETALL"[..], &args[1][..]]));
+    let mut all_cmd: Vec<&[u8]> = before.to_vec();
+    all_cmd.push(&args[1]);
+    all_cmd.extend_from_slice(after);
+    side.conn.send_raw(&Conn::encode(&all_cmd));
     let all = side.conn.try_read_reply()?;
-    let hash: BTreeMap<Vec<u8>, Vec<u8>> = match Value::parse(&all) {
+    let whole: BTreeMap<Vec<u8>, Value> = match Value::parse(&all) {
         Value::Error(_) => BTreeMap::new(),
-        v => v
-            .pairs()
-            .into_iter()
-            .filter_map(|(f, v)| match (f, v) {
-                (Value::Bulk(f), Value::Bulk(v)) => Some((f, v)),
-                _ => None,
-            })
-            .collect(),
+        v => pair_map(&v),
     };
     let reply = Value::parse(&r);
     let count: Option<i64> = args
         .get(2)
         .and_then(|c| std::str::from_utf8(c).ok()?.parse().ok());
     let Some(count) = count else {
-        // No count: nil, or one field of the hash.
+        // No count: nil, or one member of the collection.
         return Ok(match reply {
-            Value::Bulk(f) if hash.contains_key(&f) => b"<a field of the hash>".to_vec(),
-            Value::Bulk(f) => format!("<NOT a field: {}>", show(&f)).into_bytes(),
+            Value::Bulk(f) if whole.contains_key(&f) => b"<a member of the collection>".to_vec(),
+            Value::Bulk(f) => format!("<NOT a member: {}>", show(&f)).into_bytes(),
             _ => r,
         });
     };
     let with_values = args.len() == 4;
     let resp3_pairs = with_values && r.starts_with(b"*") && {
-        // RESP3 WITHVALUES: an array of [field, value] arrays.
+        // RESP3 WITHVALUES/WITHSCORES: an array of [member, value] arrays.
         reply
             .items()
             .first()
             .is_some_and(|i| matches!(i, Value::Array(_)))
     };
-    let mut picked: Vec<(Vec<u8>, Option<Vec<u8>>)> = Vec::new();
+    let mut picked: Vec<(Vec<u8>, Option<Value>)> = Vec::new();
     let items = reply.items();
     if resp3_pairs {
         for it in items {
             match it.items() {
-                [Value::Bulk(f), Value::Bulk(v)] => picked.push((f.clone(), Some(v.clone()))),
+                [Value::Bulk(f), v] => picked.push((f.clone(), Some(v.clone()))),
                 _ => return Ok(format!("<malformed pair in {}>", show(&r)).into_bytes()),
             }
         }
@@ -401,7 +443,7 @@ fn randfield(side: &mut Side, args: &Args) -> Result<Vec<u8>, String> {
         }
         for c in items.chunks(2) {
             match c {
-                [Value::Bulk(f), Value::Bulk(v)] => picked.push((f.clone(), Some(v.clone()))),
+                [Value::Bulk(f), v] => picked.push((f.clone(), Some(v.clone()))),
                 _ => return Ok(format!("<malformed: {}>", show(&r)).into_bytes()),
             }
         }
@@ -421,12 +463,14 @@ fn randfield(side: &mut Side, args: &Args) -> Result<Vec<u8>, String> {
     )
     .into_bytes();
     for (f, v) in &picked {
-        match (hash.get(f), v) {
+        match (whole.get(f), v) {
             (None, _) => {
-                out.extend_from_slice(format!("<NOT a field: {}>", show(f)).as_bytes());
+                out.extend_from_slice(format!("<NOT a member: {}>", show(f)).as_bytes());
             }
             (Some(hv), Some(v)) if hv != v => {
-                out.extend_from_slice(format!("<wrong value for {}>", show(f)).as_bytes());
+                out.extend_from_slice(
+                    format!("<wrong value for {}: {v:?}, not {hv:?}>", show(f)).as_bytes(),
+                );
             }
             _ => {}
         }
@@ -435,10 +479,10 @@ fn randfield(side: &mut Side, args: &Args) -> Result<Vec<u8>, String> {
         let distinct: std::collections::BTreeSet<&Vec<u8>> =
             picked.iter().map(|(f, _)| f).collect();
         if distinct.len() != picked.len() {
-            out.extend_from_slice(b"<repeated fields for a positive count>");
+            out.extend_from_slice(b"<repeated members for a positive count>");
         }
-        if count as usize >= hash.len() {
-            // The whole hash: compare it exactly (order aside).
+        if count as usize >= whole.len() {
+            // The whole collection: compare it exactly (order aside).
             let mut all: Vec<&Vec<u8>> = distinct.into_iter().collect();
             all.sort();
             for f in all {
@@ -455,7 +499,7 @@ fn randfield(side: &mut Side, args: &Args) -> Result<Vec<u8>, String> {
 fn solo(norm: Norm) -> bool {
     matches!(
         norm,
-        Norm::ScanAll | Norm::HScanAll | Norm::RandField | Norm::Encoding
+        Norm::ScanAll | Norm::HScanAll | Norm::RandField | Norm::RandMember | Norm::Encoding
     )
 }
 
@@ -566,6 +610,7 @@ pub fn run_stream(cfg: &StreamCfg, a: &mut Side, b: &mut Side) -> Result<Stats, 
                     Norm::ScanAll => scan_all,
                     Norm::HScanAll => hscan_all,
                     Norm::RandField => randfield,
+                    Norm::RandMember => randmember,
                     _ => encoding_as_7_0,
                 };
                 let ra = drive(a, &run[0].args);

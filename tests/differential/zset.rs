@@ -46,7 +46,7 @@ const LEX: &[&str] = &[
     "-", "+", "[a", "(a", "[b", "(c", "[d", "[", "(", "[aa", "(g", "a", "", "+x", "[\u{ff}",
 ];
 
-fn member(g: &mut G) -> Vec<u8> {
+pub fn member(g: &mut G) -> Vec<u8> {
     if g.chance(2) {
         vec![b'm'; 65 + g.below(3) as usize]
     } else {

@@ -17,6 +17,7 @@ pub mod list;
 pub mod memory;
 pub mod pack;
 pub mod set;
+pub mod sorted;
 pub mod value;
 pub mod zset;
 

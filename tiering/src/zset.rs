@@ -6,27 +6,19 @@
 //!   of alternating member and score entries, kept sorted. A score is its
 //!   8 little-endian bytes. Lookups scan linearly, which the
 //!   `zset-max-listpack-entries` / `-value` limits keep short.
-//! * [`ZSetValue::Sorted`] (`skiplist`): the members in order in one
-//!   vector, plus a member → score map for O(1) `ZSCORE`. Rank and range
-//!   lookups are binary searches (O(log n)); an insert or removal in the
-//!   middle moves the tail of the vector.
+//! * [`ZSetValue::Sorted`] (`skiplist`): a [`Sorted`], an order-statistic
+//!   B+tree plus a member dict: O(log n) inserts, removals, rank and range
+//!   lookups, O(1) `ZSCORE` (see [`crate::sorted`]).
 //!
 //! Conversion from `listpack` to `skiplist` happens when an insert passes a
 //! limit; the other way only for freshly built results
 //! ([`ZSetValue::from_sorted`]), as Redis does for its `*STORE` commands.
 
 use std::cmp::Ordering;
-use std::collections::HashMap;
 
 use crate::limits::Limits;
 use crate::pack::Pack;
-
-/// The large representation: see the module documentation.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct Sorted {
-    items: Vec<(f64, Box<[u8]>)>,
-    map: HashMap<Box<[u8]>, f64, ahash::RandomState>,
-}
+pub use crate::sorted::Sorted;
 
 #[derive(Clone, Debug, PartialEq)]
 pub enum ZSetValue {
@@ -86,11 +78,7 @@ impl ZSetValue {
                 );
             }
             ZSetValue::Sorted(s) => {
-                for (m, sc) in items {
-                    let m: Box<[u8]> = m.into();
-                    s.map.insert(m.clone(), sc);
-                    s.items.push((sc, m));
-                }
+                **s = Sorted::from_sorted(items.iter().map(|(m, sc)| (&m[..], *sc)));
             }
         }
         z
@@ -106,19 +94,14 @@ impl ZSetValue {
     pub fn heap_size(&self) -> usize {
         match self {
             ZSetValue::Pack(p) => p.heap_size(),
-            ZSetValue::Sorted(s) => {
-                let members: usize = s.items.iter().map(|(_, m)| 2 * m.len()).sum();
-                members
-                    + s.items.capacity() * std::mem::size_of::<(f64, Box<[u8]>)>()
-                    + s.map.capacity() * (std::mem::size_of::<(Box<[u8]>, f64)>() + 1)
-            }
+            ZSetValue::Sorted(s) => std::mem::size_of::<Sorted>() + s.heap_size(),
         }
     }
 
     pub fn len(&self) -> usize {
         match self {
             ZSetValue::Pack(p) => p.len() / 2,
-            ZSetValue::Sorted(s) => s.items.len(),
+            ZSetValue::Sorted(s) => s.len(),
         }
     }
 
@@ -143,7 +126,7 @@ impl ZSetValue {
     pub fn score(&self, member: &[u8]) -> Option<f64> {
         match self {
             ZSetValue::Pack(p) => Self::pack_find(p, member).map(|(_, s)| s),
-            ZSetValue::Sorted(s) => s.map.get(member).copied(),
+            ZSetValue::Sorted(s) => s.score(member),
         }
     }
 
@@ -151,13 +134,7 @@ impl ZSetValue {
     pub fn rank(&self, member: &[u8]) -> Option<(usize, f64)> {
         match self {
             ZSetValue::Pack(p) => Self::pack_find(p, member),
-            ZSetValue::Sorted(s) => {
-                let sc = *s.map.get(member)?;
-                let r = s
-                    .items
-                    .partition_point(|(x, m)| cmp_entry(*x, m, sc, member) == Ordering::Less);
-                Some((r, sc))
-            }
+            ZSetValue::Sorted(s) => s.rank(member),
         }
     }
 
@@ -177,7 +154,7 @@ impl ZSetValue {
                 }
                 n
             }
-            ZSetValue::Sorted(s) => s.items.partition_point(|(x, m)| before(*x, m)),
+            ZSetValue::Sorted(s) => s.count_before(before),
         }
     }
 
@@ -196,11 +173,41 @@ impl ZSetValue {
                     f(m, s);
                 }
             }
-            ZSetValue::Sorted(s) => {
-                for (sc, m) in &s.items[start..end] {
-                    f(m, *sc);
+            ZSetValue::Sorted(s) => s.for_range(start, end, f),
+        }
+    }
+
+    /// Calls `f(member, score)` for ranks `start..end` (clamped), from the
+    /// highest rank down (ZREVRANGE order).
+    pub fn for_range_rev(&self, start: usize, end: usize, mut f: impl FnMut(&[u8], f64)) {
+        let end = end.min(self.len());
+        if start >= end {
+            return;
+        }
+        match self {
+            ZSetValue::Pack(_) => {
+                let mut v = Vec::with_capacity(end - start);
+                self.for_range(start, end, |m, s| v.push((m.to_vec(), s)));
+                for (m, s) in v.into_iter().rev() {
+                    f(&m, s);
                 }
             }
+            ZSetValue::Sorted(s) => s.for_range_rev(start, end, f),
+        }
+    }
+
+    /// One step of a ZSCAN: calls `f(member, score)` for some members and
+    /// returns the next cursor, 0 when done. A `listpack` set is returned
+    /// whole in one call (whatever the cursor), as Redis does; a large one
+    /// walks its member dict, so a member present for the whole scan is
+    /// returned at least once even if the set grows or shrinks meanwhile.
+    pub fn scan(&self, cursor: u64, mut f: impl FnMut(&[u8], f64)) -> u64 {
+        match self {
+            ZSetValue::Pack(_) => {
+                self.for_range(0, self.len(), f);
+                0
+            }
+            ZSetValue::Sorted(s) => s.scan(cursor, &mut f),
         }
     }
 
@@ -250,30 +257,7 @@ impl ZSetValue {
         let ZSetValue::Sorted(s) = self else {
             unreachable!("converted above")
         };
-        let old = s.map.get(member).copied();
-        if let Some(old) = old {
-            if old.to_bits() == score.to_bits() {
-                return false;
-            }
-            let r = s
-                .items
-                .partition_point(|(x, m)| cmp_entry(*x, m, old, member) == Ordering::Less);
-            let (_, boxed) = s.items.remove(r);
-            let pos = s
-                .items
-                .partition_point(|(x, m)| cmp_entry(*x, m, score, member) == Ordering::Less);
-            s.items.insert(pos, (score, boxed));
-            *s.map.get_mut(member).expect("present") = score;
-            false
-        } else {
-            let boxed: Box<[u8]> = member.into();
-            let pos = s
-                .items
-                .partition_point(|(x, m)| cmp_entry(*x, m, score, member) == Ordering::Less);
-            s.items.insert(pos, (score, boxed.clone()));
-            s.map.insert(boxed, score);
-            true
-        }
+        s.set(member, score)
     }
 
     /// Removes `member`; true if it was there.
@@ -286,16 +270,7 @@ impl ZSetValue {
                 }
                 None => false,
             },
-            ZSetValue::Sorted(s) => match s.map.remove(member) {
-                Some(sc) => {
-                    let r = s
-                        .items
-                        .partition_point(|(x, m)| cmp_entry(*x, m, sc, member) == Ordering::Less);
-                    s.items.remove(r);
-                    true
-                }
-                None => false,
-            },
+            ZSetValue::Sorted(s) => s.remove(member),
         }
     }
 
@@ -308,9 +283,7 @@ impl ZSetValue {
         match self {
             ZSetValue::Pack(p) => p.splice(start * 2, (end - start) * 2, &[]),
             ZSetValue::Sorted(s) => {
-                for (_, m) in s.items.drain(start..end) {
-                    s.map.remove(&m);
-                }
+                s.remove_range(start, end);
             }
         }
         end - start
@@ -318,16 +291,20 @@ impl ZSetValue {
 
     fn convert(&mut self) {
         if let ZSetValue::Pack(p) = self {
-            let mut s = Sorted::default();
+            let mut items = Vec::with_capacity(p.len() / 2);
             let mut it = p.iter();
             while let Some(m) = it.next() {
-                let sc = dec_score(it.next().expect("pairs"));
-                let b: Box<[u8]> = m.into();
-                s.map.insert(b.clone(), sc);
-                s.items.push((sc, b));
+                items.push((m, dec_score(it.next().expect("pairs"))));
             }
-            *self = ZSetValue::Sorted(Box::new(s));
+            *self = ZSetValue::Sorted(Box::new(Sorted::from_sorted(items)));
         }
+    }
+
+    /// The member and score at `rank` (lowest score first), if any.
+    pub fn at(&self, rank: usize) -> Option<(Vec<u8>, f64)> {
+        let mut found = None;
+        self.for_range(rank, rank + 1, |m, s| found = Some((m.to_vec(), s)));
+        found
     }
 }
 
