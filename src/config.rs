@@ -720,12 +720,29 @@ impl Config {
                 all.extend(args.iter().cloned());
             }
             all
+        } else if matches!(d.kind, Kind::ClientOutputBufferLimit) {
+            self.with_current_classes(i, args)
         } else {
             args.to_vec()
         };
         let v = canonicalize(d, &args)?;
         self.values[i] = v;
         Ok(())
+    }
+
+    /// `client-output-buffer-limit` names only the classes it changes: the
+    /// others keep their current limits (as in Redis), so the new classes
+    /// are applied over the current value.
+    fn with_current_classes(&self, i: usize, args: &[String]) -> Vec<String> {
+        let mut all: Vec<String> = self.values[i]
+            .split_whitespace()
+            .map(String::from)
+            .collect();
+        all.extend(
+            args.iter()
+                .flat_map(|a| a.split_whitespace().map(String::from)),
+        );
+        all
     }
 
     /// `CONFIG SET` of one directive at run time.
@@ -735,9 +752,16 @@ impl Config {
             return Err("can't set immutable config".into());
         }
         let args: Vec<String> = match d.kind {
-            Kind::Save | Kind::ClientOutputBufferLimit | Kind::List => {
-                value.split_whitespace().map(String::from).collect()
+            Kind::ClientOutputBufferLimit => {
+                let new: Vec<String> = value.split_whitespace().map(String::from).collect();
+                if new.is_empty() || new.len() % 4 != 0 {
+                    // Refused as Redis does, before merging.
+                    new
+                } else {
+                    self.with_current_classes(i, &new)
+                }
             }
+            Kind::Save | Kind::List => value.split_whitespace().map(String::from).collect(),
             _ => vec![value.to_string()],
         };
         let v = canonicalize(d, &args)?;
@@ -940,6 +964,21 @@ fn quote(v: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn pubsub_output_buffer_limit_follows_the_directive() {
+        let mut c = Config::new();
+        let d = c.tun.pubsub_obuf;
+        assert_eq!((d.hard, d.soft, d.soft_secs), (32 << 20, 8 << 20, 60));
+        c.set_runtime("client-output-buffer-limit", "pubsub 1mb 512kb 5")
+            .expect("valid");
+        let l = c.tun.pubsub_obuf;
+        assert_eq!((l.hard, l.soft, l.soft_secs), (1 << 20, 512 << 10, 5));
+        // Other classes leave it alone.
+        c.set_runtime("client-output-buffer-limit", "normal 1 1 1")
+            .expect("valid");
+        assert_eq!(c.tun.pubsub_obuf, l);
+    }
 
     #[test]
     fn table_is_sorted_and_unique() {
