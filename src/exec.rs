@@ -187,6 +187,8 @@ pub fn execute(st: &mut State, shared: &Shared, id: u64, out: &mut Reply, args: 
     let (db, authed, no_touch) = (client.db, client.authenticated, client.no_touch);
     st.stats.commands_processed += 1;
     let queueing = client.multi.is_some();
+    // RESP2 with subscriptions: replies share the stream with messages.
+    let pubsub_mode = client.resp == 2 && client.subs.active();
     st.pubsub.exec_client = Some(id);
     match resolve(st, id, args) {
         Err(msg) => {
@@ -217,7 +219,7 @@ pub fn execute(st: &mut State, shared: &Shared, id: u64, out: &mut Reply, args: 
             st.stats.count_error(&msg);
             reject(st, r);
         }
-        Ok(r) if authed && refused_in_pubsub_mode(st, id, r) => {
+        Ok(r) if authed && pubsub_mode && !allowed_in_pubsub_mode(r) => {
             let msg = format!(
                 "ERR Can't execute '{}': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context",
                 r.full_name()
@@ -262,27 +264,22 @@ pub fn execute(st: &mut State, shared: &Shared, id: u64, out: &mut Reply, args: 
     finish_reply_mode(st, id, out, start_len);
 }
 
-/// A RESP2 client with subscriptions may only (un)subscribe, PING, QUIT
-/// and RESET (its replies share the stream with messages).
-fn refused_in_pubsub_mode(st: &State, id: u64, r: CmdRef) -> bool {
-    let Some(c) = st.clients.get(&id) else {
-        return false;
-    };
-    c.resp == 2
-        && c.subs.active()
-        && (r.parent.is_some()
-            || !matches!(
-                r.cmd.name,
-                "ping"
-                    | "subscribe"
-                    | "ssubscribe"
-                    | "psubscribe"
-                    | "unsubscribe"
-                    | "sunsubscribe"
-                    | "punsubscribe"
-                    | "quit"
-                    | "reset"
-            ))
+/// What a RESP2 client with subscriptions may run: (un)subscribe, PING,
+/// QUIT and RESET.
+fn allowed_in_pubsub_mode(r: CmdRef) -> bool {
+    r.parent.is_none()
+        && matches!(
+            r.cmd.name,
+            "ping"
+                | "subscribe"
+                | "ssubscribe"
+                | "psubscribe"
+                | "unsubscribe"
+                | "sunsubscribe"
+                | "punsubscribe"
+                | "quit"
+                | "reset"
+        )
 }
 
 /// A command was refused while queueing a transaction: EXEC will answer
