@@ -8,7 +8,8 @@
 #
 # Memory: RSS growth after loading MEM_KEYS strings of VALUE_SIZE bytes,
 # and COLL_KEYS small collections (COLL_SIZE elements of ~10 bytes: hashes,
-# sets, zsets, lists) per type in MEM_TYPES. MEM_TYPES may also name
+# sets, zsets, lists; `intset` is sets of integers) per type in MEM_TYPES.
+# MEM_TYPES may also name
 # `bigzset`: one sorted set of BIG_ZSET members ("member:000123", random
 # scores). An empty TESTS skips the throughput runs:
 #
@@ -91,6 +92,8 @@ else:
                 args += [b"field:%d" % j, b"value:%04d" % (i % 10000)]
         elif kind == "set":
             args = [b"SADD", k] + [b"member:%04d" % ((i + j) % 10000) for j in range(csize)]
+        elif kind == "intset":
+            args = [b"SADD", k] + [b"%d" % ((i + j) % 100000) for j in range(csize)]
         elif kind == "zset":
             args = [b"ZADD", k]
             for j in range(csize):

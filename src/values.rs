@@ -13,7 +13,16 @@ pub fn to_object(v: &Value) -> (Object, Form) {
     match v {
         Value::Str(s) => (Object::Str(s.as_bytes().into_owned()), Form::Compact),
         Value::List(l) => (Object::List(list_items(l)), form_of(v)),
-        Value::Set(s) => (Object::Set(set_members(s)), form_of(v)),
+        Value::Set(s) => match &**s {
+            // The blob at the intset's own width, as Redis writes it.
+            SetValue::Int(i) => (
+                Object::IntSet(i.iter().collect(), i.width() as u8),
+                Form::Compact,
+            ),
+            // RDB version 10 (Redis 7.0) has no listpack set: any other
+            // set goes out member by member.
+            _ => (Object::Set(set_members(s)), Form::Large),
+        },
         Value::ZSet(z) => (Object::ZSet(zset_items(z)), form_of(v)),
         Value::Hash(h) => (Object::Hash(hash_pairs(h)), form_of(v)),
     }
@@ -21,7 +30,7 @@ pub fn to_object(v: &Value) -> (Object, Form) {
 
 fn form_of(v: &Value) -> Form {
     match v.encoding() {
-        "listpack" | "intset" => Form::Compact,
+        "listpack" => Form::Compact,
         _ => Form::Large,
     }
 }
@@ -39,9 +48,18 @@ pub fn from_object(o: Object, form: Form, limits: &Limits) -> Option<Value> {
                 limits.list_max_listpack_size,
             ))))
         }
-        Object::Set(m) if !m.is_empty() => Some(Value::Set(Box::new(SetValue::Pack(
-            Pack::from_items(m.iter().map(|i| i.as_slice())),
-        )))),
+        Object::IntSet(v, _) if !v.is_empty() => {
+            Some(Value::Set(Box::new(SetValue::from_compact(
+                &v.iter()
+                    .map(|i| i.to_string().into_bytes())
+                    .collect::<Vec<_>>(),
+                limits,
+            ))))
+        }
+        Object::Set(m) if !m.is_empty() => Some(Value::Set(Box::new(match form {
+            Form::Compact => SetValue::from_compact(&m, limits),
+            Form::Large => SetValue::from_plain(&m, limits),
+        }))),
         Object::ZSet(mut z) if !z.is_empty() => {
             z.sort_by(|a, b| tiering::zset::cmp_entry(a.1, &a.0, b.1, &b.0));
             // A listpack blob stays compact whatever its members' lengths.
@@ -80,11 +98,9 @@ pub fn list_items(l: &ListValue) -> Vec<Vec<u8>> {
     l.iter().map(<[u8]>::to_vec).collect()
 }
 
-/// A set's members (in the set's own order).
+/// A set's members (in the set's own order: ascending for an intset).
 pub fn set_members(s: &SetValue) -> Vec<Vec<u8>> {
-    match s {
-        SetValue::Pack(p) => p.iter().map(<[u8]>::to_vec).collect(),
-    }
+    s.members()
 }
 
 /// A sorted set's members and scores, lowest score first.

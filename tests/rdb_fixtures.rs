@@ -150,6 +150,7 @@ fn script_aux_empty_keys_and_corruption() {
         for (name, v) in &k {
             let empty = match v {
                 Object::List(x) | Object::Set(x) => x.is_empty(),
+                Object::IntSet(x, _) => x.is_empty(),
                 Object::Hash(x) => x.is_empty(),
                 Object::ZSet(x) => x.is_empty(),
                 Object::Str(_) => false,

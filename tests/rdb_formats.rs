@@ -252,6 +252,7 @@ fn objects_match_redis_dump_and_read_back() {
         let obj = read_object(body[0], &mut r).expect("readable");
         let len = match &obj {
             Object::Set(v) | Object::List(v) => v.len(),
+            Object::IntSet(v, _) => v.len(),
             Object::Hash(v) => v.len(),
             Object::ZSet(v) => v.len(),
             Object::Str(_) => 1,

@@ -197,15 +197,27 @@ pub fn listpack_entries(lp: &[u8]) -> Result<Vec<Vec<u8>>, Error> {
 /// An intset of `values` (sorted and deduplicated here), in the narrowest
 /// width that holds them all, as Redis lays it out.
 pub fn intset(values: &[i64]) -> Vec<u8> {
+    intset_at(values, 2)
+}
+
+/// [`intset`] at least `min_width` bytes wide (2, 4 or 8): Redis widens an
+/// intset for a wide member and never narrows it again, so a set that
+/// once held one is written wider than its members need.
+pub fn intset_at(values: &[i64], min_width: usize) -> Vec<u8> {
     let mut v = values.to_vec();
     v.sort_unstable();
     v.dedup();
-    let width: usize = if v.iter().all(|&x| i16::try_from(x).is_ok()) {
+    let need: usize = if v.iter().all(|&x| i16::try_from(x).is_ok()) {
         2
     } else if v.iter().all(|&x| i32::try_from(x).is_ok()) {
         4
     } else {
         8
+    };
+    let width = match need.max(min_width) {
+        w if w <= 2 => 2,
+        w if w <= 4 => 4,
+        _ => 8,
     };
     let mut out = Vec::with_capacity(8 + width * v.len());
     out.extend_from_slice(&(width as u32).to_le_bytes());
@@ -462,6 +474,8 @@ mod tests {
 
     #[test]
     fn intsets() {
+        assert_eq!(intset_at(&[5], 8)[0], 8);
+        assert_eq!(intset_values(&intset_at(&[5, -3], 4)), Ok(vec![-3, 5]));
         let b = intset(&[5, -3, 5, 100]);
         assert_eq!(&b[..8], &[2, 0, 0, 0, 3, 0, 0, 0]);
         assert_eq!(intset_values(&b), Ok(vec![-3, 5, 100]));

@@ -11,8 +11,8 @@
 use std::collections::HashSet;
 
 use crate::encodings::{
-    intset, intset_values, listpack, listpack_entries, score_text, ziplist_entries, zipmap_pairs,
-    Pairs,
+    intset, intset_at, intset_values, listpack, listpack_entries, score_text, ziplist_entries,
+    zipmap_pairs, Pairs,
 };
 use crate::rdb::*;
 
@@ -23,6 +23,11 @@ pub enum Object {
     /// Elements, head to tail.
     List(Vec<Vec<u8>>),
     Set(Vec<Vec<u8>>),
+    /// A set of integers as the server holds it (`intset`): its members and
+    /// its width in bytes (2, 4 or 8), which Redis never narrows, so that a
+    /// file or DUMP carries the blob Redis would write. Written only;
+    /// reading an intset gives [`Object::Set`].
+    IntSet(Vec<i64>, u8),
     /// Members with scores, by ascending score then member.
     ZSet(Vec<(Vec<u8>, f64)>),
     /// Field/value pairs.
@@ -79,6 +84,10 @@ pub fn write_object(w: &mut Writer, obj: &Object, form: Form, fill: ListFill) {
                     }
                 }
             }
+        }
+        Object::IntSet(values, width) => {
+            w.byte(TYPE_SET_INTSET);
+            w.string(&intset_at(values, usize::from(*width)));
         }
         Object::ZSet(items) => match form {
             Form::Compact => {

@@ -6,6 +6,7 @@
 use tiering::{HashValue, ListValue, SetValue, Value, ZSetValue};
 
 use crate::exec::{CmdError, Ctx};
+use crate::reply::Reply;
 
 /// A collection type that lives in a [`Value`] variant.
 pub trait Typed: Sized {
@@ -87,4 +88,21 @@ pub fn drop_if_empty(ctx: &mut Ctx, key: &[u8], empty: bool) -> bool {
         ctx.st.ks.delete(db, key, now);
     }
     empty
+}
+
+/// Runs `f` on the `T` at `key` (read access, as [`read`]) with the reply
+/// buffer: the buffer is moved out of `ctx` for the call, so a reply can be
+/// written straight from the collection without copying it first.
+pub fn reading<T: Typed, R>(
+    ctx: &mut Ctx,
+    key: &[u8],
+    f: impl FnOnce(Option<&T>, &mut Reply) -> R,
+) -> Result<R, CmdError> {
+    let mut out = Reply {
+        buf: std::mem::take(&mut ctx.out.buf),
+        proto: ctx.out.proto,
+    };
+    let r = read::<T>(ctx, key).map(|v| f(v.map(|v| &*v), &mut out));
+    ctx.out.buf = out.buf;
+    r
 }

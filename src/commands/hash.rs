@@ -10,13 +10,13 @@ use std::collections::HashSet;
 use bytes::Bytes;
 use rand::seq::SliceRandom;
 
-use super::access::{drop_if_empty, read, write, write_or_create};
-use super::keyspace_db::parse_cursor;
+use super::access::{self, drop_if_empty, read, write, write_or_create};
+use super::scan_args::{self, Accept, ScanArgs};
 use super::*;
 use crate::exec::{arg_i64, CmdError, CmdResult, Ctx};
 use crate::ldouble::{self, LongDouble};
 use crate::reply::Reply;
-use tiering::{glob, HashValue};
+use tiering::HashValue;
 
 const H: u32 = C_HASH;
 
@@ -332,21 +332,13 @@ enum Part {
     Values,
 }
 
-/// Runs `f` on the hash at `key` (read access) with the reply buffer: the
-/// buffer is moved out of `ctx` for the call, so a reply can be written
-/// straight from the hash without copying it first.
+/// [`access::reading`] for the hash.
 fn reading<R>(
     ctx: &mut Ctx,
     key: &[u8],
     f: impl FnOnce(Option<&HashValue>, &mut Reply) -> R,
 ) -> Result<R, CmdError> {
-    let mut out = Reply {
-        buf: std::mem::take(&mut ctx.out.buf),
-        proto: ctx.out.proto,
-    };
-    let r = read::<HashValue>(ctx, key).map(|h| f(h.map(|h| &*h), &mut out));
-    ctx.out.buf = out.buf;
-    r
+    access::reading::<HashValue, R>(ctx, key, f)
 }
 
 fn get_all(ctx: &mut Ctx, key: &[u8], part: Part) -> CmdResult {
@@ -585,7 +577,7 @@ fn hrandfield(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
 /// The pattern filters after collecting, so a call may return nothing with
 /// a cursor that is not 0. NOVALUES (Redis 7.4) returns fields only.
 fn hscan(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
-    let cursor = parse_cursor(&args[2]).ok_or(CmdError::msg("ERR invalid cursor"))?;
+    let cursor = scan_args::cursor(&args[2])?;
     reading(ctx, &args[1], |h, out| -> CmdResult {
         let Some(h) = h else {
             // Options are not even looked at for a missing key.
@@ -594,60 +586,26 @@ fn hscan(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
             out.array(0);
             return Ok(());
         };
-        let mut count: i64 = 10;
-        let mut pattern: Option<&[u8]> = None;
-        let mut no_values = false;
-        let mut i = 3;
-        while i < args.len() {
-            let left = args.len() - i;
-            let opt = &args[i];
-            if opt.eq_ignore_ascii_case(b"count") && left >= 2 {
-                count = arg_i64(&args[i + 1])?;
-                if count < 1 {
-                    return Err(CmdError::SYNTAX);
-                }
-                i += 2;
-            } else if opt.eq_ignore_ascii_case(b"match") && left >= 2 {
-                pattern = Some(&args[i + 1][..]).filter(|p| *p != b"*");
-                i += 2;
-            } else if opt.eq_ignore_ascii_case(b"novalues") {
-                no_values = true;
-                i += 1;
-            } else {
-                return Err(CmdError::SYNTAX);
-            }
-        }
-        let count = usize::try_from(count).unwrap_or(usize::MAX);
+        let opts = ScanArgs::parse(args, 3, Accept::NOVALUES)?;
         let mut found: Vec<(&[u8], &[u8])> = Vec::new();
-        let mut next = cursor;
-        match h {
-            HashValue::Pack(_) => {
-                next = h.scan(cursor, |f, v| found.push((f, v)));
-            }
-            HashValue::Table(_) => {
-                let mut budget = count.saturating_mul(10);
-                loop {
-                    next = h.scan(next, |f, v| found.push((f, v)));
-                    budget -= 1;
-                    if next == 0 || budget == 0 || found.len() >= count {
-                        break;
-                    }
-                }
-            }
-        }
-        if let Some(p) = pattern {
-            found.retain(|(f, _)| glob::matches(p, f, false));
-        }
+        let next = match h {
+            HashValue::Pack(_) => h.scan(cursor, |f, v| found.push((f, v))),
+            HashValue::Table(_) => scan_args::walk(cursor, opts.count, |c| {
+                let n = h.scan(c, |f, v| found.push((f, v)));
+                (n, found.len())
+            }),
+        };
+        found.retain(|(f, _)| opts.matches(f));
         out.array(2);
         out.bulk_int(next as i64);
-        out.array(if no_values {
+        out.array(if opts.no_values {
             found.len()
         } else {
             2 * found.len()
         });
         for (f, v) in found {
             out.bulk(f);
-            if !no_values {
+            if !opts.no_values {
                 out.bulk(v);
             }
         }

@@ -4,8 +4,9 @@
 use bytes::Bytes;
 
 use super::keyspace::{arg_int, db_index};
+use super::scan_args::{self, Accept, ScanArgs};
 use super::*;
-use crate::exec::{arg_i64, CmdError, CmdResult, Ctx};
+use crate::exec::{CmdError, CmdResult, Ctx};
 use tiering::keyspace::lazy_free;
 use tiering::{glob, Access, Key};
 
@@ -115,62 +116,12 @@ fn keys(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     Ok(())
 }
 
-/// Parses a SCAN cursor as Redis does with `strtoul`: the argument is read
-/// as a C string (up to a NUL byte); no leading space; an optional sign (a
-/// negative value wraps around); digits only; no overflow. The empty
-/// string is cursor 0.
-pub fn parse_cursor(arg: &[u8]) -> Option<u64> {
-    let s = match arg.iter().position(|&b| b == 0) {
-        Some(p) => &arg[..p],
-        None => arg,
-    };
-    let Some(&first) = s.first() else {
-        return Some(0);
-    };
-    if matches!(first, b' ' | b'\t' | b'\n' | b'\x0b' | b'\x0c' | b'\r') {
-        return None;
-    }
-    let (neg, digits) = match first {
-        b'-' => (true, &s[1..]),
-        b'+' => (false, &s[1..]),
-        _ => (false, s),
-    };
-    if digits.is_empty() || !digits.iter().all(u8::is_ascii_digit) {
-        return None;
-    }
-    let mut v: u64 = 0;
-    for &d in digits {
-        v = v.checked_mul(10)?.checked_add(u64::from(d - b'0'))?;
-    }
-    Some(if neg { v.wrapping_neg() } else { v })
-}
-
+/// SCAN cursor [MATCH pattern] [COUNT count] [TYPE type].
 fn scan(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
-    let cursor = parse_cursor(&args[1]).ok_or(CmdError::msg("ERR invalid cursor"))?;
-    let mut count: i64 = 10;
-    let mut pattern: Option<&[u8]> = None;
-    let mut type_name: Option<&[u8]> = None;
-    let mut i = 2;
-    while i < args.len() {
-        let left = args.len() - i;
-        let opt = &args[i];
-        if opt.eq_ignore_ascii_case(b"count") && left >= 2 {
-            count = arg_i64(&args[i + 1])?;
-            if count < 1 {
-                return Err(CmdError::SYNTAX);
-            }
-        } else if opt.eq_ignore_ascii_case(b"match") && left >= 2 {
-            // "*" matches everything: the same as no pattern.
-            pattern = Some(&args[i + 1][..]).filter(|p| *p != b"*");
-        } else if opt.eq_ignore_ascii_case(b"type") && left >= 2 {
-            type_name = Some(&args[i + 1][..]);
-        } else {
-            return Err(CmdError::SYNTAX);
-        }
-        i += 2;
-    }
+    let cursor = scan_args::cursor(&args[1])?;
+    let opts = ScanArgs::parse(args, 2, Accept::TYPE)?;
+    let (pattern, type_name, count) = (opts.pattern, opts.type_name, opts.count);
     let (db, now) = (ctx.db, ctx.now_ms);
-    let count = usize::try_from(count).unwrap_or(usize::MAX);
     let (next, batch) = ctx.st.ks.db(db).scan_keys(cursor, count);
     // Filter after collecting, in Redis's order: pattern, type, expiry.
     let mut keys = Vec::with_capacity(batch.len());
@@ -293,34 +244,4 @@ fn swapdb(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     ctx.dirty(1);
     ctx.out.ok();
     Ok(())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::parse_cursor;
-
-    #[test]
-    fn cursors_parse_like_strtoul() {
-        assert_eq!(parse_cursor(b"0"), Some(0));
-        assert_eq!(parse_cursor(b""), Some(0));
-        assert_eq!(parse_cursor(b"+7"), Some(7));
-        assert_eq!(parse_cursor(b"007"), Some(7));
-        assert_eq!(parse_cursor(b"-1"), Some(u64::MAX));
-        assert_eq!(parse_cursor(b"-18446744073709551615"), Some(1));
-        assert_eq!(parse_cursor(b"18446744073709551615"), Some(u64::MAX));
-        assert_eq!(parse_cursor(b"12\0junk"), Some(12));
-        for bad in [
-            &b" 1"[..],
-            b"1 ",
-            b"x",
-            b"0x1",
-            b"-",
-            b"+",
-            b"+-1",
-            b"18446744073709551616",
-            b"-18446744073709551616",
-        ] {
-            assert_eq!(parse_cursor(bad), None, "{:?}", bad);
-        }
-    }
 }

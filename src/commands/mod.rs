@@ -11,7 +11,7 @@
 //!
 //! Commands live by family, one file each: [`string`], [`keyspace`],
 //! [`connection`], [`server`], [`bitops`], [`hyperloglog`], [`list`],
-//! [`pubsub`].
+//! [`hash`], [`set`], [`pubsub`].
 
 use std::collections::HashMap;
 use std::sync::LazyLock;
@@ -38,7 +38,9 @@ pub mod memory;
 pub mod multi;
 pub mod pubsub;
 pub mod save;
+pub mod scan_args;
 pub mod server;
+pub mod set;
 pub mod sort;
 pub mod string;
 pub mod string_bitfield;
@@ -366,6 +368,7 @@ static ALL: &[&[CommandDef]] = &[
     sort::COMMANDS,
     list::COMMANDS,
     pubsub::COMMANDS,
+    set::COMMANDS,
 ];
 
 pub struct Table {

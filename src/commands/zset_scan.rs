@@ -7,12 +7,12 @@ use bytes::Bytes;
 use rand::seq::SliceRandom;
 use rand::Rng;
 
-use super::access::read;
-use super::keyspace_db::parse_cursor;
+use super::access::reading;
+use super::scan_args::{self, Accept, ScanArgs};
 use super::*;
 use crate::exec::{arg_i64, CmdError, CmdResult, Ctx};
 use crate::reply::Reply;
-use tiering::{glob, ZSetValue};
+use tiering::ZSetValue;
 
 const Z: u32 = C_SORTEDSET;
 const RDA: &[KeySpec] = &[ks(KS_RO | KS_ACCESS, 1, 0, 1)];
@@ -54,22 +54,6 @@ pub static COMMANDS: &[CommandDef] = &[
     },
 ];
 
-/// Runs `f` on the zset at `key` (read access) with the reply buffer moved
-/// out of `ctx`, so replies are written straight from the value.
-fn reading<R>(
-    ctx: &mut Ctx,
-    key: &[u8],
-    f: impl FnOnce(Option<&ZSetValue>, &mut Reply) -> R,
-) -> Result<R, CmdError> {
-    let mut out = Reply {
-        buf: std::mem::take(&mut ctx.out.buf),
-        proto: ctx.out.proto,
-    };
-    let r = read::<ZSetValue>(ctx, key).map(|z| f(z.map(|z| &*z), &mut out));
-    ctx.out.buf = out.buf;
-    r
-}
-
 /// `LONG_MAX`, the bound of ZRANDMEMBER's count.
 const LONG_MAX: i64 = i64::MAX;
 
@@ -85,7 +69,7 @@ const LONG_MAX: i64 = i64::MAX;
 /// distinct ranks are distinct members.
 fn zrandmember(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     if args.len() == 2 {
-        return reading(ctx, &args[1], |z, out| {
+        return reading::<ZSetValue, _>(ctx, &args[1], |z, out| {
             match z.and_then(|z| z.at(rand::thread_rng().gen_range(0..z.len().max(1)))) {
                 Some((m, _)) => out.bulk(&m),
                 None => out.null(),
@@ -109,7 +93,7 @@ fn zrandmember(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
         }
         _ => return Err(CmdError::SYNTAX),
     };
-    reading(ctx, &args[1], |z, out| {
+    reading::<ZSetValue, _>(ctx, &args[1], |z, out| {
         let z = match z {
             Some(z) if count != 0 => z,
             _ => {
@@ -185,75 +169,45 @@ fn zrandmember(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
 /// integers (see `persistence::encodings::score_text`), the large form
 /// prints `%.17g`. NOSCORES (Valkey 8) returns members only.
 fn zscan(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
-    let cursor = parse_cursor(&args[2]).ok_or(CmdError::msg("ERR invalid cursor"))?;
-    reading(ctx, &args[1], |z, out| -> CmdResult {
+    let cursor = scan_args::cursor(&args[2])?;
+    reading::<ZSetValue, _>(ctx, &args[1], |z, out| -> CmdResult {
         let Some(z) = z else {
+            // Options are not even looked at for a missing key.
             out.array(2);
             out.bulk(b"0");
             out.array(0);
             return Ok(());
         };
-        let mut pattern: Option<&[u8]> = None;
-        let mut no_scores = false;
-        let mut count: i64 = 10;
-        let mut i = 3;
-        while i < args.len() {
-            let left = args.len() - i;
-            let opt = &args[i];
-            if opt.eq_ignore_ascii_case(b"count") && left >= 2 {
-                count = arg_i64(&args[i + 1])?;
-                if count < 1 {
-                    return Err(CmdError::SYNTAX);
-                }
-                i += 2;
-            } else if opt.eq_ignore_ascii_case(b"match") && left >= 2 {
-                pattern = Some(&args[i + 1][..]).filter(|p| *p != b"*");
-                i += 2;
-            } else if opt.eq_ignore_ascii_case(b"noscores") {
-                no_scores = true;
-                i += 1;
-            } else {
-                return Err(CmdError::SYNTAX);
-            }
-        }
+        let opts = ScanArgs::parse(args, 3, Accept::NOSCORES)?;
         let packed = matches!(z, ZSetValue::Pack(_));
-        let mut found: Vec<(Vec<u8>, String)> = Vec::new();
-        // A listpack answers whole; the member table is walked a bucket at
-        // a time until COUNT elements (counted before MATCH filters them,
-        // as Redis does) or ten times COUNT buckets.
+        // A listpack answers whole; the member table is walked with the
+        // shared bounded walk, MATCH filtering afterwards.
         let mut raw: Vec<(Vec<u8>, f64)> = Vec::new();
-        let mut next = z.scan(cursor, |m, s| raw.push((m.to_vec(), s)));
-        if !packed {
-            let count = usize::try_from(count).unwrap_or(usize::MAX);
-            let mut budget = count.saturating_mul(10) - 1;
-            while next != 0 && budget > 0 && raw.len() < count {
-                next = z.scan(next, |m, s| raw.push((m.to_vec(), s)));
-                budget -= 1;
-            }
-        }
-        for (m, s) in raw {
-            if pattern.is_none_or(|p| glob::matches(p, &m, false)) {
-                let text = if no_scores {
-                    String::new()
-                } else if packed {
-                    persistence::encodings::score_text(s)
-                } else {
-                    crate::reply::format_double(s)
-                };
-                found.push((m, text));
-            }
-        }
+        let next = if packed {
+            z.scan(cursor, |m, s| raw.push((m.to_vec(), s)))
+        } else {
+            scan_args::walk(cursor, opts.count, |c| {
+                let n = z.scan(c, |m, s| raw.push((m.to_vec(), s)));
+                (n, raw.len())
+            })
+        };
+        raw.retain(|(m, _)| opts.matches(m));
         out.array(2);
         out.bulk_int(next as i64);
-        out.array(if no_scores {
-            found.len()
+        out.array(if opts.no_scores {
+            raw.len()
         } else {
-            2 * found.len()
+            2 * raw.len()
         });
-        for (m, s) in &found {
+        for (m, s) in &raw {
             out.bulk(m);
-            if !no_scores {
-                out.bulk(s.as_bytes());
+            if !opts.no_scores {
+                let text = if packed {
+                    persistence::encodings::score_text(*s)
+                } else {
+                    crate::reply::format_double(*s)
+                };
+                out.bulk(text.as_bytes());
             }
         }
         Ok(())

@@ -62,6 +62,17 @@ fn object(g: &mut G, kind: Kind) -> Object {
         Kind::Str => Object::Str(element(g)),
         Kind::List => Object::List(elems),
         Kind::Set => {
+            if g.chance(5) {
+                // Integers around set-max-intset-entries (512): an intset
+                // blob over it is converted on load.
+                let n = g.pick(&[511u64, 512, 513, 600]) as i64;
+                let base = g.range(-1000, 1000);
+                return Object::Set(
+                    (0..n)
+                        .map(|i| (base + i).to_string().into_bytes())
+                        .collect(),
+                );
+            }
             elems.sort();
             if !g.chance(5) {
                 elems.dedup();

@@ -140,6 +140,17 @@ pub enum Norm {
     /// the whole iteration on each server, compared as the sorted set of
     /// (field, value) or (member, score) pairs returned.
     HScanAll,
+    /// An SSCAN (args[2] is the cursor): like [`Norm::ScanAll`], the whole
+    /// iteration on each server, compared as the sorted set of members
+    /// returned.
+    SScanAll,
+    /// SRANDMEMBER, run alone and followed by `SMEMBERS key` on the same
+    /// server: the random choice is replaced by what must hold whatever
+    /// was chosen: the reply's type and length, every member belonging to
+    /// the set, members distinct for a positive count, and the whole set
+    /// (sorted) when a positive count covers it. Errors and nil are
+    /// compared exactly.
+    SRandMember,
     /// HRANDFIELD, run alone and followed by `HGETALL key` on the same
     /// server: the random choice is replaced by what must hold whatever was
     /// chosen: the reply's type and length, every field (and its value,

@@ -121,15 +121,13 @@ fn rand_count(g: &mut G, with_values: bool) -> String {
                 "1.5",
             ])
             .to_string(),
-        // Out of range only WITHVALUES (±LONG_MAX/2 is the bound): without
-        // it these would ask for billions of fields.
+        // Out of range only WITHVALUES (±LONG_MAX/2 is the bound). Only
+        // positive ones: the mutator may cut WITHVALUES off, and a huge
+        // negative count without it asks for billions of fields (both
+        // servers then time out), where a huge positive one returns the
+        // whole hash.
         _ if with_values => g
-            .pick(&[
-                "4611686018427387903",
-                "4611686018427387904",
-                "-4611686018427387904",
-                "-9223372036854775807",
-            ])
+            .pick(&["4611686018427387903", "4611686018427387904"])
             .to_string(),
         _ => "0".to_string(),
     }

@@ -19,6 +19,7 @@ mod hyperloglog;
 mod keyspace;
 mod list;
 mod pubsub;
+mod set;
 mod sort;
 mod string;
 mod zset;
@@ -39,5 +40,6 @@ pub fn all_specs() -> Vec<gen::Spec> {
     v.extend(sort::specs());
     v.extend(list::specs());
     v.extend(pubsub::specs());
+    v.extend(set::specs());
     v
 }

@@ -144,8 +144,10 @@ pub fn normalise(reply: &[u8], norm: Norm) -> Vec<u8> {
         Norm::Exact
         | Norm::ScanAll
         | Norm::HScanAll
+        | Norm::SScanAll
         | Norm::RandField
         | Norm::RandMember
+        | Norm::SRandMember
         | Norm::Encoding
         | Norm::Transaction => reply.to_vec(),
         Norm::Sorted => match array_items(reply) {
@@ -260,6 +262,11 @@ fn scan_all(side: &mut Side, args: &Args) -> Result<Vec<u8>, String> {
 fn hscan_all(side: &mut Side, args: &Args) -> Result<Vec<u8>, String> {
     let novalues = args.iter().any(|a| a.eq_ignore_ascii_case(b"novalues"));
     scan_all_at(side, args, 2, !novalues)
+}
+
+/// [`scan_all`] for SSCAN: the cursor is args[2], items are members.
+fn sscan_all(side: &mut Side, args: &Args) -> Result<Vec<u8>, String> {
+    scan_all_at(side, args, 2, false)
 }
 
 fn scan_all_at(
@@ -494,12 +501,81 @@ fn random_pick(
     Ok(out)
 }
 
+/// SRANDMEMBER followed by `SMEMBERS key`; see [`Norm::SRandMember`].
+fn srandmember(side: &mut Side, args: &Args) -> Result<Vec<u8>, String> {
+    let refs: Vec<&[u8]> = args.iter().map(|x| x.as_slice()).collect();
+    side.conn.send_raw(&Conn::encode(&refs));
+    let r = side.conn.try_read_reply()?;
+    if args.len() < 2 || matches!(r.first(), Some(b'-') | Some(b'!')) {
+        return Ok(r);
+    }
+    side.conn
+        .send_raw(&Conn::encode(&[&b"SMEMBERS"[..], &args[1][..]]));
+    let all = side.conn.try_read_reply()?;
+    let set: std::collections::BTreeSet<Vec<u8>> = match Value::parse(&all) {
+        Value::Error(_) => Default::default(),
+        v => v
+            .items()
+            .iter()
+            .filter_map(|m| match m {
+                Value::Bulk(m) => Some(m.clone()),
+                _ => None,
+            })
+            .collect(),
+    };
+    let reply = Value::parse(&r);
+    let count: Option<i64> = args
+        .get(2)
+        .and_then(|c| std::str::from_utf8(c).ok()?.parse().ok());
+    let Some(count) = count else {
+        // No count: nil, or one member of the set.
+        return Ok(match reply {
+            Value::Bulk(m) if set.contains(&m) => b"<a member of the set>".to_vec(),
+            Value::Bulk(m) => format!("<NOT a member: {}>", show(&m)).into_bytes(),
+            _ => r,
+        });
+    };
+    let mut picked: Vec<Vec<u8>> = Vec::new();
+    for it in reply.items() {
+        match it {
+            Value::Bulk(m) => picked.push(m.clone()),
+            _ => return Ok(format!("<malformed: {}>", show(&r)).into_bytes()),
+        }
+    }
+    let mut out = format!("<{} items, type {}>", picked.len(), r[0] as char).into_bytes();
+    for m in &picked {
+        if !set.contains(m) {
+            out.extend_from_slice(format!("<NOT a member: {}>", show(m)).as_bytes());
+        }
+    }
+    if count > 0 {
+        let distinct: std::collections::BTreeSet<&Vec<u8>> = picked.iter().collect();
+        if distinct.len() != picked.len() {
+            out.extend_from_slice(b"<repeated members for a positive count>");
+        }
+        if count as usize >= set.len() {
+            // The whole set (a BTreeSet iterates sorted).
+            for m in distinct {
+                out.extend_from_slice(m);
+                out.push(b'|');
+            }
+        }
+    }
+    Ok(out)
+}
+
 /// Commands that are not pipelined with others: the runner drives them
 /// itself on each server.
 fn solo(norm: Norm) -> bool {
     matches!(
         norm,
-        Norm::ScanAll | Norm::HScanAll | Norm::RandField | Norm::RandMember | Norm::Encoding
+        Norm::ScanAll
+            | Norm::HScanAll
+            | Norm::SScanAll
+            | Norm::RandField
+            | Norm::RandMember
+            | Norm::SRandMember
+            | Norm::Encoding
     )
 }
 
@@ -609,8 +685,10 @@ pub fn run_stream(cfg: &StreamCfg, a: &mut Side, b: &mut Side) -> Result<Stats, 
                 let drive = match run[0].norm {
                     Norm::ScanAll => scan_all,
                     Norm::HScanAll => hscan_all,
+                    Norm::SScanAll => sscan_all,
                     Norm::RandField => randfield,
                     Norm::RandMember => randmember,
+                    Norm::SRandMember => srandmember,
                     _ => encoding_as_7_0,
                 };
                 let ra = drive(a, &run[0].args);

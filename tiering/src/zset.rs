@@ -42,10 +42,58 @@ pub fn cmp_entry(s1: f64, m1: &[u8], s2: f64, m2: &[u8]) -> Ordering {
         .then_with(|| m1.cmp(m2))
 }
 
+/// A score as a listpack entry. An integral score below 2^48 in
+/// magnitude (ranks, counters, timestamps, geohashes: most scores) is a
+/// zigzag LEB128 integer of 1 to 7 bytes; anything else is its 8 IEEE-754
+/// bytes. The entry's length tells the two apart. A zero of either sign
+/// is the integer 0, as in Redis's listpack (where `-0` reads back `0`).
+/// Compared with always 8 bytes, this saves up to 7 bytes per member,
+/// which is what keeps small sorted sets within Redis's memory.
+struct Score {
+    buf: [u8; 8],
+    len: usize,
+}
+
+impl std::ops::Deref for Score {
+    type Target = [u8];
+    fn deref(&self) -> &[u8] {
+        &self.buf[..self.len]
+    }
+}
+
+const INT_SCORE_LIMIT: f64 = (1u64 << 48) as f64;
+
+fn enc_score(s: f64) -> Score {
+    let mut buf = [0u8; 8];
+    if s.fract() == 0.0 && s.abs() < INT_SCORE_LIMIT {
+        let v = s as i64;
+        let mut z = ((v << 1) ^ (v >> 63)) as u64;
+        let mut len = 0;
+        loop {
+            if z < 0x80 {
+                buf[len] = z as u8;
+                return Score { buf, len: len + 1 };
+            }
+            buf[len] = (z as u8 & 0x7f) | 0x80;
+            z >>= 7;
+            len += 1;
+        }
+    }
+    Score {
+        buf: s.to_le_bytes(),
+        len: 8,
+    }
+}
+
 fn dec_score(b: &[u8]) -> f64 {
-    let mut a = [0u8; 8];
-    a.copy_from_slice(&b[..8]);
-    f64::from_le_bytes(a)
+    if let Ok(a) = <[u8; 8]>::try_from(b) {
+        return f64::from_le_bytes(a);
+    }
+    let mut z = 0u64;
+    for (i, &byte) in b.iter().enumerate() {
+        z |= ((byte & 0x7f) as u64) << (7 * i);
+    }
+    ((z >> 1) as i64 ^ -((z & 1) as i64)) as f64
 }
 
 impl ZSetValue {
@@ -66,10 +114,7 @@ impl ZSetValue {
         let mut z = ZSetValue::with_hint(items.len(), max_len, lim);
         match &mut z {
             ZSetValue::Pack(p) => {
-                let scores: Vec<[u8; 8]> = items
-                    .iter()
-                    .map(|(_, s)| if *s == 0.0 { 0f64 } else { *s }.to_le_bytes())
-                    .collect();
+                let scores: Vec<Score> = items.iter().map(|(_, s)| enc_score(*s)).collect();
                 *p = Pack::from_items(
                     items
                         .iter()
@@ -250,7 +295,7 @@ impl ZSetValue {
                     }
                     n
                 };
-                p.splice(pos * 2, 0, &[member, &score.to_le_bytes()]);
+                p.splice(pos * 2, 0, &[member, &enc_score(score)]);
                 return found.is_none();
             }
         }
@@ -311,6 +356,37 @@ impl ZSetValue {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn packed_scores_round_trip_and_stay_short() {
+        let cases = [
+            (0.0, 1),
+            (-0.0, 1),
+            (1.0, 1),
+            (-1.0, 1),
+            (63.0, 1),
+            (64.0, 2),
+            (-64.0, 1),
+            (1_700_000_000_000.0, 6),
+            (281_474_976_710_655.0, 7),
+            (-281_474_976_710_655.0, 7),
+            (281_474_976_710_656.0, 8),
+            (1.5, 8),
+            (f64::INFINITY, 8),
+            (f64::NEG_INFINITY, 8),
+            (1e300, 8),
+            (-5e-324, 8),
+        ];
+        for (s, len) in cases {
+            let e = enc_score(s);
+            assert_eq!(e.len(), len, "{s}");
+            let back = dec_score(&e);
+            assert_eq!(back, s, "{s}");
+            if s == 0.0 {
+                assert!(back.is_sign_positive(), "-0 reads back 0");
+            }
+        }
+    }
 
     fn all(z: &ZSetValue) -> Vec<(Vec<u8>, f64)> {
         z.range(0, z.len())
