@@ -341,6 +341,22 @@ pub fn find(name: &str) -> Option<(usize, &'static Directive)> {
         .find(|(_, d)| d.name == lname || d.alias == Some(lname.as_str()))
 }
 
+/// One class's limits from the canonical `client-output-buffer-limit`
+/// value (`<class> <hard> <soft> <secs>` repeated, sizes in bytes).
+fn obuf_class(v: &str, class: &str) -> crate::pubsub::ObufLimit {
+    let parts: Vec<&str> = v.split_whitespace().collect();
+    let num = |s: &str| parse_memory(s).map_or(0, |n| n.max(0) as u64);
+    parts
+        .chunks(4)
+        .find(|c| c.len() == 4 && c[0].eq_ignore_ascii_case(class))
+        .map(|c| crate::pubsub::ObufLimit {
+            hard: num(c[1]),
+            soft: num(c[2]),
+            soft_secs: c[3].parse().unwrap_or(0),
+        })
+        .unwrap_or_default()
+}
+
 /// Parses a memory value as Redis's `memtoull`: digits with an optional
 /// unit (b, k, kb, m, mb, g, gb; k = 1000, kb = 1024), case-insensitive.
 pub fn parse_memory(s: &str) -> Option<i64> {
@@ -516,6 +532,8 @@ pub struct Tunables {
     pub activerehashing: bool,
     pub enable_debug_command: String,
     pub notify_flags: u32,
+    /// The `pubsub` class of `client-output-buffer-limit`.
+    pub pubsub_obuf: crate::pubsub::ObufLimit,
     pub slowlog_log_slower_than: i64,
     pub slowlog_max_len: usize,
     pub dir: String,
@@ -595,6 +613,7 @@ impl Config {
                 activerehashing: true,
                 enable_debug_command: "no".into(),
                 notify_flags: 0,
+                pubsub_obuf: Default::default(),
                 slowlog_log_slower_than: 10000,
                 slowlog_max_len: 128,
                 dir: String::new(),
@@ -652,6 +671,10 @@ impl Config {
                 self.get("notify-keyspace-events").unwrap_or(""),
             )
             .unwrap_or(0),
+            pubsub_obuf: obuf_class(
+                self.get("client-output-buffer-limit").unwrap_or(""),
+                "pubsub",
+            ),
             slowlog_log_slower_than: self.num("slowlog-log-slower-than"),
             slowlog_max_len: self.num("slowlog-max-len") as usize,
             dir: self.get("dir").unwrap_or("").to_string(),
@@ -697,12 +720,29 @@ impl Config {
                 all.extend(args.iter().cloned());
             }
             all
+        } else if matches!(d.kind, Kind::ClientOutputBufferLimit) {
+            self.with_current_classes(i, args)
         } else {
             args.to_vec()
         };
         let v = canonicalize(d, &args)?;
         self.values[i] = v;
         Ok(())
+    }
+
+    /// `client-output-buffer-limit` names only the classes it changes: the
+    /// others keep their current limits (as in Redis), so the new classes
+    /// are applied over the current value.
+    fn with_current_classes(&self, i: usize, args: &[String]) -> Vec<String> {
+        let mut all: Vec<String> = self.values[i]
+            .split_whitespace()
+            .map(String::from)
+            .collect();
+        all.extend(
+            args.iter()
+                .flat_map(|a| a.split_whitespace().map(String::from)),
+        );
+        all
     }
 
     /// `CONFIG SET` of one directive at run time.
@@ -712,9 +752,16 @@ impl Config {
             return Err("can't set immutable config".into());
         }
         let args: Vec<String> = match d.kind {
-            Kind::Save | Kind::ClientOutputBufferLimit | Kind::List => {
-                value.split_whitespace().map(String::from).collect()
+            Kind::ClientOutputBufferLimit => {
+                let new: Vec<String> = value.split_whitespace().map(String::from).collect();
+                if new.is_empty() || new.len() % 4 != 0 {
+                    // Refused as Redis does, before merging.
+                    new
+                } else {
+                    self.with_current_classes(i, &new)
+                }
             }
+            Kind::Save | Kind::List => value.split_whitespace().map(String::from).collect(),
             _ => vec![value.to_string()],
         };
         let v = canonicalize(d, &args)?;
@@ -917,6 +964,21 @@ fn quote(v: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn pubsub_output_buffer_limit_follows_the_directive() {
+        let mut c = Config::new();
+        let d = c.tun.pubsub_obuf;
+        assert_eq!((d.hard, d.soft, d.soft_secs), (32 << 20, 8 << 20, 60));
+        c.set_runtime("client-output-buffer-limit", "pubsub 1mb 512kb 5")
+            .expect("valid");
+        let l = c.tun.pubsub_obuf;
+        assert_eq!((l.hard, l.soft, l.soft_secs), (1 << 20, 512 << 10, 5));
+        // Other classes leave it alone.
+        c.set_runtime("client-output-buffer-limit", "normal 1 1 1")
+            .expect("valid");
+        assert_eq!(c.tun.pubsub_obuf, l);
+    }
 
     #[test]
     fn table_is_sorted_and_unique() {

@@ -187,6 +187,9 @@ pub fn execute(st: &mut State, shared: &Shared, id: u64, out: &mut Reply, args: 
     let (db, authed, no_touch) = (client.db, client.authenticated, client.no_touch);
     st.stats.commands_processed += 1;
     let queueing = client.multi.is_some();
+    // RESP2 with subscriptions: replies share the stream with messages.
+    let pubsub_mode = client.resp == 2 && client.subs.active();
+    st.pubsub.exec_client = Some(id);
     match resolve(st, id, args) {
         Err(msg) => {
             out.error_bytes(&msg);
@@ -216,6 +219,18 @@ pub fn execute(st: &mut State, shared: &Shared, id: u64, out: &mut Reply, args: 
             st.stats.count_error(&msg);
             reject(st, r);
         }
+        Ok(r) if authed && pubsub_mode && !allowed_in_pubsub_mode(r) => {
+            let msg = format!(
+                "ERR Can't execute '{}': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context",
+                r.full_name()
+            );
+            out.error(&msg);
+            st.stats.count_error(&msg);
+            reject(st, r);
+            if queueing {
+                abort_multi(st, id);
+            }
+        }
         Ok(r) if queueing && authed && r.cmd.flags & crate::commands::NO_MULTI != 0 => {
             let msg = "ERR Command not allowed inside a transaction";
             out.error(msg);
@@ -238,7 +253,33 @@ pub fn execute(st: &mut State, shared: &Shared, id: u64, out: &mut Reply, args: 
     if st.ks.has_ready() {
         crate::blocking::handle_ready(st, shared);
     }
+    // Messages to this client that no command reply took (published while
+    // serving another client's blocked command).
+    if !st.pubsub.own_pending.is_empty() {
+        let from = out.buf.len();
+        out.buf.append(&mut st.pubsub.own_pending);
+        st.pubsub.push_marks.push((from, out.buf.len()));
+    }
+    st.pubsub.exec_client = None;
     finish_reply_mode(st, id, out, start_len);
+}
+
+/// What a RESP2 client with subscriptions may run: (un)subscribe, PING,
+/// QUIT and RESET.
+fn allowed_in_pubsub_mode(r: CmdRef) -> bool {
+    r.parent.is_none()
+        && matches!(
+            r.cmd.name,
+            "ping"
+                | "subscribe"
+                | "ssubscribe"
+                | "psubscribe"
+                | "unsubscribe"
+                | "sunsubscribe"
+                | "punsubscribe"
+                | "quit"
+                | "reset"
+        )
 }
 
 /// A command was refused while queueing a transaction: EXEC will answer
@@ -391,6 +432,18 @@ fn run(
         out.error(&e.0);
         st.stats.count_error(&e.0);
     }
+    // Messages this command published to its own client go just before
+    // its reply, as Redis writes them into the client's buffer first.
+    if !st.pubsub.own_pending.is_empty() && st.pubsub.exec_client == Some(id) {
+        let n = st.pubsub.own_pending.len();
+        out.buf
+            .splice(start_len..start_len, st.pubsub.own_pending.drain(..));
+        for m in st.pubsub.push_marks.iter_mut().filter(|m| m.0 >= start_len) {
+            m.0 += n;
+            m.1 += n;
+        }
+        st.pubsub.push_marks.push((start_len, start_len + n));
+    }
     // A command that blocked counts once, when it ends (served, timed
     // out or unblocked), as Redis's updateStatsOnUnblock does; a re-run
     // for a ready key that finds nothing to take does not count either.
@@ -416,17 +469,32 @@ pub fn count_unblocked(st: &mut State, r: CmdRef, failed: bool) {
     }
 }
 
-/// Applies `CLIENT REPLY OFF|SKIP`: drops this command's reply if asked.
+/// Applies `CLIENT REPLY OFF|SKIP`: drops this command's reply if asked,
+/// except its push frames (subscription confirmations and messages), which
+/// Redis 7.0 sends regardless.
 fn finish_reply_mode(st: &mut State, id: u64, out: &mut Reply, start_len: usize) {
+    let marks = std::mem::take(&mut st.pubsub.push_marks);
     if let Some(c) = st.clients.get_mut(&id) {
-        match c.reply_mode {
-            ReplyMode::On => {}
-            ReplyMode::Off => out.buf.truncate(start_len),
+        let drop = match c.reply_mode {
+            ReplyMode::On => false,
+            ReplyMode::Off => true,
             ReplyMode::Skip => {
-                out.buf.truncate(start_len);
                 c.reply_mode = ReplyMode::On;
+                true
             }
-            ReplyMode::SkipNext => c.reply_mode = ReplyMode::Skip,
+            ReplyMode::SkipNext => {
+                c.reply_mode = ReplyMode::Skip;
+                false
+            }
+        };
+        if drop {
+            let kept: Vec<u8> = marks
+                .iter()
+                .filter(|m| m.0 >= start_len && m.1 <= out.buf.len())
+                .flat_map(|&(a, b)| out.buf[a..b].to_vec())
+                .collect();
+            out.buf.truncate(start_len);
+            out.buf.extend_from_slice(&kept);
         }
     }
 }

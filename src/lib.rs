@@ -14,6 +14,7 @@ pub mod ldouble;
 pub mod net;
 pub mod notify;
 pub mod persist;
+pub mod pubsub;
 pub mod reply;
 pub mod resp;
 pub mod server;

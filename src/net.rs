@@ -16,6 +16,7 @@ use tokio::net::{TcpListener, TcpStream};
 use tracing::{debug, info, warn};
 
 use crate::exec;
+use crate::pubsub::Outbox;
 use crate::reply::{Proto, Reply};
 use crate::resp::{Limits, RequestParser};
 use crate::server::{now_ms, KillSwitch, Shared};
@@ -174,6 +175,7 @@ async fn handle_connection(shared: Arc<Shared>, mut stream: TcpStream, addr: Soc
     let id = shared.next_client_id.fetch_add(1, Ordering::Relaxed);
     let kill = Arc::new(KillSwitch::default());
     // Registration, with the checks Redis makes on accept.
+    let mut outbox = None;
     let refuse: Option<&'static [u8]> = {
         let mut st = shared.state.lock();
         st.stats.connections_received += 1;
@@ -186,7 +188,7 @@ async fn handle_connection(shared: Arc<Shared>, mut stream: TcpStream, addr: Soc
             st.stats.rejected_connections += 1;
             Some(PROTECTED_MODE_MSG.as_bytes())
         } else {
-            st.register_client(id, addr, laddr, stream.as_raw_fd(), kill.clone());
+            outbox = Some(st.register_client(id, addr, laddr, stream.as_raw_fd(), kill.clone()));
             None
         }
     };
@@ -194,10 +196,53 @@ async fn handle_connection(shared: Arc<Shared>, mut stream: TcpStream, addr: Soc
         let _ = stream.write_all(msg).await;
         return;
     }
+    let Some(outbox) = outbox else {
+        return;
+    };
     debug!("Accepted {addr} (id {id})");
-    let reason = serve(&shared, &mut stream, id, &kill).await;
+    let reason = serve(&shared, &mut stream, id, &kill, &outbox).await;
     debug!("Client id={id} addr={addr} closed: {reason}");
     shared.state.lock().unregister_client(id);
+}
+
+/// Writes `buf` to the client, unless it is killed meanwhile (a client
+/// that does not read must not hold its task forever: CLIENT KILL and the
+/// output-buffer limit close it).
+async fn write_out(
+    shared: &Shared,
+    stream: &mut TcpStream,
+    kill: &KillSwitch,
+    buf: &[u8],
+) -> Result<(), &'static str> {
+    shared
+        .net_out
+        .fetch_add(buf.len() as u64, Ordering::Relaxed);
+    tokio::select! {
+        r = stream.write_all(buf) => r.map_err(|_| "write error"),
+        _ = kill.wait() => Err("killed"),
+    }
+}
+
+/// Writes the messages waiting in the outbox (other connections published
+/// them while this one was idle).
+async fn flush_outbox(
+    shared: &Shared,
+    stream: &mut TcpStream,
+    kill: &KillSwitch,
+    outbox: &Outbox,
+    spare: &mut Vec<u8>,
+) -> Result<(), &'static str> {
+    outbox.take(spare);
+    if spare.is_empty() {
+        return Ok(());
+    }
+    let r = write_out(shared, stream, kill, spare).await;
+    outbox.written();
+    spare.clear();
+    if spare.capacity() > 1 << 20 {
+        spare.shrink_to(64 * 1024);
+    }
+    r
 }
 
 async fn serve(
@@ -205,10 +250,12 @@ async fn serve(
     stream: &mut TcpStream,
     id: u64,
     kill: &KillSwitch,
+    outbox: &Outbox,
 ) -> &'static str {
     let mut inbuf = BytesMut::with_capacity(READ_CHUNK);
     let mut parser = RequestParser::new();
     let mut out = Reply::new(Proto::Resp2);
+    let mut spare = Vec::new();
     // After a blocking command was served, the rest of the input already
     // read runs before reading more.
     let mut resume = false;
@@ -224,6 +271,12 @@ async fn serve(
                     Err(_) => return "read error",
                 },
                 _ = kill.wait() => return "killed",
+                _ = outbox.wait() => {
+                    if let Err(reason) = flush_outbox(shared, stream, kill, outbox, &mut spare).await {
+                        return reason;
+                    }
+                    continue;
+                }
             };
             shared.net_in.fetch_add(n as u64, Ordering::Relaxed);
         }
@@ -254,6 +307,9 @@ async fn serve(
                 );
                 return "query buffer limit";
             }
+            // Messages published before this batch go out before its
+            // replies (nothing is published while the lock is held).
+            outbox.drain_into(&mut out.buf);
             loop {
                 match parser.next(&mut inbuf, limits) {
                     Ok(Some(args)) => {
@@ -306,11 +362,8 @@ async fn serve(
             }
         }
         if !out.buf.is_empty() {
-            shared
-                .net_out
-                .fetch_add(out.buf.len() as u64, Ordering::Relaxed);
-            if stream.write_all(&out.buf).await.is_err() {
-                return "write error";
+            if let Err(reason) = write_out(shared, stream, kill, &out.buf).await {
+                return reason;
             }
             out.buf.clear();
             if out.buf.capacity() > 1 << 20 {
@@ -321,15 +374,14 @@ async fn serve(
             return reason;
         }
         if blocked {
-            let reply = match wait_blocked(shared, stream, id, kill, &mut inbuf).await {
+            let reply = match wait_blocked(shared, stream, id, kill, outbox, &mut inbuf, &mut spare)
+                .await
+            {
                 Ok(r) => r,
                 Err(reason) => return reason,
             };
-            shared
-                .net_out
-                .fetch_add(reply.len() as u64, Ordering::Relaxed);
-            if stream.write_all(&reply).await.is_err() {
-                return "write error";
+            if let Err(reason) = write_out(shared, stream, kill, &reply).await {
+                return reason;
             }
             resume = true;
             continue;
@@ -343,14 +395,17 @@ async fn serve(
 /// Waits while client `id` is blocked (see [`crate::blocking`]): until it
 /// is served or unblocked (the reply was stored for it), its deadline
 /// passes (it answers nil), it is killed, or its socket closes. Keeps
-/// reading into `inbuf` meanwhile, to notice a disconnect. Returns the
+/// reading into `inbuf` meanwhile, to notice a disconnect, and writes the
+/// messages published to it (RESP3 clients may be subscribed). Returns the
 /// reply to write.
 async fn wait_blocked(
     shared: &Arc<Shared>,
     stream: &mut TcpStream,
     id: u64,
     kill: &KillSwitch,
+    outbox: &Outbox,
     inbuf: &mut BytesMut,
+    spare: &mut Vec<u8>,
 ) -> Result<Vec<u8>, &'static str> {
     loop {
         let (deadline, wake) = {
@@ -392,6 +447,7 @@ async fn wait_blocked(
                 Err(_) => return Err("read error"),
             },
             _ = kill.wait() => return Err("killed"),
+            _ = outbox.wait() => flush_outbox(shared, stream, kill, outbox, spare).await?,
         }
     }
 }

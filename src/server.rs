@@ -96,6 +96,10 @@ pub struct ClientInfo {
     pub multi: Option<Box<crate::commands::multi::Multi>>,
     /// A watched key changed: the next EXEC fails.
     pub dirty_cas: bool,
+    /// Channels, patterns and shard channels subscribed to.
+    pub subs: crate::pubsub::ClientSubs,
+    /// Messages from other connections waiting to be written to this one.
+    pub outbox: Arc<crate::pubsub::Outbox>,
 }
 
 /// A resolved command: the declaration that ran and, for a subcommand,
@@ -231,6 +235,8 @@ pub struct State {
     pub bgsave: Option<crate::persist::BgSave>,
     /// Clients waiting in blocking commands.
     pub blocking: crate::blocking::Blocking,
+    /// Pub/Sub subscriptions and the delivery of messages.
+    pub pubsub: crate::pubsub::PubSub,
 }
 
 /// What INFO persistence reports about saving.
@@ -355,6 +361,7 @@ impl State {
     pub fn unregister_client(&mut self, id: u64) {
         crate::commands::multi::unwatch_all(self, id);
         crate::blocking::forget(self, id);
+        crate::pubsub::forget(self, id);
         self.clients.remove(&id);
     }
 
@@ -389,10 +396,12 @@ impl State {
             },
             bgsave: None,
             blocking: Default::default(),
+            pubsub: Default::default(),
         }
     }
 
-    /// Adds a freshly accepted client to the registry.
+    /// Adds a freshly accepted client to the registry; returns its outbox
+    /// (what its connection task writes besides its replies).
     pub fn register_client(
         &mut self,
         id: u64,
@@ -400,8 +409,9 @@ impl State {
         laddr: SocketAddr,
         fd: i32,
         kill: Arc<KillSwitch>,
-    ) {
+    ) -> Arc<crate::pubsub::Outbox> {
         let now = Instant::now();
+        let outbox = Arc::new(crate::pubsub::Outbox::default());
         let authenticated = self.config.tun.requirepass.is_empty();
         self.clients.insert(
             id,
@@ -429,8 +439,11 @@ impl State {
                 watched: Vec::new(),
                 multi: None,
                 dirty_cas: false,
+                subs: Default::default(),
+                outbox: outbox.clone(),
             },
         );
+        outbox
     }
 
     /// Highest `used_memory` seen (sampled by the cron and by INFO).

@@ -238,6 +238,14 @@ static CLIENT_SUBCOMMANDS: &[CommandDef] = &[
 ];
 
 fn ping(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
+    let c = ctx.client();
+    if c.resp == 2 && c.subs.active() && args.len() <= 2 {
+        // In RESP2 Pub/Sub mode a reply must look like a message.
+        ctx.out.array(2);
+        ctx.out.bulk(b"pong");
+        ctx.out.bulk(args.get(1).map_or(&b""[..], |a| &a[..]));
+        return Ok(());
+    }
     match args.len() {
         1 => ctx.out.simple("PONG"),
         2 => ctx.out.bulk(&args[1]),
@@ -273,6 +281,7 @@ fn reset(ctx: &mut Ctx, _args: &[Bytes]) -> CmdResult {
     ctx.client().multi = None;
     let id = ctx.id;
     super::multi::unwatch_all(ctx.st, id);
+    crate::pubsub::forget(ctx.st, id);
     let needs_auth = !ctx.st.config.tun.requirepass.is_empty();
     let c = ctx.client();
     c.resp = 2;
@@ -454,6 +463,9 @@ fn client_line(ctx: &Ctx, c: &crate::server::ClientInfo) -> String {
     let age = c.created.elapsed().as_secs();
     let idle = c.last_interaction.elapsed().as_secs();
     let mut flags = String::new();
+    if c.subs.active() {
+        flags.push('P');
+    }
     if ctx.st.blocking.is_blocked(c.id) {
         flags.push('b');
     }
@@ -482,8 +494,9 @@ fn client_line(ctx: &Ctx, c: &crate::server::ClientInfo) -> String {
         .map(String::from_utf8_lossy)
         .unwrap_or_default();
     let db = if c.id == ctx.id { ctx.db } else { c.db };
+    let omem = c.omem + c.outbox.pending();
     format!(
-        "id={} addr={} laddr={} fd={} name={} age={} idle={} flags={} db={} sub=0 psub=0 ssub=0 multi=-1 qbuf={} qbuf-free=0 argv-mem=0 multi-mem=0 rbs=16384 rbp=16384 obl=0 oll=0 omem={} tot-mem={} events=r cmd={} user=default redir=-1 resp={} lib-name={} lib-ver={}\n",
+        "id={} addr={} laddr={} fd={} name={} age={} idle={} flags={} db={} sub={} psub={} ssub={} multi=-1 qbuf={} qbuf-free=0 argv-mem=0 multi-mem=0 rbs=16384 rbp=16384 obl=0 oll=0 omem={} tot-mem={} events=r cmd={} user=default redir=-1 resp={} lib-name={} lib-ver={}\n",
         c.id,
         c.addr,
         c.laddr,
@@ -493,9 +506,12 @@ fn client_line(ctx: &Ctx, c: &crate::server::ClientInfo) -> String {
         idle,
         flags,
         db,
+        c.subs.channels.len(),
+        c.subs.patterns.len(),
+        c.subs.shard.len(),
         c.qbuf,
-        c.omem,
-        c.qbuf + c.omem + 16384,
+        omem,
+        c.qbuf + omem + 16384,
         c.last_cmd.map(|r| r.full_name()).unwrap_or_else(|| "NULL".into()),
         c.resp,
         lib_name,
@@ -503,16 +519,36 @@ fn client_line(ctx: &Ctx, c: &crate::server::ClientInfo) -> String {
     )
 }
 
+/// The client classes CLIENT LIST/KILL TYPE select (replicas and masters
+/// do not exist here).
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum ClientType {
+    Normal,
+    PubSub,
+}
+
+impl ClientType {
+    fn of(c: &crate::server::ClientInfo) -> ClientType {
+        if c.subs.active() {
+            ClientType::PubSub
+        } else {
+            ClientType::Normal
+        }
+    }
+}
+
 fn client_list(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     let mut ids: Option<Vec<u64>> = None;
+    let mut kind: Option<ClientType> = None;
     let mut i = 2;
     while i < args.len() {
         let opt = lower(&args[i]);
         if opt == "type" && i + 1 < args.len() {
             let t = lower(&args[i + 1]);
             match t.as_str() {
-                "normal" => {}
-                "master" | "replica" | "slave" | "pubsub" => ids = Some(Vec::new()),
+                "normal" => kind = Some(ClientType::Normal),
+                "pubsub" => kind = Some(ClientType::PubSub),
+                "master" | "replica" | "slave" => ids = Some(Vec::new()),
                 _ => {
                     return Err(CmdError::msg(format!(
                         "ERR Unknown client type '{}'",
@@ -537,7 +573,9 @@ fn client_list(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     }
     let mut text = String::new();
     for c in ctx.st.clients.values() {
-        if ids.as_ref().is_some_and(|v| !v.contains(&c.id)) {
+        if ids.as_ref().is_some_and(|v| !v.contains(&c.id))
+            || kind.is_some_and(|k| k != ClientType::of(c))
+        {
             continue;
         }
         text.push_str(&client_line(ctx, c));
@@ -588,6 +626,7 @@ fn client_kill(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     let mut laddr_f: Option<String> = None;
     let mut skipme = true;
     let mut type_none = false;
+    let mut type_f: Option<ClientType> = None;
     let mut user_f: Option<String> = None;
     let mut maxage: Option<u64> = None;
     for pair in args[2..].chunks(2) {
@@ -601,8 +640,9 @@ fn client_kill(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
             "addr" => addr_f = Some(String::from_utf8_lossy(v).into_owned()),
             "laddr" => laddr_f = Some(String::from_utf8_lossy(v).into_owned()),
             "type" => match lower(v).as_str() {
-                "normal" => {}
-                "master" | "replica" | "slave" | "pubsub" => type_none = true,
+                "normal" => type_f = Some(ClientType::Normal),
+                "pubsub" => type_f = Some(ClientType::PubSub),
+                "master" | "replica" | "slave" => type_none = true,
                 _ => {
                     return Err(CmdError::msg(format!(
                         "ERR Unknown client type '{}'",
@@ -633,6 +673,7 @@ fn client_kill(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
                 || laddr_f.as_ref().is_some_and(|a| *a != c.laddr.to_string())
                 || user_f.as_ref().is_some_and(|u| u != "default")
                 || maxage.is_some_and(|m| c.created.elapsed().as_secs() < m)
+                || type_f.is_some_and(|t| t != ClientType::of(c))
             {
                 continue;
             }
@@ -655,9 +696,12 @@ fn client_kill(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
 }
 
 fn client_reply(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
+    let current = ctx.client().reply_mode;
     let mode = match lower(&args[2]).as_str() {
         "on" => ReplyMode::On,
         "off" => ReplyMode::Off,
+        // OFF silences everything until ON, SKIP included.
+        "skip" if current == ReplyMode::Off => ReplyMode::Off,
         "skip" => ReplyMode::SkipNext,
         _ => return Err(CmdError::SYNTAX),
     };

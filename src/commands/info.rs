@@ -282,8 +282,9 @@ fn stats(ctx: &mut Ctx, w: &mut InfoWriter) {
     w.field("current_eviction_exceeded_time", current);
     w.field("keyspace_hits", k.hits);
     w.field("keyspace_misses", k.misses);
-    w.field("pubsub_channels", 0);
-    w.field("pubsub_patterns", 0);
+    w.field("pubsub_channels", ctx.st.pubsub.num_channels());
+    w.field("pubsub_patterns", ctx.st.pubsub.num_patterns());
+    w.field("pubsubshard_channels", ctx.st.pubsub.num_shard_channels());
     w.field("latest_fork_usec", 0);
     w.field("total_forks", 0);
     w.field("total_error_replies", s.error_replies);

@@ -11,7 +11,7 @@
 //!
 //! Commands live by family, one file each: [`string`], [`keyspace`],
 //! [`connection`], [`server`], [`bitops`], [`hyperloglog`], [`list`],
-//! [`hash`], [`set`].
+//! [`hash`], [`set`], [`pubsub`].
 
 use std::collections::HashMap;
 use std::sync::LazyLock;
@@ -36,6 +36,7 @@ pub mod keyspace_db;
 pub mod list;
 pub mod memory;
 pub mod multi;
+pub mod pubsub;
 pub mod save;
 pub mod scan_args;
 pub mod server;
@@ -366,6 +367,7 @@ static ALL: &[&[CommandDef]] = &[
     geo::COMMANDS,
     sort::COMMANDS,
     list::COMMANDS,
+    pubsub::COMMANDS,
     set::COMMANDS,
 ];
 

@@ -18,6 +18,7 @@ mod hash;
 mod hyperloglog;
 mod keyspace;
 mod list;
+mod pubsub;
 mod set;
 mod sort;
 mod string;
@@ -38,6 +39,7 @@ pub fn all_specs() -> Vec<gen::Spec> {
     v.extend(geo::specs());
     v.extend(sort::specs());
     v.extend(list::specs());
+    v.extend(pubsub::specs());
     v.extend(set::specs());
     v
 }
