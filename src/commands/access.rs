@@ -5,8 +5,9 @@
 
 use tiering::{HashValue, ListValue, SetValue, Value, ZSetValue};
 
-use crate::exec::{CmdError, Ctx};
+use crate::exec::{CmdError, CmdResult, Ctx};
 use crate::reply::Reply;
+use bytes::Bytes;
 
 /// A collection type that lives in a [`Value`] variant.
 pub trait Typed: Sized {
@@ -105,4 +106,38 @@ pub fn reading<T: Typed, R>(
     let r = read::<T>(ctx, key).map(|v| f(v.map(|v| &*v), &mut out));
     ctx.out.buf = out.buf;
     r
+}
+
+/// The shape HDEL, SREM and ZREM share: removes each of `items` from the
+/// collection at `key` with `remove` (true if it was there), stopping once
+/// the collection is empty; deletes an emptied key, reports the change
+/// (one `modified`, one dirty per removal) and answers how many went.
+pub fn remove_each<T: Typed>(
+    ctx: &mut Ctx,
+    key: &[u8],
+    items: &[Bytes],
+    mut remove: impl FnMut(&mut T, &[u8]) -> bool,
+    is_empty: impl Fn(&T) -> bool,
+) -> CmdResult {
+    let Some(c) = write::<T>(ctx, key)? else {
+        ctx.out.int(0);
+        return Ok(());
+    };
+    let mut removed = 0;
+    for it in items {
+        if remove(c, it) {
+            removed += 1;
+            if is_empty(c) {
+                break;
+            }
+        }
+    }
+    let empty = is_empty(c);
+    if removed > 0 {
+        drop_if_empty(ctx, key, empty);
+        ctx.modified(key);
+        ctx.dirty(removed);
+    }
+    ctx.out.int(removed as i64);
+    Ok(())
 }

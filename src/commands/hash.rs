@@ -10,7 +10,7 @@ use std::collections::HashSet;
 use bytes::Bytes;
 use rand::seq::SliceRandom;
 
-use super::access::{self, drop_if_empty, read, write, write_or_create};
+use super::access::{self, drop_if_empty, read, remove_each, write_or_create};
 use super::scan_args::{self, Accept, ScanArgs};
 use super::*;
 use crate::exec::{arg_i64, CmdError, CmdResult, Ctx};
@@ -372,28 +372,13 @@ fn hvals(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
 }
 
 fn hdel(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
-    let key = &args[1];
-    let Some(h) = write::<HashValue>(ctx, key)? else {
-        ctx.out.int(0);
-        return Ok(());
-    };
-    let mut deleted = 0;
-    for f in &args[2..] {
-        if h.remove(f) {
-            deleted += 1;
-            if h.is_empty() {
-                break;
-            }
-        }
-    }
-    let empty = h.is_empty();
-    if deleted > 0 {
-        drop_if_empty(ctx, key, empty);
-        ctx.modified(key);
-        ctx.dirty(deleted);
-    }
-    ctx.out.int(deleted as i64);
-    Ok(())
+    remove_each(
+        ctx,
+        &args[1],
+        &args[2..],
+        |h: &mut HashValue, f| h.remove(f),
+        HashValue::is_empty,
+    )
 }
 
 fn hlen(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {

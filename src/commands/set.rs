@@ -11,7 +11,7 @@
 
 use bytes::Bytes;
 
-use super::access::{self, drop_if_empty, read, write, write_or_create};
+use super::access::{self, drop_if_empty, read, remove_each, write, write_or_create};
 use super::scan_args::{self, Accept, ScanArgs};
 use super::*;
 use crate::exec::{arg_i64, CmdError, CmdResult, Ctx};
@@ -321,28 +321,13 @@ fn sadd(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
 }
 
 fn srem(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
-    let key = &args[1];
-    let Some(s) = write::<SetValue>(ctx, key)? else {
-        ctx.out.int(0);
-        return Ok(());
-    };
-    let mut removed = 0;
-    for m in &args[2..] {
-        if s.remove(m) {
-            removed += 1;
-            if s.is_empty() {
-                break;
-            }
-        }
-    }
-    let empty = s.is_empty();
-    if removed > 0 {
-        drop_if_empty(ctx, key, empty);
-        ctx.modified(key);
-        ctx.dirty(removed);
-    }
-    ctx.out.int(removed as i64);
-    Ok(())
+    remove_each(
+        ctx,
+        &args[1],
+        &args[2..],
+        |s: &mut SetValue, m| s.remove(m),
+        SetValue::is_empty,
+    )
 }
 
 fn smembers(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {

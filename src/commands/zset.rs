@@ -9,7 +9,7 @@
 
 use bytes::Bytes;
 
-use super::access::{drop_if_empty, read, write, write_or_create};
+use super::access::{drop_if_empty, read, remove_each, write, write_or_create};
 use super::*;
 use crate::exec::{CmdError, CmdResult, Ctx};
 use tiering::ZSetValue;
@@ -654,28 +654,13 @@ fn zadd_generic(ctx: &mut Ctx, key: &[u8], pairs: &[Bytes], flags: u8) -> CmdRes
 }
 
 fn zrem(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
-    let key = &args[1];
-    let Some(z) = write::<ZSetValue>(ctx, key)? else {
-        ctx.out.int(0);
-        return Ok(());
-    };
-    let mut n = 0;
-    for m in &args[2..] {
-        if z.remove(m) {
-            n += 1;
-            if z.is_empty() {
-                break;
-            }
-        }
-    }
-    let empty = z.is_empty();
-    drop_if_empty(ctx, key, empty);
-    if n > 0 {
-        ctx.modified(key);
-        ctx.dirty(n);
-    }
-    ctx.out.int(n as i64);
-    Ok(())
+    remove_each(
+        ctx,
+        &args[1],
+        &args[2..],
+        |z: &mut ZSetValue, m| z.remove(m),
+        ZSetValue::is_empty,
+    )
 }
 
 fn zcard(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
