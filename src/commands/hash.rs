@@ -459,6 +459,31 @@ fn hincrbyfloat(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
 /// `LONG_MAX`, the bound of HRANDFIELD's count.
 const LONG_MAX: i64 = i64::MAX;
 
+/// The count and flag of HRANDFIELD / ZRANDMEMBER (`key count [flag]`,
+/// `flag` being WITHVALUES or WITHSCORES), with Redis's range errors: the
+/// count within ±LONG_MAX, and within ±LONG_MAX/2 with the flag (each
+/// pick then answers two elements).
+pub(super) fn random_count(args: &[Bytes], flag: &[u8]) -> Result<(i64, bool), CmdError> {
+    let count = arg_i64(&args[2])?;
+    if !(-LONG_MAX..=LONG_MAX).contains(&count) {
+        return Err(CmdError::msg(format!(
+            "ERR value is out of range, value must between {} and {}",
+            -LONG_MAX, LONG_MAX
+        )));
+    }
+    let with = match args.len() {
+        3 => false,
+        4 if args[3].eq_ignore_ascii_case(flag) => {
+            if !(-LONG_MAX / 2..=LONG_MAX / 2).contains(&count) {
+                return Err(CmdError::msg("ERR value is out of range"));
+            }
+            true
+        }
+        _ => return Err(CmdError::SYNTAX),
+    };
+    Ok((count, with))
+}
+
 /// HRANDFIELD. Without a count: one random field (nil for a missing key).
 /// With a count: a positive count asks for that many *distinct* fields (the
 /// whole hash if it has no more), a negative one for exactly |count| fields
@@ -480,23 +505,7 @@ fn hrandfield(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
             }
         });
     }
-    let count = arg_i64(&args[2])?;
-    if !(-LONG_MAX..=LONG_MAX).contains(&count) {
-        return Err(CmdError::msg(format!(
-            "ERR value is out of range, value must between {} and {}",
-            -LONG_MAX, LONG_MAX
-        )));
-    }
-    let with_values = match args.len() {
-        3 => false,
-        4 if args[3].eq_ignore_ascii_case(b"withvalues") => {
-            if !(-LONG_MAX / 2..=LONG_MAX / 2).contains(&count) {
-                return Err(CmdError::msg("ERR value is out of range"));
-            }
-            true
-        }
-        _ => return Err(CmdError::SYNTAX),
-    };
+    let (count, with_values) = random_count(args, b"withvalues")?;
     reading(ctx, &args[1], |h, out| {
         let Some(h) = h else {
             out.array(0);

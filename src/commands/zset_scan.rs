@@ -10,7 +10,7 @@ use rand::Rng;
 use super::access::reading;
 use super::scan_args::{self, Accept, ScanArgs};
 use super::*;
-use crate::exec::{arg_i64, CmdError, CmdResult, Ctx};
+use crate::exec::{CmdResult, Ctx};
 use crate::reply::Reply;
 use tiering::ZSetValue;
 
@@ -54,9 +54,6 @@ pub static COMMANDS: &[CommandDef] = &[
     },
 ];
 
-/// `LONG_MAX`, the bound of ZRANDMEMBER's count.
-const LONG_MAX: i64 = i64::MAX;
-
 /// ZRANDMEMBER key [count [WITHSCORES]].
 ///
 /// Without a count: one random member (nil for a missing key). A negative
@@ -76,23 +73,7 @@ fn zrandmember(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
             }
         });
     }
-    let count = arg_i64(&args[2])?;
-    if !(-LONG_MAX..=LONG_MAX).contains(&count) {
-        return Err(CmdError::msg(format!(
-            "ERR value is out of range, value must between {} and {}",
-            -LONG_MAX, LONG_MAX
-        )));
-    }
-    let withscores = match args.len() {
-        3 => false,
-        4 if args[3].eq_ignore_ascii_case(b"withscores") => {
-            if !(-LONG_MAX / 2..=LONG_MAX / 2).contains(&count) {
-                return Err(CmdError::msg("ERR value is out of range"));
-            }
-            true
-        }
-        _ => return Err(CmdError::SYNTAX),
-    };
+    let (count, withscores) = super::hash::random_count(args, b"withscores")?;
     reading::<ZSetValue, _>(ctx, &args[1], |z, out| {
         let z = match z {
             Some(z) if count != 0 => z,
