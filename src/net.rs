@@ -310,6 +310,7 @@ async fn serve(
             // Messages published before this batch go out before its
             // replies (nothing is published while the lock is held).
             outbox.drain_into(&mut out.buf);
+            prefetch_batch(&st, id, &parser, &inbuf);
             loop {
                 match parser.next(&mut inbuf, limits) {
                     Ok(Some(args)) => {
@@ -389,6 +390,41 @@ async fn serve(
         if inbuf.is_empty() && inbuf.capacity() > 1 << 20 {
             inbuf = BytesMut::with_capacity(READ_CHUNK);
         }
+    }
+}
+
+/// Before a pipelined batch runs: prefetches what its commands will look
+/// up, so their cache misses overlap instead of stalling one command at a
+/// time. Commands on different keys get their keyspace entries (the first
+/// argument is the key for most commands); a batch on one key (SADD myset
+/// m1, SADD myset m2, ...) gets its second arguments (members, fields)
+/// inside that collection. A guess that is not a key costs one useless
+/// prefetch.
+fn prefetch_batch(st: &crate::server::State, id: u64, parser: &RequestParser, inbuf: &[u8]) {
+    let Some(db) = st.clients.get(&id).map(|c| c.db) else {
+        return;
+    };
+    let mut keys: [&[u8]; 32] = [&[]; 32];
+    let mut members: [&[u8]; 32] = [&[]; 32];
+    let (mut n, mut m) = (0, 0);
+    let mut one_key = true;
+    parser.peek_args(inbuf, keys.len(), |a, b| {
+        one_key &= n == 0 || keys[0] == a;
+        keys[n] = a;
+        n += 1;
+        if let Some(b) = b {
+            members[m] = b;
+            m += 1;
+        }
+        true
+    });
+    if n < 2 {
+        return;
+    }
+    if one_key {
+        st.ks.prefetch_members(db, keys[0], &members[..m]);
+    } else {
+        st.ks.prefetch(db, &keys[..n]);
     }
 }
 

@@ -75,6 +75,75 @@ impl RequestParser {
         self.multibulk_left > 0
     }
 
+    /// Calls `f(first argument, second argument)` for each of the next (up
+    /// to `max`) complete multibulk commands buffered in `buf` that have a
+    /// first argument, until `f` returns false, without consuming anything:
+    /// the executor uses it to
+    /// prefetch the keys of a pipelined batch. Stops at anything it does not
+    /// recognise as a well-formed multibulk frame (inline commands, partial
+    /// frames, frames of more than 1024 arguments); the real parse that
+    /// follows decides what the bytes mean.
+    pub fn peek_args<'a>(
+        &self,
+        buf: &'a [u8],
+        max: usize,
+        mut f: impl FnMut(&'a [u8], Option<&'a [u8]>) -> bool,
+    ) {
+        if self.multibulk_left != 0 || self.bulk_len != -1 {
+            return;
+        }
+        // `<prefix><digits>\r\n` at `pos`: (number, position after it).
+        fn header(buf: &[u8], pos: usize, prefix: u8) -> Option<(usize, usize)> {
+            if buf.get(pos) != Some(&prefix) {
+                return None;
+            }
+            let rest = buf.get(pos + 1..)?;
+            let end = rest.iter().take(12).position(|&b| b == b'\r')?;
+            if rest.get(end + 1) != Some(&b'\n') || end == 0 {
+                return None;
+            }
+            let mut n = 0usize;
+            for &d in &rest[..end] {
+                if !d.is_ascii_digit() {
+                    return None;
+                }
+                n = n * 10 + (d - b'0') as usize;
+            }
+            Some((n, pos + 1 + end + 2))
+        }
+        let mut pos = 0;
+        for _ in 0..max {
+            let Some((n, mut p)) = header(buf, pos, b'*') else {
+                return;
+            };
+            if n > 1024 {
+                return;
+            }
+            let (mut first, mut second) = (None, None);
+            for i in 0..n {
+                let Some((len, start)) = header(buf, p, b'$') else {
+                    return;
+                };
+                let end = start + len;
+                if end + 2 > buf.len() {
+                    return;
+                }
+                match i {
+                    1 => first = Some(&buf[start..end]),
+                    2 => second = Some(&buf[start..end]),
+                    _ => {}
+                }
+                p = end + 2;
+            }
+            if let Some(a) = first {
+                if !f(a, second) {
+                    return;
+                }
+            }
+            pos = p;
+        }
+    }
+
     /// Parses the next complete command from `buf`. Returns `Ok(None)` when
     /// more bytes are needed. An empty frame (`*0`, `*-1`, a blank inline
     /// line) yields `Some(vec![])`, which the caller skips.
@@ -270,6 +339,43 @@ pub fn split_args(line: &[u8]) -> Option<Vec<Vec<u8>>> {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn peeking_finds_the_arguments_of_complete_frames_only() {
+        let p = RequestParser::new();
+        let mut seen = Vec::new();
+        let buf = b"*2\r\n$3\r\nGET\r\n$1\r\na\r\n*1\r\n$4\r\nPING\r\n*3\r\n$3\r\nSET\r\n$2\r\nbb\r\n$1\r\nv\r\n*2\r\n$3\r\nGET\r\n$3\r\ncc";
+        p.peek_args(buf, 32, |a, b| {
+            seen.push((a.to_vec(), b.map(|b| b.to_vec())));
+            true
+        });
+        assert_eq!(
+            seen,
+            vec![(b"a".to_vec(), None), (b"bb".to_vec(), Some(b"v".to_vec()))],
+            "partial last frame skipped"
+        );
+        seen.clear();
+        p.peek_args(buf, 1, |a, b| {
+            seen.push((a.to_vec(), b.map(|b| b.to_vec())));
+            true
+        });
+        assert_eq!(seen, vec![(b"a".to_vec(), None)], "at most max frames");
+        for junk in [
+            &b"GET a\r\n"[..],
+            b"*x\r\n",
+            b"*2\r\n$-1\r\n",
+            b"*2\r\n$99999999999999\r\n",
+            b"",
+        ] {
+            let mut n = 0;
+            p.peek_args(junk, 32, |_, _| {
+                n += 1;
+                true
+            });
+            assert_eq!(n, 0, "{:?}", String::from_utf8_lossy(junk));
+        }
+    }
+
     use super::*;
 
     const LIM: Limits = Limits {

@@ -82,6 +82,22 @@ pub struct Dict<K, V> {
     hasher: ahash::RandomState,
 }
 
+/// A cache prefetch of the line holding `*p` (no effect where the
+/// instruction is not available).
+#[inline(always)]
+fn prefetch<T>(p: &T) {
+    #[cfg(target_arch = "x86_64")]
+    // SAFETY: a prefetch is a hint that never faults, and `p` is a valid
+    // reference anyway.
+    unsafe {
+        std::arch::x86_64::_mm_prefetch::<{ std::arch::x86_64::_MM_HINT_T0 }>(
+            p as *const T as *const i8,
+        );
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    let _ = p;
+}
+
 impl<K: Hash + Eq, V> Default for Dict<K, V> {
     fn default() -> Self {
         Self::new()
@@ -117,6 +133,48 @@ impl<K: Hash + Eq, V> Dict<K, V> {
 
     fn hash<Q: Hash + ?Sized>(&self, key: &Q) -> u64 {
         self.hasher.hash_one(key)
+    }
+
+    /// First half of a prefetch for a coming lookup of `key`: asks the CPU
+    /// to load the bucket slot(s) the key hashes to, and returns the hash
+    /// for [`prefetch_chain`](Self::prefetch_chain). A lookup in a large
+    /// table is two dependent cache misses (the slot, then the node);
+    /// issuing the first miss of many lookups before doing any of them
+    /// lets the misses overlap instead of queueing (pipelined clients send
+    /// batches of commands). Only a hint: nothing is read or changed.
+    pub fn prefetch_slot<Q: Hash + ?Sized>(&self, key: &Q) -> u64 {
+        let h = self.hash(key);
+        for t in &self.t {
+            if t.size() > 0 {
+                prefetch(&t.buckets[(h & t.mask()) as usize]);
+            }
+        }
+        h
+    }
+
+    /// Both halves for several keys: every slot first, then every chain
+    /// head, so the misses of the batch overlap (at most 32 keys).
+    pub fn prefetch_keys<Q: Hash + ?Sized>(&self, keys: &[&Q]) {
+        let mut hashes = [0u64; 32];
+        let n = keys.len().min(hashes.len());
+        for (h, k) in hashes.iter_mut().zip(&keys[..n]) {
+            *h = self.prefetch_slot(*k);
+        }
+        for h in &hashes[..n] {
+            self.prefetch_chain(*h);
+        }
+    }
+
+    /// Second half: the slot is (nearly) loaded by now; ask for the first
+    /// node of its chain.
+    pub fn prefetch_chain(&self, hash: u64) {
+        for t in &self.t {
+            if t.size() > 0 {
+                if let Some(n) = &t.buckets[(hash & t.mask()) as usize] {
+                    prefetch(&**n);
+                }
+            }
+        }
     }
 
     /// Moves up to `n` buckets from table 0 to table 1, visiting at most

@@ -187,6 +187,15 @@ impl<'a> Iterator for Iter<'a> {
 }
 
 impl HashValue {
+    /// Prefetches `fields`' table entries (see
+    /// [`Dict::prefetch_keys`](crate::dict::Dict::prefetch_keys)); nothing
+    /// to do for the packed form.
+    pub fn prefetch(&self, fields: &[&[u8]]) {
+        if let HashValue::Table(t) = self {
+            t.prefetch_keys(fields);
+        }
+    }
+
     pub fn encoding(&self) -> &'static str {
         match self {
             HashValue::Pack(_) => "listpack",

@@ -224,6 +224,30 @@ impl Keyspace {
         }
     }
 
+    /// Prefetches the table entries of `keys` in database `db` ahead of
+    /// their lookups (see [`Dict::prefetch_slot`]): all slots first, then
+    /// all chain heads, so the cache misses of a pipelined batch overlap.
+    pub fn prefetch(&self, db: usize, keys: &[&[u8]]) {
+        if let Some(d) = self.dbs.get(db) {
+            d.main.prefetch_keys(keys);
+        }
+    }
+
+    /// Prefetches `members` inside the collection stored at `key` (a batch
+    /// of SADD/HSET/ZSCORE... on one big set, hash or sorted set), the
+    /// same way. Changes nothing, not even access tracking.
+    pub fn prefetch_members(&self, db: usize, key: &[u8], members: &[&[u8]]) {
+        let Some(e) = self.dbs.get(db).and_then(|d| d.main.get(key)) else {
+            return;
+        };
+        match &e.value {
+            Value::Set(s) => s.prefetch(members),
+            Value::Hash(h) => h.prefetch(members),
+            Value::ZSet(z) => z.prefetch(members),
+            _ => {}
+        }
+    }
+
     pub fn db_count(&self) -> usize {
         self.dbs.len()
     }

@@ -325,6 +325,14 @@ impl SetValue {
         }
     }
 
+    /// Prefetches `members`' table entries (see [`Dict::prefetch_keys`]);
+    /// nothing to do for the packed forms.
+    pub fn prefetch(&self, members: &[&[u8]]) {
+        if let SetValue::Table(t) = self {
+            t.prefetch_keys(members);
+        }
+    }
+
     pub fn encoding(&self) -> &'static str {
         match self {
             SetValue::Int(_) => "intset",

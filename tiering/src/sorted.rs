@@ -1187,6 +1187,11 @@ impl Sorted {
     }
 
     /// One step of a ZSCAN over the member dict: see [`Dict::scan`].
+    /// Prefetches `members`' entries in the member table.
+    pub fn prefetch(&self, members: &[&[u8]]) {
+        self.dict.prefetch_keys(members);
+    }
+
     pub fn scan(&self, cursor: u64, mut f: impl FnMut(&[u8], f64)) -> u64 {
         self.dict.scan(cursor, |m, _| f(m.bytes(), m.score()))
     }

@@ -129,6 +129,15 @@ impl ZSetValue {
         z
     }
 
+    /// Prefetches `members`' entries in the member table (see
+    /// [`Dict::prefetch_keys`](crate::dict::Dict::prefetch_keys)); nothing
+    /// to do for the packed form.
+    pub fn prefetch(&self, members: &[&[u8]]) {
+        if let ZSetValue::Sorted(s) = self {
+            s.prefetch(members);
+        }
+    }
+
     pub fn encoding(&self) -> &'static str {
         match self {
             ZSetValue::Pack(_) => "listpack",
