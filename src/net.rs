@@ -410,6 +410,11 @@ fn prefetch_batch(st: &crate::server::State, id: u64, parser: &RequestParser, in
     let mut one_key = true;
     parser.peek_args(inbuf, keys.len(), |a, b| {
         one_key &= n == 0 || keys[0] == a;
+        // A batch on one list or small collection has nothing to prefetch:
+        // stop scanning at its second command.
+        if n == 1 && one_key && !st.ks.has_member_table(db, a) {
+            return false;
+        }
         keys[n] = a;
         n += 1;
         if let Some(b) = b {

@@ -233,6 +233,21 @@ impl Keyspace {
         }
     }
 
+    /// True if the value at `key` is a collection in its table form (the
+    /// only kind whose member lookups miss the cache), so that
+    /// [`prefetch_members`](Self::prefetch_members) has something to do.
+    pub fn has_member_table(&self, db: usize, key: &[u8]) -> bool {
+        let Some(e) = self.dbs.get(db).and_then(|d| d.main.get(key)) else {
+            return false;
+        };
+        match &e.value {
+            Value::Set(s) => matches!(**s, crate::set::SetValue::Table(_)),
+            Value::Hash(h) => matches!(**h, crate::hash::HashValue::Table(_)),
+            Value::ZSet(z) => matches!(**z, crate::zset::ZSetValue::Sorted(_)),
+            _ => false,
+        }
+    }
+
     /// Prefetches `members` inside the collection stored at `key` (a batch
     /// of SADD/HSET/ZSCORE... on one big set, hash or sorted set), the
     /// same way. Changes nothing, not even access tracking.
