@@ -406,6 +406,7 @@ fn run(
         // Containers always resolve to a subcommand before this point.
         return;
     };
+    let now_ms = st.clock.ms_at(t0);
     let mut ctx = Ctx {
         st,
         shared,
@@ -413,7 +414,7 @@ fn run(
         db,
         no_touch,
         out,
-        now_ms: crate::server::now_ms(),
+        now_ms,
         cmd: r.cmd,
     };
     let result = handler(&mut ctx, args);

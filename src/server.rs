@@ -23,6 +23,43 @@ pub fn now_ms() -> i64 {
         .unwrap_or(0)
 }
 
+/// The wall clock in milliseconds, derived from a monotonic reading the
+/// caller already has: a command takes one clock reading for both its
+/// duration (commandstats) and its notion of "now" (expiry), instead of
+/// one each. The wall clock is re-read whenever the base is more than
+/// 100 ms old, so a step of the system clock shows within that time and
+/// the drift between the two clocks never accumulates.
+#[derive(Clone, Copy, Debug)]
+pub struct Clock {
+    base: Instant,
+    base_ms: i64,
+}
+
+impl Clock {
+    pub fn new() -> Clock {
+        Clock {
+            base: Instant::now(),
+            base_ms: now_ms(),
+        }
+    }
+
+    /// Unix milliseconds at `t` (an `Instant` taken just now).
+    pub fn ms_at(&mut self, t: Instant) -> i64 {
+        let since = t.saturating_duration_since(self.base);
+        if since > Duration::from_millis(100) {
+            *self = Clock::new();
+            return self.base_ms;
+        }
+        self.base_ms + since.as_millis() as i64
+    }
+}
+
+impl Default for Clock {
+    fn default() -> Self {
+        Clock::new()
+    }
+}
+
 pub fn now_us() -> i64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
@@ -206,6 +243,8 @@ impl Stats {
 
 pub struct State {
     pub ks: Keyspace,
+    /// Wall-clock time for commands, from their monotonic reading.
+    pub clock: Clock,
     pub config: Config,
     pub clients: BTreeMap<u64, ClientInfo>,
     pub stats: Stats,
@@ -370,6 +409,7 @@ impl State {
         apply_keyspace_tunables(&mut ks, &config);
         State {
             ks,
+            clock: Clock::new(),
             tcp_port: config.tun.port,
             config,
             clients: BTreeMap::new(),
@@ -475,5 +515,25 @@ impl Shared {
             net_out: AtomicU64::new(0),
             shutdown: Notify::new(),
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_derived_clock_follows_the_wall_clock() {
+        let mut c = Clock::new();
+        let mut last = 0;
+        for _ in 0..50 {
+            let t = Instant::now();
+            let derived = c.ms_at(t);
+            let wall = now_ms();
+            assert!((wall - derived).abs() <= 2, "derived {derived} wall {wall}");
+            assert!(derived + 1 >= last, "does not go back");
+            last = derived;
+            std::thread::sleep(Duration::from_millis(7));
+        }
     }
 }
