@@ -8,6 +8,10 @@
 #
 #   bash benches/interleaved.sh                       # all tests, -P 16, N=5
 #   N=7 P=1 TESTS=sadd,hset bash benches/interleaved.sh
+#   PIN=1 bash benches/interleaved.sh   # servers on CPU 0, load generator on CPU 1
+#
+# PIN=1 (needs taskset, util-linux) keeps the servers and redis-benchmark
+# from trading places on the cores, which cuts the noise further.
 #
 # Needs redis-server and redis-benchmark (Debian: redis-server redis-tools).
 set -euo pipefail
@@ -16,6 +20,8 @@ N=${N:-5}
 P=${P:-16}
 REQUESTS=${REQUESTS:-300000}
 TESTS=${TESTS:-set,get,lpush,lpop,sadd,hset,zadd}
+srv=() gen=()
+if [[ ${PIN:-0} == 1 ]]; then srv=(taskset -c 0) gen=(taskset -c 1); fi
 
 root=$(cd "$(dirname "$0")/.." && pwd)
 cargo build --release --manifest-path "$root/Cargo.toml" --bin valkey-tiered >&2
@@ -27,7 +33,7 @@ free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",
 
 all() { # port -> "TEST rps" lines, every test in one run, in TESTS order
     # (so SET fills what GET reads and LPUSH what LPOP pops)
-    redis-benchmark -p "$1" -t "$TESTS" -n "$REQUESTS" -c 50 -P "$P" -r 100000 -d 100 --csv -q 2>/dev/null \
+    "${gen[@]}" redis-benchmark -p "$1" -t "$TESTS" -n "$REQUESTS" -c 50 -P "$P" -r 100000 -d 100 --csv -q 2>/dev/null \
         | tr -d '"' | awk -F, 'NR>1 {print $1, $2}'
 }
 
@@ -37,8 +43,8 @@ echo "# valkey-tiered vs redis-server $(redis-server --version | awk '{print $3}
 : >"$work/runs"
 for i in $(seq "$N"); do
     po=$(free_port); pr=$(free_port)
-    "$ours_bin" --port "$po" --save "" --dir "$work" >/dev/null 2>&1 & o=$!
-    redis-server --port "$pr" --save "" --dir "$work" >/dev/null 2>&1 & r=$!
+    "${srv[@]}" "$ours_bin" --port "$po" --save "" --dir "$work" >/dev/null 2>&1 & o=$!
+    "${srv[@]}" redis-server --port "$pr" --save "" --dir "$work" >/dev/null 2>&1 & r=$!
     wait_ping "$po"; wait_ping "$pr"
     if (( i % 2 )); then
         all "$po" | sed 's/^/ours /' >>"$work/runs"; all "$pr" | sed 's/^/redis /' >>"$work/runs"
