@@ -24,6 +24,7 @@ use rand::Rng;
 use crate::dict::Dict;
 use crate::limits::Limits;
 use crate::pack::Pack;
+use crate::value::format_i64;
 
 /// Parses `s` as Redis parses a member for the intset test: an optional
 /// `-`, no leading zeros, no `+`, no spaces, and within `i64`. Only such
@@ -289,27 +290,7 @@ impl PartialEq for SetValue {
 
 fn int_bytes(v: i64) -> Vec<u8> {
     let mut buf = [0u8; 20];
-    int_text(v, &mut buf).to_vec()
-}
-
-/// `v` in decimal, written into `buf` (20 bytes hold any `i64`): the text
-/// of an intset member without an allocation per member.
-fn int_text(v: i64, buf: &mut [u8; 20]) -> &[u8] {
-    let mut n = v.unsigned_abs();
-    let mut i = buf.len();
-    loop {
-        i -= 1;
-        buf[i] = b'0' + (n % 10) as u8;
-        n /= 10;
-        if n == 0 {
-            break;
-        }
-    }
-    if v < 0 {
-        i -= 1;
-        buf[i] = b'-';
-    }
-    &buf[i..]
+    format_i64(v, &mut buf).to_vec()
 }
 
 impl SetValue {
@@ -385,7 +366,7 @@ impl SetValue {
         match self {
             SetValue::Int(i) => {
                 let mut buf = [0u8; 20];
-                i.iter().for_each(|v| f(int_text(v, &mut buf)));
+                i.iter().for_each(|v| f(format_i64(v, &mut buf)));
             }
             SetValue::Pack(p) => p.iter().for_each(f),
             SetValue::Table(t) => t.iter().for_each(|(k, _)| f(k)),
@@ -399,7 +380,7 @@ impl SetValue {
             SetValue::Int(i) => {
                 let mut buf = [0u8; 20];
                 for v in i.iter() {
-                    if !f(int_text(v, &mut buf)) {
+                    if !f(format_i64(v, &mut buf)) {
                         return;
                     }
                 }
@@ -887,7 +868,7 @@ mod tests {
     fn int_text_matches_to_string() {
         let mut buf = [0u8; 20];
         for v in [0, 1, -1, 9, 10, -10, i64::MAX, i64::MIN, 1234567] {
-            assert_eq!(int_text(v, &mut buf), v.to_string().as_bytes());
+            assert_eq!(format_i64(v, &mut buf), v.to_string().as_bytes());
         }
     }
 
