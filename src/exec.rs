@@ -8,6 +8,7 @@ use std::time::Instant;
 use bytes::Bytes;
 
 use crate::commands::{multi, CommandDef, TABLE};
+use crate::notify;
 use crate::reply::Reply;
 use crate::server::{ClientInfo, CmdRef, CmdStat, ReplyMode, Shared, State};
 use tiering::{Access, Entry, Keyspace};
@@ -76,16 +77,57 @@ impl Ctx<'_> {
         }
     }
 
-    /// Looks up a key for reading (counts a hit or a miss).
+    /// Looks up a key for reading (counts a hit or a miss; a miss fires
+    /// `keymiss`, as Redis's `lookupKeyRead`).
     pub fn read(&mut self, key: &[u8]) -> Option<&mut Entry> {
         let a = self.access(false);
         let (db, now) = (self.db, self.now_ms);
+        // Off (the common case): one flag test. On: a miss is reported.
+        if self.wants(notify::KEY_MISS | notify::EXPIRED)
+            && (self.wants(notify::KEY_MISS) || self.subscribes())
+        {
+            if self.st.ks.lookup(db, key, now, a).is_none() {
+                // The expiry this lookup caused, if any, then the miss:
+                // published here, so a subscriber running the command gets
+                // them where Redis writes them, ahead of what follows.
+                self.st.drain_expired();
+                self.notify(notify::KEY_MISS, "keymiss", key);
+                self.take_own_messages();
+                return None;
+            }
+            // Found: look again without counting (the borrow of the first
+            // lookup cannot be returned from inside the branch).
+            return self.st.ks.lookup(db, key, now, Access::ReadNoTouch);
+        }
         self.st.ks.lookup(db, key, now, a)
+    }
+
+    /// A lookup with [`Access::Inspect`] (introspection commands: counts
+    /// a hit or a miss, keeps the LRU/LFU field); true if the key is live.
+    /// A miss fires `keymiss` unless `quiet` (OBJECT does not, as Redis's
+    /// `LOOKUP_NONOTIFY`).
+    pub fn inspect(&mut self, key: &[u8], quiet: bool) -> bool {
+        let (db, now) = (self.db, self.now_ms);
+        let found = self.st.ks.lookup(db, key, now, Access::Inspect).is_some();
+        if !found && !quiet {
+            self.notify(notify::KEY_MISS, "keymiss", key);
+        }
+        found
     }
 
     /// Looks up a key for writing.
     pub fn write(&mut self, key: &[u8]) -> Option<&mut Entry> {
         let (db, now) = (self.db, self.now_ms);
+        if self.wants(notify::EXPIRED) && self.subscribes() {
+            // A subscriber running the command gets the `expired` of this
+            // lookup now, ahead of whatever the command writes next.
+            if self.st.ks.lookup(db, key, now, Access::Write).is_none() {
+                self.st.drain_expired();
+                self.take_own_messages();
+                return None;
+            }
+            return self.st.ks.lookup(db, key, now, Access::ReadNoTouch);
+        }
         self.st.ks.lookup(db, key, now, Access::Write)
     }
 
@@ -99,6 +141,73 @@ impl Ctx<'_> {
     pub fn modified(&mut self, key: &[u8]) {
         let db = self.db;
         self.st.signal_modified(db, key);
+    }
+
+    /// True if keyspace events of `class` are published (one flag test).
+    #[inline]
+    pub fn wants(&self, class: u32) -> bool {
+        self.st.config.tun.notify_flags & class != 0
+    }
+
+    /// Fires keyspace event `event` of `class` for `key` of the selected
+    /// database (see [`notify::notify`]).
+    #[inline]
+    pub fn notify(&mut self, class: u32, event: &str, key: &[u8]) {
+        let db = self.db;
+        self.notify_db(class, event, key, db);
+    }
+
+    /// [`Ctx::notify`] for a key of database `db` (COPY and MOVE fire
+    /// events in the destination database).
+    #[inline]
+    pub fn notify_db(&mut self, class: u32, event: &str, key: &[u8], db: usize) {
+        if self.wants(class) {
+            notify::fire(self.st, event, key, db);
+            self.take_own_messages();
+        }
+    }
+
+    /// True if the running client subscribes to anything (it may receive
+    /// the events of its own commands).
+    fn subscribes(&self) -> bool {
+        self.st
+            .clients
+            .get(&self.id)
+            .is_some_and(|c| c.subs.active())
+    }
+
+    /// Moves the messages published to the running client into its reply
+    /// buffer now: Redis writes a message to a subscriber's buffer when it
+    /// is published, so a command's own events come before, after or
+    /// between the parts of its reply exactly where the command fires
+    /// them (most before the reply; list pushes and pops after it).
+    pub fn take_own_messages(&mut self) {
+        let ps = &mut self.st.pubsub;
+        if !ps.own_pending.is_empty() && ps.exec_client == Some(self.id) {
+            let from = self.out.buf.len();
+            self.out.buf.append(&mut ps.own_pending);
+            ps.push_marks.push((from, self.out.buf.len()));
+        }
+    }
+
+    /// Before a command stores at `key`: true if that will add the key
+    /// (it is not live now) and `new` events are wanted, so the caller
+    /// fires [`Ctx::notify_new`] once it has stored. Applies lazy expiry,
+    /// as the command's own write lookup would.
+    #[inline]
+    pub fn adds_key(&mut self, key: &[u8]) -> bool {
+        if !self.wants(notify::NEW) {
+            return false;
+        }
+        let (db, now) = (self.db, self.now_ms);
+        !self.st.ks.exists(db, key, now)
+    }
+
+    /// `key` was added to the selected database: the `new` event (Redis
+    /// fires it whenever a key is added, before the command's own event).
+    #[inline]
+    pub fn notify_new(&mut self, key: &[u8]) {
+        self.notify(notify::NEW, "new", key);
     }
 }
 
@@ -426,24 +535,37 @@ fn run(
             c.db = new_db;
         }
     }
+    // Expiries this command caused and no later event of it published:
+    // their events go before the command's reply too.
+    st.drain_expired();
     let usec = t0.elapsed().as_micros() as u64;
     let failed = result.is_err();
     if let Err(e) = result {
-        out.buf.truncate(start_len);
+        cut_reply(st, out, start_len);
         out.error(&e.0);
         st.stats.count_error(&e.0);
     }
-    // Messages this command published to its own client go just before
-    // its reply, as Redis writes them into the client's buffer first.
+    // Messages this command published to its own client that are not in
+    // its reply buffer yet (published outside `Ctx::notify`: an expiry
+    // with no event of the command after it, a PUBLISH to itself) go
+    // before its reply, after the messages already there, as Redis writes
+    // them into the client's buffer before replying.
     if !st.pubsub.own_pending.is_empty() && st.pubsub.exec_client == Some(id) {
+        let at = st
+            .pubsub
+            .push_marks
+            .iter()
+            .filter(|m| m.0 >= start_len)
+            .map(|m| m.1)
+            .max()
+            .unwrap_or(start_len);
         let n = st.pubsub.own_pending.len();
-        out.buf
-            .splice(start_len..start_len, st.pubsub.own_pending.drain(..));
-        for m in st.pubsub.push_marks.iter_mut().filter(|m| m.0 >= start_len) {
+        out.buf.splice(at..at, st.pubsub.own_pending.drain(..));
+        for m in st.pubsub.push_marks.iter_mut().filter(|m| m.0 >= at) {
             m.0 += n;
             m.1 += n;
         }
-        st.pubsub.push_marks.push((start_len, start_len + n));
+        st.pubsub.push_marks.push((at, at + n));
     }
     // A command that blocked counts once, when it ends (served, timed
     // out or unblocked), as Redis's updateStatsOnUnblock does; a re-run
@@ -458,6 +580,26 @@ fn run(
     if failed {
         stat.failed += 1;
     }
+}
+
+/// Cuts the reply written since `start_len` (a command failed after
+/// writing part of it), keeping the push frames among it: messages
+/// already delivered to the client, which Redis does not take back.
+fn cut_reply(st: &mut State, out: &mut Reply, start_len: usize) {
+    let marks = &mut st.pubsub.push_marks;
+    if !marks.iter().any(|m| m.0 >= start_len) {
+        out.buf.truncate(start_len);
+        return;
+    }
+    let mut kept = Vec::new();
+    for m in marks.iter_mut().filter(|m| m.0 >= start_len) {
+        let bytes = &out.buf[m.0..m.1];
+        let from = start_len + kept.len();
+        kept.extend_from_slice(bytes);
+        *m = (from, start_len + kept.len());
+    }
+    out.buf.truncate(start_len);
+    out.buf.extend_from_slice(&kept);
 }
 
 /// A blocked command ended without being served (timeout, CLIENT

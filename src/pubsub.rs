@@ -17,10 +17,12 @@
 //!   meanwhile): messages published before the batch come before its
 //!   replies, and a message never lands inside a reply.
 //! * Messages a connection sends to itself (a RESP3 client publishing on a
-//!   channel it subscribes to; later keyspace events of its own commands)
-//!   go to [`PubSub::own_pending`] instead, and the executor inserts them
-//!   just before the reply of the command that produced them, as Redis
-//!   writes them into the client's buffer before the command's reply.
+//!   channel it subscribes to, or subscribed to the keyspace events of its
+//!   own commands) go to [`PubSub::own_pending`] instead. A keyspace event
+//!   is moved into the command's reply buffer at once
+//!   (`Ctx::take_own_messages`), so it lands before, after or inside the
+//!   reply exactly where Redis writes it; anything left is inserted by the
+//!   executor before the reply of the command that produced it.
 //! * Push frames (subscription confirmations and messages) are sent even
 //!   when `CLIENT REPLY OFF|SKIP` silences replies, as Redis 7.0 does; the
 //!   executor keeps the byte ranges recorded in [`PubSub::push_marks`].

@@ -386,11 +386,15 @@ impl State {
         }
     }
 
-    /// Handles the keys expiry removed since the last call: they are
-    /// changes for WATCH, and will be DEL events for the AOF and replicas.
+    /// Handles the keys expiry removed since the last call, in the order
+    /// they were removed: `expired` keyspace events, changes for WATCH,
+    /// and (later) DEL for the AOF and replicas.
     pub fn drain_expired(&mut self) {
         if self.ks.has_expired_events() {
             for (db, key) in self.ks.take_expired() {
+                if self.config.tun.notify_flags & crate::notify::EXPIRED != 0 {
+                    crate::notify::publish(self, b"expired", &key, db);
+                }
                 self.signal_modified(db, &key);
             }
         }

@@ -6,6 +6,7 @@
 use tiering::{HashValue, ListValue, SetValue, Value, ZSetValue};
 
 use crate::exec::{CmdError, CmdResult, Ctx};
+use crate::notify;
 use crate::reply::Reply;
 use bytes::Bytes;
 
@@ -62,9 +63,9 @@ pub fn write<'a, T: Typed>(ctx: &'a mut Ctx, key: &[u8]) -> Result<Option<&'a mu
 }
 
 /// The `T` at `key` for writing, created empty by `make` if the key is
-/// missing. WRONGTYPE if the key holds another type. The caller must add
-/// something to a created collection (or remove it again with
-/// [`drop_if_empty`]).
+/// missing (firing the `new` keyspace event, as Redis's `dbAdd`).
+/// WRONGTYPE if the key holds another type. The caller must add something
+/// to a created collection (or remove it again with [`drop_if_empty`]).
 pub fn write_or_create<'a, T: Typed>(
     ctx: &'a mut Ctx,
     key: &[u8],
@@ -72,8 +73,12 @@ pub fn write_or_create<'a, T: Typed>(
 ) -> Result<&'a mut T, CmdError> {
     let (db, now) = (ctx.db, ctx.now_ms);
     if ctx.write(key).is_none() {
-        let e = ctx.st.ks.insert_new(db, key, make().into_value(), now);
-        return Ok(T::of(&mut e.value).expect("created with this type"));
+        if !ctx.wants(notify::NEW) {
+            let e = ctx.st.ks.insert_new(db, key, make().into_value(), now);
+            return Ok(T::of(&mut e.value).expect("created with this type"));
+        }
+        ctx.st.ks.insert_new(db, key, make().into_value(), now);
+        ctx.notify_new(key);
     }
     // Looked up again so the borrow of the first lookup ends on the
     // insert path (the entry is known live: no expiry applies twice).
@@ -103,18 +108,30 @@ pub fn reading<T: Typed, R>(
         buf: std::mem::take(&mut ctx.out.buf),
         proto: ctx.out.proto,
     };
+    let (at, marks) = (out.buf.len(), ctx.st.pubsub.push_marks.len());
     let r = read::<T>(ctx, key).map(|v| f(v.map(|v| &*v), &mut out));
-    ctx.out.buf = out.buf;
+    // Messages the lookup delivered to the running client (its `keymiss`)
+    // went to the stand-in buffer: they come before what `f` wrote.
+    let pushed = std::mem::replace(&mut ctx.out.buf, out.buf);
+    if !pushed.is_empty() {
+        ctx.out.buf.splice(at..at, pushed);
+        for m in &mut ctx.st.pubsub.push_marks[marks..] {
+            m.0 += at;
+            m.1 += at;
+        }
+    }
     r
 }
 
 /// The shape HDEL, SREM and ZREM share: removes each of `items` from the
 /// collection at `key` with `remove` (true if it was there), stopping once
 /// the collection is empty; deletes an emptied key, reports the change
-/// (one `modified`, one dirty per removal) and answers how many went.
+/// (one `modified`, one dirty per removal, the keyspace event `event` of
+/// `class` and then `del` if emptied) and answers how many went.
 pub fn remove_each<T: Typed>(
     ctx: &mut Ctx,
     key: &[u8],
+    (class, event): (u32, &str),
     items: &[Bytes],
     mut remove: impl FnMut(&mut T, &[u8]) -> bool,
     is_empty: impl Fn(&T) -> bool,
@@ -137,6 +154,10 @@ pub fn remove_each<T: Typed>(
         drop_if_empty(ctx, key, empty);
         ctx.modified(key);
         ctx.dirty(removed);
+        ctx.notify(class, event, key);
+        if empty {
+            ctx.notify(notify::GENERIC, "del", key);
+        }
     }
     ctx.out.int(removed as i64);
     Ok(())

@@ -7,6 +7,7 @@ use bytes::Bytes;
 use super::string::{cstr, is_opt, is_str, put, read_split};
 use super::*;
 use crate::exec::{arg_i64, CmdError, CmdResult, Ctx};
+use crate::notify;
 use tiering::StrValue;
 
 const BITS: u32 = C_BITMAP;
@@ -135,6 +136,7 @@ pub(crate) fn bits_for_write<'a>(
     };
     if !exists {
         put(ctx, key, StrValue::Raw(vec![0; need]), false);
+        ctx.notify_new(key);
     }
     match ctx.write(key).map(|e| &mut e.value) {
         Some(tiering::Value::Str(s)) => {
@@ -167,6 +169,7 @@ fn setbit(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     }
     if grown || old != (on == 1) {
         ctx.modified(&args[1]);
+        ctx.notify(notify::STRING, "setbit", &args[1]);
         ctx.dirty(1);
     }
     ctx.out.int(i64::from(old));
@@ -405,14 +408,19 @@ fn bitop(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
         }
     }
     let target = &args[2];
-    let (now, n) = (ctx.now_ms, res.len());
+    let n = res.len();
     if n > 0 {
-        let _ = ctx.write(target);
+        let found = ctx.write(target).is_some();
         put(ctx, target, StrValue::Raw(res), false);
         ctx.modified(target);
+        if !found {
+            ctx.notify_new(target);
+        }
+        ctx.notify(notify::STRING, "set", target);
         ctx.dirty(1);
-    } else if ctx.st.ks.delete(db, target, now).is_some() {
+    } else if ctx.st.ks.delete_any(db, target).is_some() {
         ctx.modified(target);
+        ctx.notify(notify::GENERIC, "del", target);
         ctx.dirty(1);
     }
     ctx.out.int(n as i64);

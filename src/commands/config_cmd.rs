@@ -105,6 +105,8 @@ fn config_get(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
                     std::env::current_dir()
                         .map(|p| p.display().to_string())
                         .unwrap_or_else(|_| value.to_string())
+                } else if name == "notify-keyspace-events" {
+                    crate::notify::shown(value)
                 } else {
                     value.to_string()
                 };

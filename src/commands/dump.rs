@@ -9,6 +9,7 @@ use tiering::{lfu, Entry, NO_EXPIRE};
 
 use super::*;
 use crate::exec::{arg_i64, CmdError, CmdResult, Ctx};
+use crate::notify;
 
 pub static COMMANDS: &[CommandDef] = &[
     CommandDef {
@@ -111,7 +112,7 @@ fn restore(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     let form = persistence::object::stored_form(t);
     let value = crate::values::from_object(obj, form, &limits).ok_or_else(bad)?;
     let (db, now) = (ctx.db, ctx.now_ms);
-    let deleted = replace && ctx.st.ks.delete(db, key, now).is_some();
+    let deleted = replace && ctx.st.ks.delete_any(db, key).is_some();
     let expire = match ttl {
         0 => NO_EXPIRE,
         t if absttl => t,
@@ -121,6 +122,7 @@ fn restore(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
         // Already expired: nothing is created (a replaced key is gone).
         if deleted {
             ctx.modified(key);
+            ctx.notify(notify::GENERIC, "del", key);
             ctx.dirty(1);
         }
         ctx.out.ok();
@@ -137,6 +139,8 @@ fn restore(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
         .ks
         .insert_entry(db, key[..].into(), Entry::new(value, lru), expire);
     ctx.modified(key);
+    ctx.notify_new(key);
+    ctx.notify(notify::GENERIC, "restore", key);
     ctx.dirty(1);
     ctx.out.ok();
     Ok(())

@@ -8,7 +8,8 @@ use bytes::Bytes;
 
 use super::*;
 use crate::exec::{arg_i64, CmdError, CmdResult, Ctx};
-use tiering::{Access, NO_EXPIRE};
+use crate::notify;
+use tiering::NO_EXPIRE;
 
 const SETTER_KEYS: &[KeySpec] = &[ks(KS_RW | KS_UPDATE, 1, 0, 1)];
 const GETTER_KEYS: &[KeySpec] = &[ks(KS_RO | KS_ACCESS, 1, 0, 1)];
@@ -240,12 +241,17 @@ fn expire_generic(ctx: &mut Ctx, args: &[Bytes], base: i64, unit_ms: bool) -> Cm
     // waits for its primary's DEL.
     if when <= now && !ctx.st.ks.hide_expired_only {
         ctx.st.ks.delete(db, key, now);
+        ctx.modified(key);
+        ctx.notify(notify::GENERIC, "del", key);
+        ctx.out.int(1);
     } else {
         ctx.st.ks.set_expire(db, key, when);
+        // Redis replies before it fires `expire` (but after `del`).
+        ctx.out.int(1);
+        ctx.modified(key);
+        ctx.notify(notify::GENERIC, "expire", key);
     }
-    ctx.modified(key);
     ctx.dirty(1);
-    ctx.out.int(1);
     Ok(())
 }
 
@@ -270,12 +276,7 @@ fn pexpiretime(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
 /// nearest or in milliseconds.
 fn ttl_generic(ctx: &mut Ctx, args: &[Bytes], ms: bool, absolute: bool) -> CmdResult {
     let (db, now) = (ctx.db, ctx.now_ms);
-    if ctx
-        .st
-        .ks
-        .lookup(db, &args[1], now, Access::Inspect)
-        .is_none()
-    {
+    if !ctx.inspect(&args[1], false) {
         ctx.out.int(-2);
         return Ok(());
     }
@@ -308,6 +309,7 @@ fn persist(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     let db = ctx.db;
     if ctx.st.ks.persist(db, key) {
         ctx.modified(key);
+        ctx.notify(notify::GENERIC, "persist", key);
         ctx.dirty(1);
         ctx.out.int(1);
     } else {

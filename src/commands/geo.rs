@@ -13,6 +13,7 @@ use super::zset::parse_score;
 use super::zset_range::store;
 use super::*;
 use crate::exec::{CmdError, CmdResult, Ctx};
+use crate::notify;
 use tiering::geo::{self, Search, Shape};
 use tiering::zset::ZSetValue;
 
@@ -555,9 +556,10 @@ fn search_generic(ctx: &mut Ctx, args: &[Bytes], src: usize, kind: Kind) -> CmdR
     let Some(z) = zset else {
         match storekey {
             Some(dst) => {
-                let (db, now) = (ctx.db, ctx.now_ms);
-                if ctx.st.ks.delete(db, dst, now).is_some() {
+                let db = ctx.db;
+                if ctx.st.ks.delete_any(db, dst).is_some() {
                     ctx.modified(dst);
+                    ctx.notify(notify::GENERIC, "del", dst);
                     ctx.dirty(1);
                 }
                 ctx.out.int(0);
@@ -651,12 +653,17 @@ fn search_generic(ctx: &mut Ctx, args: &[Bytes], src: usize, kind: Kind) -> CmdR
                     (h.member, s)
                 })
                 .collect();
-            store(ctx, dst, items);
+            let event = if ctx.cmd.name == "geosearchstore" {
+                "geosearchstore"
+            } else {
+                "georadiusstore"
+            };
+            // Replies with `n` after the events.
+            store(ctx, dst, items, event, false);
             // Redis counts one change per stored member.
             if n > 1 {
                 ctx.dirty(n as u64 - 1);
             }
-            ctx.out.int(n as i64);
         }
     }
     Ok(())

@@ -15,6 +15,7 @@ use super::scan_args::{self, Accept, ScanArgs};
 use super::*;
 use crate::exec::{arg_i64, CmdError, CmdResult, Ctx};
 use crate::ldouble::{self, LongDouble};
+use crate::notify;
 use crate::reply::Reply;
 use tiering::HashValue;
 
@@ -267,15 +268,19 @@ fn set_pairs(ctx: &mut Ctx, args: &[Bytes]) -> Result<i64, CmdError> {
     Ok(created)
 }
 
+// The hash commands reply before they fire their event, as Redis does.
+
 fn hset(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     let n = set_pairs(ctx, args)?;
     ctx.out.int(n);
+    ctx.notify(notify::HASH, "hset", &args[1]);
     Ok(())
 }
 
 fn hmset(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     set_pairs(ctx, args)?;
     ctx.out.ok();
+    ctx.notify(notify::HASH, "hset", &args[1]);
     Ok(())
 }
 
@@ -291,6 +296,7 @@ fn hsetnx(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     ctx.modified(key);
     ctx.dirty(1);
     ctx.out.int(1);
+    ctx.notify(notify::HASH, "hset", key);
     Ok(())
 }
 
@@ -375,6 +381,7 @@ fn hdel(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     remove_each(
         ctx,
         &args[1],
+        (notify::HASH, "hdel"),
         &args[2..],
         |h: &mut HashValue, f| h.remove(f),
         HashValue::is_empty,
@@ -421,6 +428,7 @@ fn hincrby(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     ctx.modified(key);
     ctx.dirty(1);
     ctx.out.int(new);
+    ctx.notify(notify::HASH, "hincrby", key);
     Ok(())
 }
 
@@ -453,6 +461,7 @@ fn hincrbyfloat(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     ctx.modified(key);
     ctx.dirty(1);
     ctx.out.bulk(text.as_bytes());
+    ctx.notify(notify::HASH, "hincrbyfloat", key);
     Ok(())
 }
 

@@ -18,6 +18,7 @@ use bytes::Bytes;
 use super::string::{cstr, is_opt};
 use super::*;
 use crate::exec::{CmdError, CmdResult, Ctx};
+use crate::notify;
 use tiering::hll::{self, Editor, Encoding, REGISTERS};
 use tiering::{Entry, StrValue, Value};
 
@@ -172,6 +173,7 @@ fn pfadd(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
         Some(e) => Some(add_all(sketch_mut(e)?, &args[2..], sparse_max, false)),
         None => None,
     };
+    let created = existing.is_none();
     let result = match existing {
         Some(r) => r,
         None => {
@@ -179,9 +181,13 @@ fn pfadd(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
             add_all(sketch_mut(e)?, &args[2..], sparse_max, true)
         }
     };
+    if created {
+        ctx.notify_new(key);
+    }
     let updated = result.map_err(corrupt)?;
     if updated > 0 {
         ctx.modified(key);
+        ctx.notify(notify::STRING, "pfadd", key);
         ctx.dirty(updated);
     }
     ctx.out.int(i64::from(updated > 0));
@@ -266,6 +272,7 @@ fn pfmerge(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
         Some(e) => Some(store_union(sketch_mut(e)?, &max, dense, sparse_max)),
         None => None,
     };
+    let created = existing.is_none();
     let result = match existing {
         Some(r) => r,
         None => {
@@ -273,8 +280,12 @@ fn pfmerge(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
             store_union(sketch_mut(e)?, &max, dense, sparse_max)
         }
     };
+    if created {
+        ctx.notify_new(dest);
+    }
     result.map_err(corrupt)?;
     ctx.modified(dest);
+    ctx.notify(notify::STRING, "pfadd", dest);
     ctx.dirty(1);
     ctx.out.ok();
     Ok(())

@@ -11,6 +11,7 @@ use bytes::Bytes;
 
 use super::*;
 use crate::exec::{CmdError, CmdResult, Ctx};
+use crate::notify;
 use tiering::{lfu, Access, StrValue, Value};
 
 pub static COMMANDS: &[CommandDef] = &[
@@ -283,6 +284,7 @@ fn del(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     for k in &args[1..] {
         if ctx.st.ks.delete(db, k, now).is_some() {
             ctx.st.signal_modified(db, k);
+            ctx.notify(notify::GENERIC, "del", k);
             n += 1;
         }
     }
@@ -297,6 +299,7 @@ fn unlink(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     for k in &args[1..] {
         if ctx.st.ks.unlink(db, k, now) {
             ctx.st.signal_modified(db, k);
+            ctx.notify(notify::GENERIC, "del", k);
             n += 1;
         }
     }
@@ -306,16 +309,20 @@ fn unlink(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
 }
 
 /// Looks a key up the way introspection commands do: counts a hit or a
-/// miss, leaves the LRU/LFU field alone.
-fn inspect<'a>(ctx: &'a mut Ctx, key: &[u8]) -> Option<&'a mut tiering::Entry> {
+/// miss, leaves the LRU/LFU field alone. A miss fires `keymiss` unless
+/// `quiet` (OBJECT's lookup does not notify).
+fn inspect<'a>(ctx: &'a mut Ctx, key: &[u8], quiet: bool) -> Option<&'a mut tiering::Entry> {
+    if !ctx.inspect(key, quiet) {
+        return None;
+    }
     let (db, now) = (ctx.db, ctx.now_ms);
-    ctx.st.ks.lookup(db, key, now, Access::Inspect)
+    ctx.st.ks.lookup(db, key, now, Access::ReadNoTouch)
 }
 
 fn exists(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     let mut n = 0;
     for k in &args[1..] {
-        if inspect(ctx, k).is_some() {
+        if inspect(ctx, k, false).is_some() {
             n += 1;
         }
     }
@@ -324,7 +331,7 @@ fn exists(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
 }
 
 fn type_cmd(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
-    let name = inspect(ctx, &args[1]).map_or("none", |e| e.value.type_name());
+    let name = inspect(ctx, &args[1], false).map_or("none", |e| e.value.type_name());
     ctx.out.simple(name);
     Ok(())
 }
@@ -375,6 +382,10 @@ fn rename_generic(ctx: &mut Ctx, args: &[Bytes], nx: bool) -> CmdResult {
     ctx.modified(src);
     ctx.modified(dst);
     ctx.dirty(1);
+    // The destination is always added anew (an old value was deleted).
+    ctx.notify_new(dst);
+    ctx.notify(notify::GENERIC, "rename_from", src);
+    ctx.notify(notify::GENERIC, "rename_to", dst);
     reply(ctx, true);
     Ok(())
 }
@@ -411,6 +422,8 @@ fn copy(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     ctx.st.ks.copy_entry(src_db, src, dst_db, dst, now);
     ctx.st.signal_modified(dst_db, dst);
     ctx.dirty(1);
+    ctx.notify_db(notify::NEW, "new", dst, dst_db);
+    ctx.notify_db(notify::GENERIC, "copy_to", dst, dst_db);
     ctx.out.int(1);
     Ok(())
 }
@@ -430,6 +443,9 @@ fn move_cmd(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     ctx.st.signal_modified(src_db, key);
     ctx.st.signal_modified(dst_db, key);
     ctx.dirty(1);
+    ctx.notify_db(notify::NEW, "new", key, dst_db);
+    ctx.notify(notify::GENERIC, "move_from", key);
+    ctx.notify_db(notify::GENERIC, "move_to", key, dst_db);
     ctx.out.int(1);
     Ok(())
 }
@@ -469,7 +485,7 @@ struct ObjectInfo {
 
 /// Looks the key up for OBJECT; replies nil and returns `None` if absent.
 fn object_lookup(ctx: &mut Ctx, key: &[u8]) -> Option<ObjectInfo> {
-    let info = inspect(ctx, key).map(|e| ObjectInfo {
+    let info = inspect(ctx, key, true).map(|e| ObjectInfo {
         encoding: e.value.encoding(),
         lru: e.lru,
         shared_int: matches!(e.value, Value::Str(StrValue::Int(i)) if (0..SHARED_INTEGERS).contains(&i)),

@@ -8,7 +8,7 @@ use super::scan_args::{self, Accept, ScanArgs};
 use super::*;
 use crate::exec::{CmdError, CmdResult, Ctx};
 use tiering::keyspace::lazy_free;
-use tiering::{glob, Access, Key};
+use tiering::{glob, Key};
 
 pub static COMMANDS: &[CommandDef] = &[
     CommandDef {
@@ -136,11 +136,15 @@ fn scan(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
             // key it removed reads as type "none" (and is then no longer
             // "expired" for the check below).
             let want = want.split(|&b| b == 0).next().unwrap_or(&[]);
-            let t = ctx
-                .st
-                .ks
-                .lookup(db, &k, now, Access::Inspect)
-                .map_or("none", |e| e.value.type_name());
+            let t = if ctx.inspect(&k, false) {
+                ctx.st
+                    .ks
+                    .db(db)
+                    .peek(&k)
+                    .map_or("none", |e| e.value.type_name())
+            } else {
+                "none"
+            };
             if !t.as_bytes().eq_ignore_ascii_case(want) {
                 continue;
             }

@@ -13,6 +13,7 @@ use super::access::{drop_if_empty, read, write, write_or_create};
 use super::*;
 use crate::blocking;
 use crate::exec::{arg_i64, lower, CmdError, CmdResult, Ctx};
+use crate::notify;
 use tiering::{End, ListValue, Value};
 
 const L: u32 = C_LIST;
@@ -248,7 +249,9 @@ fn push_generic(ctx: &mut Ctx, args: &[Bytes], end: End, only_existing: bool) ->
     };
     ctx.modified(key);
     ctx.dirty(items.len() as u64);
+    // Redis replies before it fires the push event.
     ctx.out.int(len as i64);
+    ctx.notify(notify::LIST, push_event(end), key);
     Ok(())
 }
 
@@ -268,19 +271,56 @@ fn rpushx(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     push_generic(ctx, args, End::Tail, true)
 }
 
+/// The keyspace event of a push at `end`.
+fn push_event(end: End) -> &'static str {
+    match end {
+        End::Head => "lpush",
+        End::Tail => "rpush",
+    }
+}
+
+/// Fires the events of a pop from `end` of `key`: `lpop`/`rpop`, then
+/// `del` if the pop emptied (and so deleted) the list.
+fn notify_pop(ctx: &mut Ctx, key: &[u8], end: End, emptied: bool) {
+    let event = match end {
+        End::Head => "lpop",
+        End::Tail => "rpop",
+    };
+    ctx.notify(notify::LIST, event, key);
+    if emptied {
+        ctx.notify(notify::GENERIC, "del", key);
+    }
+}
+
 /// Pops up to `count` elements from `end` of the list at `key` (which must
-/// exist and be a list), deleting the key if it empties.
-fn pop_from(ctx: &mut Ctx, key: &[u8], end: End, count: usize) -> Vec<Vec<u8>> {
+/// exist and be a list), deleting the key if it empties. Returns the
+/// elements and whether the key was deleted; the caller fires the events
+/// ([`notify_pop`]), whose place differs between commands.
+fn pop_from(ctx: &mut Ctx, key: &[u8], end: End, count: usize) -> (Vec<Vec<u8>>, bool) {
     let fill = fill(ctx);
     let Ok(Some(l)) = write::<ListValue>(ctx, key) else {
-        return Vec::new();
+        return (Vec::new(), false);
     };
     let v = l.pop(end, count, fill);
     let empty = l.is_empty();
     drop_if_empty(ctx, key, empty);
     ctx.modified(key);
     ctx.dirty(v.len() as u64);
-    v
+    (v, empty)
+}
+
+/// [`pop_from`], the reply `reply` writes with the elements, then the
+/// events (Redis fires a pop's events after its reply).
+fn pop_reply(
+    ctx: &mut Ctx,
+    key: &[u8],
+    end: End,
+    count: usize,
+    reply: impl FnOnce(&mut Ctx, &[Vec<u8>]),
+) {
+    let (v, emptied) = pop_from(ctx, key, end, count);
+    reply(ctx, &v);
+    notify_pop(ctx, key, end, emptied);
 }
 
 fn pop_generic(ctx: &mut Ctx, args: &[Bytes], end: End) -> CmdResult {
@@ -313,18 +353,14 @@ fn pop_generic(ctx: &mut Ctx, args: &[Bytes], end: End) -> CmdResult {
     };
     debug_assert!(len > 0);
     match count {
-        None => {
-            let v = pop_from(ctx, key, end, 1);
-            ctx.out.bulk(&v[0]);
-        }
+        None => pop_reply(ctx, key, end, 1, |ctx, v| ctx.out.bulk(&v[0])),
         Some(0) => ctx.out.array(0),
-        Some(c) => {
-            let v = pop_from(ctx, key, end, c);
+        Some(c) => pop_reply(ctx, key, end, c, |ctx, v| {
             ctx.out.array(v.len());
-            for e in &v {
+            for e in v {
                 ctx.out.bulk(e);
             }
-        }
+        }),
     }
     Ok(())
 }
@@ -425,6 +461,7 @@ fn lset(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     ctx.modified(key);
     ctx.dirty(1);
     ctx.out.ok();
+    ctx.notify(notify::LIST, "lset", key);
     Ok(())
 }
 
@@ -447,6 +484,7 @@ fn linsert(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     l.insert(pos, &args[4], after, fill);
     let len = l.len();
     ctx.modified(key);
+    ctx.notify(notify::LIST, "linsert", key);
     ctx.dirty(1);
     ctx.out.int(len as i64);
     Ok(())
@@ -499,6 +537,10 @@ fn lrem(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
         drop_if_empty(ctx, key, empty);
         ctx.modified(key);
         ctx.dirty(removed as u64);
+        ctx.notify(notify::LIST, "lrem", key);
+        if empty {
+            ctx.notify(notify::GENERIC, "del", key);
+        }
     }
     ctx.out.int(removed as i64);
     Ok(())
@@ -514,18 +556,23 @@ fn ltrim(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
         return Ok(());
     };
     let len = l.len();
-    let removed = match clamp_range(start, end, len) {
+    let (removed, emptied) = match clamp_range(start, end, len) {
         None => {
             drop_if_empty(ctx, key, true);
-            len
+            (len, true)
         }
         Some((s, e)) => {
             l.trim(s, e, fill);
-            len - (e - s + 1)
+            (len - (e - s + 1), false)
         }
     };
     ctx.modified(key);
     ctx.dirty(removed as u64);
+    // Fired even when nothing was trimmed, as Redis does.
+    ctx.notify(notify::LIST, "ltrim", key);
+    if emptied {
+        ctx.notify(notify::GENERIC, "del", key);
+    }
     ctx.out.ok();
     Ok(())
 }
@@ -639,7 +686,9 @@ fn end_arg(a: &[u8]) -> Result<End, CmdError> {
 
 /// The LMOVE step, with the source known to be a non-empty list: pops from
 /// `from` of `src`, pushes at `to` of `dst` and replies with the element.
-/// `dst` must have been checked to be a list or missing.
+/// `dst` must have been checked to be a list or missing. The events are
+/// Redis's: the push's (`new`, `lpush`/`rpush` on `dst`) first, then the
+/// pop's (`lpop`/`rpop`, and `del` if `src` emptied).
 fn move_element(ctx: &mut Ctx, src: &[u8], dst: &[u8], from: End, to: End) {
     let fill = fill(ctx);
     if src == dst {
@@ -649,12 +698,14 @@ fn move_element(ctx: &mut Ctx, src: &[u8], dst: &[u8], from: End, to: End) {
                 l.push(to, &[&item], fill);
                 ctx.modified(src);
                 ctx.dirty(1);
+                ctx.notify(notify::LIST, push_event(to), src);
                 ctx.out.bulk(&item);
+                notify_pop(ctx, src, from, false);
             }
         }
         return;
     }
-    let v = pop_from(ctx, src, from, 1);
+    let (v, emptied) = pop_from(ctx, src, from, 1);
     let Some(item) = v.into_iter().next() else {
         return;
     };
@@ -663,7 +714,9 @@ fn move_element(ctx: &mut Ctx, src: &[u8], dst: &[u8], from: End, to: End) {
         l.push(to, &[&item], fill);
     }
     ctx.modified(dst);
+    ctx.notify(notify::LIST, push_event(to), dst);
     ctx.out.bulk(&item);
+    notify_pop(ctx, src, from, emptied);
 }
 
 /// LMOVE/RPOPLPUSH: `Ok(false)` if the source is missing (nothing done,
@@ -750,13 +803,14 @@ fn mpop_first(ctx: &mut Ctx, keys: &[Bytes], end: End, count: usize) -> Result<b
 }
 
 fn reply_mpop(ctx: &mut Ctx, key: &[u8], end: End, count: usize) {
-    let v = pop_from(ctx, key, end, count);
-    ctx.out.array(2);
-    ctx.out.bulk(key);
-    ctx.out.array(v.len());
-    for e in &v {
-        ctx.out.bulk(e);
-    }
+    pop_reply(ctx, key, end, count, |ctx, v| {
+        ctx.out.array(2);
+        ctx.out.bulk(key);
+        ctx.out.array(v.len());
+        for e in v {
+            ctx.out.bulk(e);
+        }
+    });
 }
 
 fn lmpop(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
@@ -775,10 +829,11 @@ fn bpop(ctx: &mut Ctx, args: &[Bytes], end: End) -> CmdResult {
     let deadline = blocking::parse_timeout(&args[args.len() - 1], ctx.now_ms)?;
     let keys = &args[1..args.len() - 1];
     let reply = |ctx: &mut Ctx, key: &[u8]| {
-        let v = pop_from(ctx, key, end, 1);
-        ctx.out.array(2);
-        ctx.out.bulk(key);
-        ctx.out.bulk(&v[0]);
+        pop_reply(ctx, key, end, 1, |ctx, v| {
+            ctx.out.array(2);
+            ctx.out.bulk(key);
+            ctx.out.bulk(&v[0]);
+        });
     };
     if let Some(key) = blocking::serving(ctx) {
         if let Ok(Some(_)) = read_len(ctx, &key) {

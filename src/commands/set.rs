@@ -15,6 +15,7 @@ use super::access::{self, drop_if_empty, read, remove_each, write, write_or_crea
 use super::scan_args::{self, Accept, ScanArgs};
 use super::*;
 use crate::exec::{arg_i64, CmdError, CmdResult, Ctx};
+use crate::notify;
 use crate::reply::Reply;
 use tiering::set::IntSet;
 use tiering::{Limits, SetValue, Value};
@@ -314,6 +315,7 @@ fn sadd(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     let added = members.iter().filter(|m| s.insert(m, &limits)).count();
     if added > 0 {
         ctx.modified(key);
+        ctx.notify(notify::SET, "sadd", key);
         ctx.dirty(added as u64);
     }
     ctx.out.int(added as i64);
@@ -324,6 +326,7 @@ fn srem(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     remove_each(
         ctx,
         &args[1],
+        (notify::SET, "srem"),
         &args[2..],
         |s: &mut SetValue, m| s.remove(m),
         SetValue::is_empty,
@@ -379,7 +382,12 @@ fn spop(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
         drop_if_empty(ctx, key, empty);
         ctx.modified(key);
         ctx.dirty(1);
+        // Redis's order: `spop`, the reply, `del`.
+        ctx.notify(notify::SET, "spop", key);
         ctx.out.bulk(&m);
+        if empty {
+            ctx.notify(notify::GENERIC, "del", key);
+        }
         return Ok(());
     }
     let count = arg_i64(&args[2])
@@ -397,7 +405,21 @@ fn spop(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
         return Ok(());
     }
     let size = s.len();
-    let popped = if count >= size {
+    let all = count >= size;
+    // Redis fires `spop` before it pops (and replies), `del` after.
+    if ctx.wants(notify::SET) {
+        ctx.notify(notify::SET, "spop", key);
+    }
+    let (db, now) = (ctx.db, ctx.now_ms);
+    let Some(s) = ctx
+        .st
+        .ks
+        .lookup(db, key, now, tiering::Access::ReadNoTouch)
+        .and_then(|e| <SetValue as access::Typed>::of(&mut e.value))
+    else {
+        return Ok(());
+    };
+    let popped = if all {
         let all = std::mem::take(s);
         let (db, now) = (ctx.db, ctx.now_ms);
         ctx.st.ks.delete(db, key, now);
@@ -413,6 +435,9 @@ fn spop(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
         count
     };
     ctx.modified(key);
+    if all {
+        ctx.notify(notify::GENERIC, "del", key);
+    }
     ctx.dirty(popped as u64);
     Ok(())
 }
@@ -493,6 +518,10 @@ fn smove(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     }
     let empty = s.is_empty();
     drop_if_empty(ctx, src, empty);
+    ctx.notify(notify::SET, "srem", src);
+    if empty {
+        ctx.notify(notify::GENERIC, "del", src);
+    }
     let d = write_or_create(ctx, dst, || SetValue::for_insert(member, 1, &limits))?;
     let added = d.insert(member, &limits);
     ctx.modified(src);
@@ -500,6 +529,7 @@ fn smove(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     if added {
         ctx.modified(dst);
         ctx.dirty(1);
+        ctx.notify(notify::SET, "sadd", dst);
     }
     ctx.out.int(1);
     Ok(())
@@ -547,6 +577,9 @@ enum Outcome {
     Body(Vec<u8>, usize),
     Count(usize),
     Set(SetValue),
+    /// A key was missing: nothing to store (Redis takes a shortcut here,
+    /// whose `del` comes before its reply).
+    NoSet,
 }
 
 /// SINTER, SINTERCARD and SINTERSTORE.
@@ -571,7 +604,7 @@ fn intersect(
             return Ok(match to {
                 InterTo::Reply => Outcome::Body(Vec::new(), 0),
                 InterTo::Count(_) => Outcome::Count(0),
-                InterTo::Store => Outcome::Set(SetValue::default()),
+                InterTo::Store => Outcome::NoSet,
             })
         }
     };
@@ -695,25 +728,39 @@ fn union_diff(
 
 /// Stores `result` at `dst` (replacing whatever is there, expiry
 /// included), or deletes `dst` if the result is empty; replies with the
-/// result's size.
-fn store(ctx: &mut Ctx, dst: &[u8], result: SetValue) {
+/// result's size. Fires `event` (the command's name) after the reply, or
+/// `del` when an empty result deleted `dst`: after the reply too, unless
+/// `del_first`.
+fn store(ctx: &mut Ctx, dst: &[u8], result: SetValue, event: &str, del_first: bool) {
     let (db, now) = (ctx.db, ctx.now_ms);
     let n = result.len();
     if n == 0 {
-        if ctx.st.ks.delete(db, dst, now).is_some() {
+        if !del_first {
+            ctx.out.int(0);
+        }
+        if ctx.st.ks.delete_any(db, dst).is_some() {
             ctx.modified(dst);
+            ctx.notify(notify::GENERIC, "del", dst);
             ctx.dirty(1);
+        }
+        if del_first {
+            ctx.out.int(0);
         }
     } else {
         // Expires a stale old value first, as Redis's write lookup does.
-        let _ = ctx.write(dst);
+        let found = ctx.write(dst).is_some();
         ctx.st
             .ks
             .set(db, dst, Value::Set(Box::new(result)), false, now);
         ctx.modified(dst);
+        if !found {
+            ctx.notify_new(dst);
+        }
+        // Redis replies before it fires the command's event.
+        ctx.out.int(n as i64);
+        ctx.notify(notify::SET, event, dst);
         ctx.dirty(1);
     }
-    ctx.out.int(n as i64);
 }
 
 /// Replies a computed set (a set reply: `~` in RESP3).
@@ -766,8 +813,10 @@ fn sintercard(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
 
 fn sinterstore(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     let limits = ctx.st.config.tun.limits;
-    if let Outcome::Set(s) = intersect(ctx, &args[2..], InterTo::Store, &limits)? {
-        store(ctx, &args[1], s);
+    match intersect(ctx, &args[2..], InterTo::Store, &limits)? {
+        Outcome::Set(s) => store(ctx, &args[1], s, "sinterstore", false),
+        Outcome::NoSet => store(ctx, &args[1], SetValue::default(), "sinterstore", true),
+        _ => {}
     }
     Ok(())
 }
@@ -782,7 +831,7 @@ fn sunion(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
 fn sunionstore(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     let limits = ctx.st.config.tun.limits;
     let s = union_diff(ctx, &args[2..], Op::Union, &limits)?;
-    store(ctx, &args[1], s);
+    store(ctx, &args[1], s, "sunionstore", false);
     Ok(())
 }
 
@@ -796,7 +845,7 @@ fn sdiff(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
 fn sdiffstore(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     let limits = ctx.st.config.tun.limits;
     let s = union_diff(ctx, &args[2..], Op::Diff, &limits)?;
-    store(ctx, &args[1], s);
+    store(ctx, &args[1], s, "sdiffstore", false);
     Ok(())
 }
 

@@ -25,6 +25,7 @@ use tiering::{ListValue, Value};
 use super::access::Typed;
 use super::*;
 use crate::exec::{CmdError, CmdResult, Ctx};
+use crate::notify;
 
 const SORT_ACL: u32 = C_SET | C_SORTEDSET | C_LIST | C_SLOW | C_DANGEROUS;
 
@@ -523,20 +524,18 @@ fn sort_generic(ctx: &mut Ctx, args: &[Bytes], readonly: bool) -> CmdResult {
     let output_len = range.len() * per;
     match o.store {
         None => {
-            let mut out: Vec<Option<Vec<u8>>> = Vec::with_capacity(output_len);
+            // Looked up while replying, as Redis does (a subscriber running
+            // the command gets each `keymiss` among the elements).
+            ctx.out.array(output_len);
             for it in range {
                 if o.get.is_empty() {
-                    out.push(Some(it.elem.clone()));
+                    ctx.out.bulk(&it.elem);
                 }
                 for p in &o.get {
-                    out.push(lookup(ctx, p, &it.elem));
-                }
-            }
-            ctx.out.array(out.len());
-            for v in out {
-                match v {
-                    Some(b) => ctx.out.bulk(&b),
-                    None => ctx.out.null(),
+                    match lookup(ctx, p, &it.elem) {
+                        Some(b) => ctx.out.bulk(&b),
+                        None => ctx.out.null(),
+                    }
                 }
             }
         }
@@ -552,16 +551,22 @@ fn sort_generic(ctx: &mut Ctx, args: &[Bytes], readonly: bool) -> CmdResult {
             }
             let (db, now) = (ctx.db, ctx.now_ms);
             if out.is_empty() {
-                if ctx.st.ks.delete(db, dst, now).is_some() {
+                if ctx.st.ks.delete_any(db, dst).is_some() {
                     ctx.modified(dst);
+                    ctx.notify(notify::GENERIC, "del", dst);
                     ctx.dirty(1);
                 }
             } else {
                 let limits = ctx.st.config.tun.limits;
                 let list = new_list(&out, &limits);
-                let _ = ctx.write(dst);
+                let found = ctx.write(dst).is_some();
                 ctx.st.ks.set(db, dst, list.into_value(), false, now);
                 ctx.modified(dst);
+                if !found {
+                    ctx.notify_new(dst);
+                }
+                // A list event in Redis, not a generic one.
+                ctx.notify(notify::LIST, "sortstore", dst);
                 ctx.dirty(out.len() as u64);
             }
             ctx.out.int(output_len as i64);

@@ -11,6 +11,7 @@ use bytes::Bytes;
 
 use super::*;
 use crate::exec::{arg_i64, CmdError, CmdResult, Ctx};
+use crate::notify;
 use crate::reply::Reply;
 use tiering::{StrValue, Value};
 
@@ -451,6 +452,7 @@ fn set_generic(
     }
     if flags & (F_NX | F_XX) == 0 && !get {
         // Plain SET: look up and store in one walk of the table.
+        let adds = ctx.adds_key(key);
         let (db, now) = (ctx.db, ctx.now_ms);
         let value = Value::Str(StrValue::from_bytes(val));
         ctx.st
@@ -458,8 +460,13 @@ fn set_generic(
             .overwrite(db, key, value, flags & F_KEEPTTL != 0, now);
         ctx.modified(key);
         ctx.dirty(1);
+        if adds {
+            ctx.notify_new(key);
+        }
+        ctx.notify(notify::STRING, "set", key);
         if let Some(when) = when {
             ctx.st.ks.set_expire(db, key, when);
+            ctx.notify(notify::GENERIC, "expire", key);
         }
         match replies {
             SetReply::OkNil => ctx.out.ok(),
@@ -480,9 +487,14 @@ fn set_generic(
     put(ctx, key, StrValue::from_bytes(val), flags & F_KEEPTTL != 0);
     ctx.modified(key);
     ctx.dirty(1);
+    if !found {
+        ctx.notify_new(key);
+    }
+    ctx.notify(notify::STRING, "set", key);
     if let Some(when) = when {
         let db = ctx.db;
         ctx.st.ks.set_expire(db, key, when);
+        ctx.notify(notify::GENERIC, "expire", key);
     }
     if !get {
         match replies {
@@ -564,17 +576,20 @@ fn getex(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
         Some(when) if o.flags & (F_EXAT | F_PXAT) != 0 && when <= now => {
             ctx.st.ks.delete(db, key, now);
             ctx.modified(key);
+            ctx.notify(notify::GENERIC, "del", key);
             ctx.dirty(1);
         }
         Some(when) => {
             ctx.st.ks.set_expire(db, key, when);
             ctx.modified(key);
+            ctx.notify(notify::GENERIC, "expire", key);
             ctx.dirty(1);
         }
         None if o.flags & F_PERSIST != 0 => {
             let removed = ctx.st.ks.persist(db, key);
             if removed {
                 ctx.modified(key);
+                ctx.notify(notify::GENERIC, "persist", key);
             }
             ctx.dirty(u64::from(removed));
         }
@@ -595,6 +610,7 @@ fn getdel(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     let (db, now) = (ctx.db, ctx.now_ms);
     if ctx.st.ks.delete(db, key, now).is_some() {
         ctx.modified(key);
+        ctx.notify(notify::GENERIC, "del", key);
         ctx.dirty(1);
     }
     Ok(())
@@ -606,10 +622,14 @@ fn getset(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
         Some((s, out)) => reply_str(out, s),
         None => ctx.out.null(),
     }
-    let _ = ctx.write(key);
+    let found = ctx.write(key).is_some();
     put(ctx, key, StrValue::from_bytes(&args[2]), false);
     ctx.modified(key);
     ctx.dirty(1);
+    if !found {
+        ctx.notify_new(key);
+    }
+    ctx.notify(notify::STRING, "set", key);
     Ok(())
 }
 
@@ -638,11 +658,13 @@ fn mset_generic(ctx: &mut Ctx, args: &[Bytes], nx: bool) -> CmdResult {
         }
     }
     for pair in args[1..].chunks_exact(2) {
-        if !nx {
-            let _ = ctx.write(&pair[0]);
-        }
+        let found = ctx.write(&pair[0]).is_some();
         put(ctx, &pair[0], StrValue::from_bytes(&pair[1]), false);
         ctx.modified(&pair[0]);
+        if !found {
+            ctx.notify_new(&pair[0]);
+        }
+        ctx.notify(notify::STRING, "set", &pair[0]);
     }
     ctx.dirty((args.len() as u64 - 1) / 2);
     if nx {

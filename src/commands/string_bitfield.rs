@@ -8,6 +8,7 @@ use super::bitops::{bit_offset, bits_for_write};
 use super::string::{cstr, is_opt, is_str};
 use super::*;
 use crate::exec::{arg_i64, CmdError, CmdResult, Ctx};
+use crate::notify;
 
 const BITS: u32 = C_BITMAP;
 
@@ -343,10 +344,6 @@ fn bitfield_generic(ctx: &mut Ctx, args: &[Bytes], read_only_cmd: bool) -> CmdRe
         };
         replies.push(r);
     }
-    if changes > 0 {
-        ctx.modified(&args[1]);
-    }
-    ctx.dirty(changes);
     ctx.out.array(replies.len());
     for r in replies {
         match r {
@@ -354,6 +351,12 @@ fn bitfield_generic(ctx: &mut Ctx, args: &[Bytes], read_only_cmd: bool) -> CmdRe
             None => ctx.out.null(),
         }
     }
+    // After the reply, as Redis fires it.
+    if changes > 0 {
+        ctx.modified(&args[1]);
+        ctx.notify(notify::STRING, "setbit", &args[1]);
+    }
+    ctx.dirty(changes);
     Ok(())
 }
 

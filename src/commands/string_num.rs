@@ -9,6 +9,7 @@ use super::string::{put, write_str};
 use super::*;
 use crate::exec::{arg_i64, CmdError, CmdResult, Ctx};
 use crate::ldouble::{self, LongDouble};
+use crate::notify;
 use tiering::StrValue;
 
 const STR: u32 = C_STRING;
@@ -80,21 +81,25 @@ pub static COMMANDS: &[CommandDef] = &[
 
 /// Redis's `incrDecrCommand`.
 fn incr_decr(ctx: &mut Ctx, key: &[u8], by: i64) -> CmdResult {
-    let new = match write_str(ctx, key)? {
+    let (new, created) = match write_str(ctx, key)? {
         Some(s) => {
             let old = s.as_i64().ok_or(CmdError::NOT_INTEGER)?;
             let new = old.checked_add(by).ok_or(CmdError::OVERFLOW)?;
             // In place: keeps the TTL, no allocation.
             *s = StrValue::Int(new);
-            new
+            (new, false)
         }
         None => {
             put(ctx, key, StrValue::Int(by), false);
-            by
+            (by, true)
         }
     };
     ctx.modified(key);
     ctx.dirty(1);
+    if created {
+        ctx.notify_new(key);
+    }
+    ctx.notify(notify::STRING, "incrby", key);
     ctx.out.int(new);
     Ok(())
 }
@@ -124,7 +129,7 @@ fn incrbyfloat(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     let key = &args[1];
     let parse_incr = || LongDouble::parse(&args[2]).ok_or(CmdError::NOT_FLOAT);
     let nan_or_inf = || CmdError::msg("ERR increment would produce NaN or Infinity");
-    match write_str(ctx, key)? {
+    let (text, created) = match write_str(ctx, key)? {
         Some(s) => {
             let cur = match &*s {
                 StrValue::Int(i) => LongDouble::from_i64(*i),
@@ -134,7 +139,7 @@ fn incrbyfloat(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
             };
             let text = ldouble::incr_by(cur, parse_incr()?).map_err(|_| nan_or_inf())?;
             *s = StrValue::from_bytes_no_int(text.as_bytes());
-            ctx.out.bulk(text.as_bytes());
+            (text, false)
         }
         None => {
             let text =
@@ -145,11 +150,16 @@ fn incrbyfloat(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
                 StrValue::from_bytes_no_int(text.as_bytes()),
                 false,
             );
-            ctx.out.bulk(text.as_bytes());
+            (text, true)
         }
-    }
+    };
     ctx.modified(key);
     ctx.dirty(1);
+    if created {
+        ctx.notify_new(key);
+    }
+    ctx.notify(notify::STRING, "incrbyfloat", key);
+    ctx.out.bulk(text.as_bytes());
     Ok(())
 }
 

@@ -10,6 +10,7 @@ use super::string::{
 };
 use super::*;
 use crate::exec::{arg_i64, CmdError, CmdResult, Ctx};
+use crate::notify;
 use tiering::StrValue;
 
 const STR: u32 = C_STRING;
@@ -117,21 +118,25 @@ pub static COMMANDS: &[CommandDef] = &[
 fn append(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     let (key, tail) = (&args[1], &args[2]);
     let max = ctx.st.config.tun.proto_max_bulk_len;
-    let total = match write_str(ctx, key)? {
+    let (total, created) = match write_str(ctx, key)? {
         None => {
             // A new key is stored as SET would store the argument.
             put(ctx, key, StrValue::from_bytes(tail), false);
-            tail.len()
+            (tail.len(), true)
         }
         Some(s) => {
             string_length_ok(max, s.len() as u128 + tail.len() as u128)?;
             let buf = s.make_raw();
             buf.extend_from_slice(tail);
-            buf.len()
+            (buf.len(), false)
         }
     };
     ctx.modified(key);
     ctx.dirty(1);
+    if created {
+        ctx.notify_new(key);
+    }
+    ctx.notify(notify::STRING, "append", key);
     ctx.out.int(total as i64);
     Ok(())
 }
@@ -201,6 +206,8 @@ fn setrange(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
         put(ctx, key, StrValue::Raw(buf), false);
         ctx.modified(key);
         ctx.dirty(1);
+        ctx.notify_new(key);
+        ctx.notify(notify::STRING, "setrange", key);
         ctx.out.int(end as i64);
         return Ok(());
     }
@@ -222,6 +229,7 @@ fn setrange(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     let n = buf.len();
     ctx.modified(key);
     ctx.dirty(1);
+    ctx.notify(notify::STRING, "setrange", key);
     ctx.out.int(n as i64);
     Ok(())
 }

@@ -12,6 +12,7 @@ use bytes::Bytes;
 use super::access::{drop_if_empty, read, remove_each, write, write_or_create};
 use super::*;
 use crate::exec::{CmdError, CmdResult, Ctx};
+use crate::notify;
 use tiering::ZSetValue;
 
 const Z: u32 = C_SORTEDSET;
@@ -632,11 +633,16 @@ fn zadd_generic(ctx: &mut Ctx, key: &[u8], pairs: &[Bytes], flags: u8) -> CmdRes
     }
     let empty = z.is_empty();
     drop_if_empty(ctx, key, empty);
-    if added + updated > 0 {
+    let changed = added + updated > 0;
+    if changed {
         ctx.modified(key);
         ctx.dirty(added + updated);
     }
+    let event = if has(F_INCR) { "zincr" } else { "zadd" };
     if nan {
+        if changed {
+            ctx.notify(notify::ZSET, event, key);
+        }
         return Err(NAN_ERR);
     }
     if has(F_INCR) {
@@ -650,6 +656,10 @@ fn zadd_generic(ctx: &mut Ctx, key: &[u8], pairs: &[Bytes], flags: u8) -> CmdRes
     } else {
         ctx.out.int(added as i64);
     }
+    // Redis fires the event after its reply.
+    if changed {
+        ctx.notify(notify::ZSET, event, key);
+    }
     Ok(())
 }
 
@@ -657,6 +667,7 @@ fn zrem(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     remove_each(
         ctx,
         &args[1],
+        (notify::ZSET, "zrem"),
         &args[2..],
         |z: &mut ZSetValue, m| z.remove(m),
         ZSetValue::is_empty,
@@ -750,39 +761,30 @@ fn zpop_command(ctx: &mut Ctx, args: &[Bytes], max: bool) -> CmdResult {
         }
         None => None,
     };
-    let items = pop(ctx, &args[1], max, count.unwrap_or(1))?;
     let nested = count.is_some() && ctx.out.is_resp3();
-    reply_pairs_mode(ctx, &items, nested);
-    Ok(())
-}
-
-/// Flat member/score pairs, or (`nested`) an array of pairs.
-fn reply_pairs_mode(ctx: &mut Ctx, items: &[(Vec<u8>, f64)], nested: bool) {
-    if nested {
-        ctx.out.array(items.len());
-    } else {
-        ctx.out.array(items.len() * 2);
-    }
-    for (m, s) in items {
-        if nested {
-            ctx.out.array(2);
-        }
-        ctx.out.bulk(m);
-        ctx.out.double(*s);
-    }
+    pop(ctx, &args[1], max, count.unwrap_or(1), nested, |ctx, n| {
+        ctx.out.array(if nested { n } else { 2 * n })
+    })
 }
 
 /// Removes up to `count` lowest (or highest, `max`) members of the zset at
-/// `key` and returns them in pop order; deletes the key when emptied. A
-/// missing key gives an empty list. Shared with the blocking variants.
+/// `key`, deleting the key when emptied, and replies with them in pop
+/// order: `head` writes what precedes the members given their number (a
+/// missing key counts none), then each member and score follow, as a
+/// pair array if `nested`. Redis fires `zpopmin`/`zpopmax` between the
+/// head and the members, and `del` after them. Shared with the blocking
+/// variants.
 pub fn pop(
     ctx: &mut Ctx,
     key: &[u8],
     max: bool,
     count: usize,
-) -> Result<Vec<(Vec<u8>, f64)>, CmdError> {
+    nested: bool,
+    head: impl FnOnce(&mut Ctx, usize),
+) -> CmdResult {
     let Some(z) = write::<ZSetValue>(ctx, key)? else {
-        return Ok(Vec::new());
+        head(ctx, 0);
+        return Ok(());
     };
     let n = count.min(z.len());
     let (start, end) = if max { (z.len() - n, z.len()) } else { (0, n) };
@@ -793,9 +795,23 @@ pub fn pop(
     }
     let empty = z.is_empty();
     drop_if_empty(ctx, key, empty);
+    head(ctx, n);
     if n > 0 {
         ctx.modified(key);
+        ctx.notify(notify::ZSET, if max { "zpopmax" } else { "zpopmin" }, key);
+    }
+    for (m, s) in &items {
+        if nested {
+            ctx.out.array(2);
+        }
+        ctx.out.bulk(m);
+        ctx.out.double(*s);
+    }
+    if n > 0 {
+        if empty {
+            ctx.notify(notify::GENERIC, "del", key);
+        }
         ctx.dirty(n as u64);
     }
-    Ok(items)
+    Ok(())
 }

@@ -324,9 +324,12 @@ fn generic(
     items.sort_by(|a, b| tiering::zset::cmp_entry(a.1, &a.0, b.1, &b.0));
     match dst {
         Some(dst) => {
-            let n = items.len();
-            store(ctx, dst, items);
-            ctx.out.int(n as i64);
+            let event = match op {
+                Op::Union => "zunionstore",
+                Op::Inter => "zinterstore",
+                Op::Diff => "zdiffstore",
+            };
+            store(ctx, dst, items, event, true);
         }
         None => super::zset::reply_pairs(ctx, &items, opts.withscores),
     }

@@ -161,29 +161,20 @@ fn holds_zset(ctx: &mut Ctx, key: &[u8]) -> bool {
 /// Pops from `key` and replies `[key, [[member, score]...]]`, the shape of
 /// ZMPOP and BZMPOP in both protocols.
 fn reply_mpop(ctx: &mut Ctx, key: &[u8], max: bool, count: usize) -> CmdResult {
-    let items = pop(ctx, key, max, count)?;
-    ctx.out.array(2);
-    ctx.out.bulk(key);
-    ctx.out.array(items.len());
-    for (m, s) in &items {
+    pop(ctx, key, max, count, true, |ctx, n| {
         ctx.out.array(2);
-        ctx.out.bulk(m);
-        ctx.out.double(*s);
-    }
-    Ok(())
+        ctx.out.bulk(key);
+        ctx.out.array(n);
+    })
 }
 
 /// Pops one member from `key` and replies `[key, member, score]`, the
 /// shape of BZPOPMIN/BZPOPMAX.
 fn reply_bzpop(ctx: &mut Ctx, key: &[u8], max: bool) -> CmdResult {
-    let items = pop(ctx, key, max, 1)?;
-    ctx.out.array(1 + 2 * items.len());
-    ctx.out.bulk(key);
-    for (m, s) in &items {
-        ctx.out.bulk(m);
-        ctx.out.double(*s);
-    }
-    Ok(())
+    pop(ctx, key, max, 1, false, |ctx, n| {
+        ctx.out.array(1 + 2 * n);
+        ctx.out.bulk(key);
+    })
 }
 
 fn zmpop(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {

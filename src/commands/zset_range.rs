@@ -12,6 +12,7 @@ use bytes::Bytes;
 use super::access::{drop_if_empty, read, write};
 use super::zset::{is_c_space, limits, reply_pairs};
 use crate::exec::{arg_i64, CmdError, CmdResult, Ctx};
+use crate::notify;
 use tiering::ZSetValue;
 
 const NOT_FLOAT_RANGE: &str = "ERR min or max is not a float";
@@ -290,10 +291,8 @@ fn zrange_generic(
         }
         _ => R::Rank(arg_i64(&args[minidx])?, arg_i64(&args[maxidx])?),
     };
-    let src = match dst {
-        Some(_) => write::<ZSetValue>(ctx, key)?,
-        None => read::<ZSetValue>(ctx, key)?,
-    };
+    // A read lookup with a destination too (a miss fires `keymiss`).
+    let src = read::<ZSetValue>(ctx, key)?;
     let items = match src {
         None => Vec::new(),
         Some(z) => {
@@ -324,9 +323,7 @@ fn zrange_generic(
     match dst {
         None => reply_pairs(ctx, &items, withscores),
         Some(dst) => {
-            let n = items.len();
-            store(ctx, dst, items);
-            ctx.out.int(n as i64);
+            store(ctx, dst, items, "zrangestore", true);
         }
     }
     Ok(())
@@ -355,25 +352,54 @@ fn apply_limit(start: usize, end: usize, offset: i64, limit: i64, rev: bool) -> 
 
 /// Stores a result at `dst` (deleting `dst` when it is empty), as the
 /// `*STORE` commands do: the new value replaces whatever `dst` held.
-pub fn store(ctx: &mut Ctx, dst: &[u8], mut items: Vec<(Vec<u8>, f64)>) {
-    // Results may come in reverse order (REV); the value wants its own.
-    items.sort_by(|a, b| tiering::zset::cmp_entry(a.1, &a.0, b.1, &b.0));
+/// Replies with the result's size. Fires `event` (after `new` if `dst`
+/// did not exist), or `del` when an empty result deleted `dst`. Redis's
+/// order: with `reply_first` (ZUNIONSTORE & co., ZRANGESTORE) `new`, the
+/// reply, then `event` or `del`; else (the GEO stores) the events, then
+/// the reply.
+pub fn store(
+    ctx: &mut Ctx,
+    dst: &[u8],
+    mut items: Vec<(Vec<u8>, f64)>,
+    event: &str,
+    reply_first: bool,
+) {
+    let n = items.len() as i64;
     let (db, now) = (ctx.db, ctx.now_ms);
     if items.is_empty() {
-        if ctx.st.ks.delete(db, dst, now).is_some() {
+        if reply_first {
+            ctx.out.int(0);
+        }
+        if ctx.st.ks.delete_any(db, dst).is_some() {
             ctx.modified(dst);
+            ctx.notify(notify::GENERIC, "del", dst);
             ctx.dirty(1);
+        }
+        if !reply_first {
+            ctx.out.int(0);
         }
         return;
     }
+    // Results may come in reverse order (REV); the value wants its own.
+    items.sort_by(|a, b| tiering::zset::cmp_entry(a.1, &a.0, b.1, &b.0));
     let lim = limits(ctx);
     let v = ZSetValue::from_sorted(items, &lim);
-    ctx.st.ks.delete(db, dst, now);
+    let found = ctx.st.ks.delete(db, dst, now).is_some();
     ctx.st
         .ks
         .insert_new(db, dst, tiering::Value::ZSet(Box::new(v)), now);
     ctx.modified(dst);
     ctx.dirty(1);
+    if !found {
+        ctx.notify_new(dst);
+    }
+    if reply_first {
+        ctx.out.int(n);
+    }
+    ctx.notify(notify::ZSET, event, dst);
+    if !reply_first {
+        ctx.out.int(n);
+    }
 }
 
 pub fn zrange(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
@@ -437,6 +463,15 @@ fn zremrange(ctx: &mut Ctx, args: &[Bytes], by: By) -> CmdResult {
     drop_if_empty(ctx, key, empty);
     if n > 0 {
         ctx.modified(key);
+        let event = match by {
+            By::Score => "zremrangebyscore",
+            By::Lex => "zremrangebylex",
+            _ => "zremrangebyrank",
+        };
+        ctx.notify(notify::ZSET, event, key);
+        if empty {
+            ctx.notify(notify::GENERIC, "del", key);
+        }
     }
     ctx.dirty(n as u64);
     ctx.out.int(n as i64);

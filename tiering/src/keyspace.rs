@@ -506,6 +506,14 @@ impl Keyspace {
         self.delete_with_expire(db, key, now_ms).map(|(e, _)| e)
     }
 
+    /// Deletes a key whether or not it is logically expired, recording no
+    /// expiry: Redis's `dbDelete` where no lookup comes first (RESTORE
+    /// REPLACE, a `*STORE` whose result is empty), which reports an expired
+    /// key as deleted. Returns the entry if there was one.
+    pub fn delete_any(&mut self, db: usize, key: &[u8]) -> Option<Entry> {
+        self.remove_raw(db, key).map(|(e, _)| e)
+    }
+
     /// Like [`delete`](Self::delete), also returning the key's expiry.
     fn delete_with_expire(&mut self, db: usize, key: &[u8], now_ms: i64) -> Option<(Entry, i64)> {
         if self.expire_if_needed(db, key, now_ms) {

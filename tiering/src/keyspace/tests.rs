@@ -21,6 +21,24 @@ fn set_get_expire_lazily() {
 }
 
 #[test]
+fn delete_any_removes_expired_keys_without_recording_expiry() {
+    let mut ks = Keyspace::new(1);
+    ks.set(0, b"a", s("1"), false, 1000);
+    ks.set_expire(0, b"a", 1500);
+    // Logically expired at 2000: `delete` expires it (recorded, no entry
+    // returned), `delete_any` removes it as a plain deletion.
+    assert!(ks.delete_any(0, b"a").is_some());
+    assert!(!ks.has_expired_events());
+    assert_eq!(ks.db(0).len(), 0);
+    assert_eq!(ks.db(0).volatile_len(), 0);
+    assert!(ks.delete_any(0, b"a").is_none());
+    ks.set(0, b"b", s("1"), false, 1000);
+    ks.set_expire(0, b"b", 1500);
+    assert!(ks.delete(0, b"b", 2000).is_none());
+    assert_eq!(ks.take_expired(), vec![(0, Key::from(&b"b"[..]))]);
+}
+
+#[test]
 fn overwrite_clears_ttl_unless_kept() {
     let mut ks = Keyspace::new(1);
     ks.set(0, b"k", s("v"), false, 0);
