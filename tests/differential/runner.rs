@@ -23,7 +23,18 @@ pub struct Side {
     pub label: &'static str,
     conn: Conn,
     writer: TcpStream,
+    /// In the keyspace-events test: a second connection subscribed to
+    /// every keyspace and keyevent channel.
+    events: Option<Conn>,
+    /// The connection itself (RESP3) subscribes to every event: its own
+    /// events arrive as push frames among its replies.
+    in_band: bool,
 }
+
+/// What the events subscriber sends after each run to find the end of
+/// the run's events: its answer comes after every message published
+/// before it.
+const EVENTS_SENTINEL: &[u8] = b"__events_sentinel__";
 
 impl Side {
     pub fn connect(label: &'static str, port: u16, resp3: bool) -> Side {
@@ -38,6 +49,66 @@ impl Side {
             label,
             conn,
             writer,
+            events: None,
+            in_band: false,
+        }
+    }
+
+    /// Turns on every keyspace event class (`KEAmn`) and subscribes this
+    /// (RESP3) connection itself to all of them.
+    pub fn watch_events_in_band(&mut self) {
+        let r = self
+            .conn
+            .cmd(&["CONFIG", "SET", "notify-keyspace-events", "KEAmn"]);
+        assert!(r.starts_with(b"+OK"), "{}: {}", self.label, show(&r));
+        let r = self.conn.cmd(&["PSUBSCRIBE", "__key*__:*"]);
+        assert!(r.starts_with(b">3"), "{}: {}", self.label, show(&r));
+        self.in_band = true;
+    }
+
+    /// Turns on every keyspace event class (`KEAmn`) on the server and
+    /// subscribes a second connection (RESP2) to all of them.
+    pub fn watch_events(&mut self, port: u16) {
+        let r = self
+            .conn
+            .cmd(&["CONFIG", "SET", "notify-keyspace-events", "KEAmn"]);
+        assert!(r.starts_with(b"+OK"), "{}: {}", self.label, show(&r));
+        let mut sub = Conn::connect(port);
+        sub.set_read_timeout(Duration::from_secs(120));
+        let r = sub.cmd(&["PSUBSCRIBE", "__key*__:*"]);
+        assert!(r.starts_with(b"*3"), "{}: {}", self.label, show(&r));
+        self.events = Some(sub);
+    }
+
+    /// The keyspace events published since the last call, each as
+    /// `channel <- payload`, in order.
+    fn take_events(&mut self) -> Result<Vec<Vec<u8>>, String> {
+        let Some(sub) = self.events.as_mut() else {
+            return Ok(Vec::new());
+        };
+        sub.send_raw(&Conn::encode(&[b"PING", EVENTS_SENTINEL]));
+        let mut out = Vec::new();
+        loop {
+            let f = sub.try_read_reply()?;
+            match Value::parse(&f).items() {
+                [Value::Bulk(kind), Value::Bulk(s)] if kind == b"pong" && s == EVENTS_SENTINEL => {
+                    return Ok(out);
+                }
+                [Value::Bulk(kind), _, Value::Bulk(ch), Value::Bulk(msg)]
+                    if kind == b"pmessage" =>
+                {
+                    let mut e = ch.clone();
+                    e.extend_from_slice(b" <- ");
+                    e.extend_from_slice(msg);
+                    out.push(e);
+                }
+                _ => {
+                    return Err(format!(
+                        "unexpected frame on the events connection: {}",
+                        show(&f)
+                    ))
+                }
+            }
         }
     }
 
@@ -69,6 +140,8 @@ pub struct StreamCfg<'a> {
 
 #[derive(Default)]
 pub struct Stats {
+    /// Keyspace events compared (the events test).
+    pub events: u64,
     pub counts: BTreeMap<String, u64>,
     pub mutated: u64,
     pub total: u64,
@@ -85,6 +158,7 @@ impl Stats {
         }
         self.mutated += o.mutated;
         self.total += o.total;
+        self.events += o.events;
         for (k, v) in &o.known {
             *self.known.entry(k).or_default() += v;
         }
@@ -579,6 +653,34 @@ fn solo(norm: Norm) -> bool {
     )
 }
 
+/// Commands sent in a run of their own: the solo ones, and, when keyspace
+/// events are compared, those that may visit elements in their table's
+/// order, which differs between servers: replies normalised as `Sorted`
+/// (SPOP, SMEMBERS...) and SORT (the key misses of its BY lookups follow
+/// the order of a set's members). The events of such a run are compared as
+/// a set.
+fn alone(p: &Planned, events: bool) -> bool {
+    solo(p.norm) || (events && (p.norm == Norm::Sorted || p.name == "sort" || p.name == "sort_ro"))
+}
+
+/// `PEXPIRE key <1..3>` (the short-TTL generator) as `PEXPIRE key 5`, when
+/// keyspace events are compared. Redis decides whether the new expiry is
+/// already past on a second clock reading within the command, so a
+/// millisecond TTL may delete the key at once (`del`) or set it
+/// (`expire`, then `expired` when next touched), depending on the clock
+/// ticking in between; the reply is `1` either way, the events are not.
+/// Five milliseconds cannot pass within the command, and the stream's
+/// pause after it (10 ms) still lets the key expire before anything else
+/// looks at it.
+fn lengthen_racy_ttl(args: &mut Args) {
+    if args.len() == 3
+        && args[0].eq_ignore_ascii_case(b"pexpire")
+        && matches!(&args[2][..], b"1" | b"2" | b"3")
+    {
+        args[2] = b"5".to_vec();
+    }
+}
+
 /// A weighted random choice among `specs`.
 fn pick<'a>(specs: &[&'a Spec], g: &mut G) -> &'a Spec {
     let total: u64 = specs.iter().map(|s| s.weight as u64).sum();
@@ -652,6 +754,8 @@ pub fn run_stream(cfg: &StreamCfg, a: &mut Side, b: &mut Side) -> Result<Stats, 
                     .iter()
                     .copied()
                     .filter(|s| s.norm == Norm::Exact)
+                    // Events compared: SORT only runs alone (see `alone`).
+                    .filter(|s| a.events.is_none() || !matches!(s.name, "sort" | "sort_ro"))
                     .collect();
                 batch.push(plain(cmd![g.case("multi")]));
                 for _ in 0..g.below(6) {
@@ -662,6 +766,11 @@ pub fn run_stream(cfg: &StreamCfg, a: &mut Side, b: &mut Side) -> Result<Stats, 
                 batch.push(plain(cmd![g.case("exec")]));
             } else {
                 plan(spec, &mut g, &mut batch);
+                if a.events.is_some() {
+                    if let Some(p) = batch.last_mut() {
+                        lengthen_racy_ttl(&mut p.args);
+                    }
+                }
             }
             generated += 1;
             if g.pause_after_ms > 0 {
@@ -669,15 +778,44 @@ pub fn run_stream(cfg: &StreamCfg, a: &mut Side, b: &mut Side) -> Result<Stats, 
                 break;
             }
         }
+        if a.in_band {
+            // The whole batch at once, compared as one byte stream: the
+            // replies with the push frames of the events among them.
+            match pipeline_in_band(a, b, &batch) {
+                Ok((ra, rb)) if ra == rb => {}
+                Ok((ra, rb)) => {
+                    let labels = (a.label, b.label);
+                    return Err(report_in_band(
+                        cfg, index, &batch, labels, &ra, &rb, &history,
+                    ));
+                }
+                Err(e) => return Err(format!("{}  {e}\n", header(cfg, index, &batch[0].args))),
+            }
+            for p in &batch {
+                *stats.counts.entry(p.name.clone()).or_default() += 1;
+                stats.total += 1;
+                stats.mutated += u64::from(p.mutated);
+                history.push_back((index, p.args.clone()));
+                if history.len() > HISTORY {
+                    history.pop_front();
+                }
+                index += 1;
+            }
+            if pause > 0 {
+                std::thread::sleep(Duration::from_millis(pause));
+            }
+            continue;
+        }
         // Send it: runs of ordinary commands pipelined, solo ones alone.
         let mut i = 0;
         while i < batch.len() {
-            let end = if solo(batch[i].norm) {
+            let events = a.events.is_some();
+            let end = if alone(&batch[i], events) {
                 i + 1
             } else {
                 batch[i..]
                     .iter()
-                    .position(|p| solo(p.norm))
+                    .position(|p| alone(p, events))
                     .map_or(batch.len(), |p| i + p)
             };
             let run = &batch[i..end];
@@ -716,7 +854,13 @@ pub fn run_stream(cfg: &StreamCfg, a: &mut Side, b: &mut Side) -> Result<Stats, 
                     }
                 }
             };
+            let run_start = index;
+            let mut run_replies = Vec::with_capacity(run.len());
+            // A tolerated divergence (see `known.rs`) makes the servers
+            // do different things: the run's events are not compared.
+            let mut diverged = false;
             for (p, (ra, rb)) in run.iter().zip(replies) {
+                run_replies.push(show_reply(&rb));
                 let (na, nb) = (normalise(&ra, p.norm), normalise(&rb, p.norm));
                 let known = if na != nb && cfg.tolerate_known {
                     super::known::tolerated(&p.args, &ra, &rb)
@@ -725,6 +869,7 @@ pub fn run_stream(cfg: &StreamCfg, a: &mut Side, b: &mut Side) -> Result<Stats, 
                 };
                 if let Some(what) = known {
                     *stats.known.entry(what).or_default() += 1;
+                    diverged = true;
                 } else if na != nb {
                     let mut r = header(cfg, index, &p.args);
                     if p.mutated {
@@ -765,6 +910,49 @@ pub fn run_stream(cfg: &StreamCfg, a: &mut Side, b: &mut Side) -> Result<Stats, 
                 }
                 index += 1;
             }
+            if a.events.is_some() {
+                // The events of the run, in order; a command sent alone
+                // may visit keys in its table's order (see `alone`), so
+                // its events are compared as a set.
+                let (ea, eb) = match (a.take_events(), b.take_events()) {
+                    (Ok(x), Ok(y)) => (x, y),
+                    (ea, eb) => {
+                        let f = |x: Result<Vec<Vec<u8>>, String>| x.map(|v| v.len());
+                        return Err(format!(
+                            "{}  reading events: {}: {:?}, {}: {:?}\n",
+                            header(cfg, run_start, &run[0].args),
+                            a.label,
+                            f(ea),
+                            b.label,
+                            f(eb)
+                        ));
+                    }
+                };
+                let (ea, eb) = if alone(&run[0], true) {
+                    let (mut x, mut y) = (ea, eb);
+                    x.sort();
+                    y.sort();
+                    (x, y)
+                } else {
+                    (ea, eb)
+                };
+                if ea != eb && !diverged {
+                    let states = show_key_states(&run[0].args, a, b);
+                    return Err(states
+                        + &report_events(
+                            cfg,
+                            run_start,
+                            run,
+                            &run_replies,
+                            &ea,
+                            &eb,
+                            a,
+                            b,
+                            &history,
+                        ));
+                }
+                stats.events += ea.len() as u64;
+            }
             i = end;
         }
         if pause > 0 {
@@ -780,6 +968,103 @@ pub fn run_stream(cfg: &StreamCfg, a: &mut Side, b: &mut Side) -> Result<Stats, 
 type PipeErr = (usize, Result<Vec<u8>, String>, Result<Vec<u8>, String>);
 /// Each command's reply from both sides.
 type ReplyPairs = Vec<(Vec<u8>, Vec<u8>)>;
+
+/// Frames as received (replies and push frames, in order).
+type Frames = Vec<Vec<u8>>;
+
+/// Sends `run` and then `ECHO <sentinel>` to both servers and returns, for
+/// each, every frame that came before the sentinel's answer.
+fn pipeline_in_band(
+    a: &mut Side,
+    b: &mut Side,
+    run: &[Planned],
+) -> Result<(Frames, Frames), String> {
+    let mut buf = Vec::new();
+    for p in run {
+        let refs: Vec<&[u8]> = p.args.iter().map(|x| x.as_slice()).collect();
+        buf.extend_from_slice(&Conn::encode(&refs));
+    }
+    buf.extend_from_slice(&Conn::encode(&[b"ECHO", EVENTS_SENTINEL]));
+    let sentinel = format!(
+        "${}\r\n{}\r\n",
+        EVENTS_SENTINEL.len(),
+        String::from_utf8_lossy(EVENTS_SENTINEL)
+    );
+    std::thread::scope(|s| {
+        let (wa, wb) = (&a.writer, &b.writer);
+        let buf = &buf;
+        let ta = s.spawn(move || (&*wa).write_all(buf));
+        let tb = s.spawn(move || (&*wb).write_all(buf));
+        let read = |conn: &mut Conn, label: &str| -> Result<Frames, String> {
+            let mut frames = Vec::new();
+            loop {
+                let f = conn.try_read_reply().map_err(|e| format!("{label}: {e}"))?;
+                if f == sentinel.as_bytes() {
+                    return Ok(frames);
+                }
+                frames.push(f);
+            }
+        };
+        let ra = read(&mut a.conn, a.label);
+        let rb = if ra.is_ok() {
+            read(&mut b.conn, b.label)
+        } else {
+            Ok(Vec::new())
+        };
+        if ra.is_err() || rb.is_err() {
+            a.abort();
+            b.abort();
+        }
+        let _ = ta.join();
+        let _ = tb.join();
+        Ok((ra?, rb?))
+    })
+}
+
+/// A report of a batch whose replies and in-band events differ.
+fn report_in_band(
+    cfg: &StreamCfg,
+    index: u64,
+    batch: &[Planned],
+    (la, lb): (&str, &str),
+    ra: &[Vec<u8>],
+    rb: &[Vec<u8>],
+    history: &VecDeque<(u64, Args)>,
+) -> String {
+    let mut r = format!(
+        "\nIN-BAND EVENTS MISMATCH in stream {} (stream seed {:#x})\n  replay: {}\n  in the batch of {} commands starting at #{index}:\n",
+        cfg.stream,
+        cfg.seed,
+        cfg.replay,
+        batch.len()
+    );
+    for (i, p) in batch.iter().enumerate() {
+        r.push_str(&format!(
+            "    #{}: {}\n",
+            index + i as u64,
+            show_cmd(&p.args)
+        ));
+    }
+    let first = ra
+        .iter()
+        .zip(rb)
+        .position(|(x, y)| x != y)
+        .unwrap_or(ra.len().min(rb.len()));
+    r.push_str(&format!(
+        "  frames differ at #{first} ({} vs {} frames):\n",
+        ra.len(),
+        rb.len()
+    ));
+    for (side, fr) in [(la, ra), (lb, rb)] {
+        r.push_str(&format!("  {side}:\n"));
+        for (i, f) in fr.iter().enumerate().skip(first.saturating_sub(8)).take(24) {
+            let mark = if i == first { ">" } else { " " };
+            r.push_str(&format!("   {mark}{i}: {}\n", show_reply(f)));
+        }
+    }
+    r.push_str(&show_history(history));
+    r
+}
 
 /// Writes `run` to both servers (from helper threads, so a large batch
 /// cannot deadlock against replies we are not reading yet) and reads all
@@ -876,6 +1161,57 @@ fn show_key_states(args: &Args, a: &mut Side, b: &mut Side) -> String {
         ));
     }
     out
+}
+
+/// A report of differing keyspace events after a run of commands: the
+/// run, then both event lists from the first difference on.
+#[allow(clippy::too_many_arguments)]
+fn report_events(
+    cfg: &StreamCfg,
+    index: u64,
+    run: &[Planned],
+    replies: &[String],
+    ea: &[Vec<u8>],
+    eb: &[Vec<u8>],
+    a: &Side,
+    b: &Side,
+    history: &VecDeque<(u64, Args)>,
+) -> String {
+    let mut r = format!(
+        "\nKEYSPACE EVENTS MISMATCH in stream {} (stream seed {:#x})\n  replay: {}\n  after the run of {} commands starting at #{index}:\n",
+        cfg.stream,
+        cfg.seed,
+        cfg.replay,
+        run.len()
+    );
+    for (i, p) in run.iter().enumerate() {
+        r.push_str(&format!(
+            "    #{}: {}\n        -> {}\n",
+            index + i as u64,
+            show_cmd(&p.args),
+            replies.get(i).map_or("", String::as_str)
+        ));
+    }
+    let first = ea
+        .iter()
+        .zip(eb)
+        .position(|(x, y)| x != y)
+        .unwrap_or(ea.len().min(eb.len()));
+    let from = first.saturating_sub(6);
+    r.push_str(&format!(
+        "  events differ at #{first} ({} vs {} events in the run):\n",
+        ea.len(),
+        eb.len()
+    ));
+    for (side, ev) in [(a.label, ea), (b.label, eb)] {
+        r.push_str(&format!("  {side}:\n"));
+        for (i, e) in ev.iter().enumerate().skip(from).take(30) {
+            let mark = if i == first { ">" } else { " " };
+            r.push_str(&format!("   {mark}{i}: {}\n", show(e)));
+        }
+    }
+    r.push_str(&show_history(history));
+    r
 }
 
 fn show_history(h: &VecDeque<(u64, Args)>) -> String {
