@@ -106,14 +106,44 @@ fn enabled_specs(specs: &[Spec], ours: u16, reference: u16, out: &mut String) ->
 enum Target {
     /// Our server against redis-server.
     Ours,
+    /// Our server with tiering forced hard (every value demoted to the
+    /// cold tier before each command, `tiering-min-value-size 0`) against
+    /// redis-server: DESIGN §4 invariant 1, transparency.
+    OursTiered,
     /// redis-server against redis-server: proves the generator and the
     /// normalisation deterministic, for every family including those our
     /// server does not implement yet.
     SelfCheck,
 }
 
+/// How our server is started for `target`.
+fn ours_args(target: &Target) -> &'static [&'static str] {
+    match target {
+        Target::OursTiered => &[
+            "--tiering",
+            "yes",
+            "--tiering-min-value-size",
+            "0",
+            "--tiering-force-cold",
+            "yes",
+        ],
+        _ => &[],
+    }
+}
+
+/// How the reference is started for `target`: with tiering on, our LFU
+/// counters are kept as under an LFU policy (`OBJECT FREQ` answers,
+/// `OBJECT IDLETIME` refuses), so the reference gets one too; without
+/// `maxmemory` it never evicts.
+fn reference_args(target: &Target) -> &'static [&'static str] {
+    match target {
+        Target::OursTiered => &["--maxmemory-policy", "allkeys-lfu"],
+        _ => &[],
+    }
+}
+
 fn run(test: &str, target: Target, resp3: bool, default_commands: u64) {
-    let Some(probe_ref) = Server::start_reference(&[]) else {
+    let Some(probe_ref) = Server::start_reference(reference_args(&target)) else {
         return;
     };
     let seed = base_seed();
@@ -127,8 +157,8 @@ fn run(test: &str, target: Target, resp3: bool, default_commands: u64) {
     );
     let specs = diff::all_specs();
     let enabled = match target {
-        Target::Ours => {
-            let ours = Server::start(&[]);
+        Target::Ours | Target::OursTiered => {
+            let ours = Server::start(ours_args(&target));
             enabled_specs(&specs, ours.port, probe_ref.port, &mut summary)
         }
         Target::SelfCheck => enabled_specs(&specs, probe_ref.port, probe_ref.port, &mut summary),
@@ -145,9 +175,11 @@ fn run(test: &str, target: Target, resp3: bool, default_commands: u64) {
                 let replay = &replay;
                 let target = &target;
                 s.spawn(move || {
-                    let reference = Server::start_reference(&[]).expect("redis-server");
+                    let reference =
+                        Server::start_reference(reference_args(target)).expect("redis-server");
                     let (other, label) = match target {
                         Target::Ours => (Server::start(&[]), "ours"),
+                        Target::OursTiered => (Server::start(ours_args(target)), "ours-tiered"),
                         Target::SelfCheck => (
                             Server::start_reference(&[]).expect("redis-server"),
                             "redis#2",
@@ -162,7 +194,7 @@ fn run(test: &str, target: Target, resp3: bool, default_commands: u64) {
                         commands: n,
                         specs: enabled,
                         replay: replay.clone(),
-                        tolerate_known: matches!(target, Target::Ours),
+                        tolerate_known: matches!(target, Target::Ours | Target::OursTiered),
                     };
                     run_stream(&cfg, &mut a, &mut b)
                 })
@@ -220,6 +252,28 @@ fn resp2_against_redis() {
 #[test]
 fn resp3_against_redis() {
     run("resp3_against_redis", Target::Ours, true, 100_000);
+}
+
+/// The same stream with every value cold before each command: replies
+/// must not change (tiering is invisible to clients).
+#[test]
+fn resp2_tiering_against_redis() {
+    run(
+        "resp2_tiering_against_redis",
+        Target::OursTiered,
+        false,
+        100_000,
+    );
+}
+
+#[test]
+fn resp3_tiering_against_redis() {
+    run(
+        "resp3_tiering_against_redis",
+        Target::OursTiered,
+        true,
+        50_000,
+    );
 }
 
 /// Two redis-servers against each other, every generator enabled: if this

@@ -69,6 +69,8 @@ fn debug(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
             ctx.out.ok();
         }
         ("object", 3) => {
+            // The serialized length needs the value itself.
+            ctx.st.ks.promote_key(ctx.db, &args[2]);
             let now = ctx.now_ms;
             let lfu_policy = ctx.st.ks.lfu_policy;
             let db = ctx.db;
@@ -141,6 +143,8 @@ fn serialized_len(v: &tiering::Value) -> usize {
         | tiering::Value::Hash(_)
         | tiering::Value::Set(_)
         | tiering::Value::ZSet(_) => v.heap_size(),
+        // Loaded before this is asked (DEBUG OBJECT promotes first).
+        tiering::Value::Cold(r) => r.size as usize,
         tiering::Value::Str(s) => match s {
             tiering::StrValue::Int(i) => match *i {
                 -128..=127 => 2,

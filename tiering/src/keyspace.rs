@@ -18,9 +18,11 @@ use crate::value::Value;
 mod evict;
 mod lazyfree;
 mod snapshot;
+mod tier;
 pub use evict::{Policy, POOL_SIZE};
 pub use lazyfree::{lazy_free, lazyfree_pending, lazyfreed_objects, LAZYFREE_THRESHOLD_BYTES};
 pub use snapshot::SnapEntry;
+pub use tier::{Demoted, TierStats};
 
 pub use crate::key::Key;
 
@@ -160,6 +162,9 @@ pub enum Access {
     Inspect,
     /// A write: updates access tracking, no hit/miss accounting.
     Write,
+    /// A write that changes only the key's metadata (EXPIRE, PERSIST): as
+    /// `Write`, but a cold value stays cold (only its header changes).
+    WriteMeta,
 }
 
 pub struct Keyspace {
@@ -186,6 +191,9 @@ pub struct Keyspace {
     /// random policies look at (see `keyspace/evict.rs`).
     evict_pool: evict::Pool,
     evict_next_db: usize,
+    /// The cold tier, when tiering is on (see `keyspace/tier.rs`).
+    cold: Option<Box<crate::cold::ColdStore>>,
+    pub tier: TierStats,
 }
 
 /// The identity of `key` of `db` in the blocked-key set.
@@ -221,6 +229,8 @@ impl Keyspace {
             ready: Vec::new(),
             evict_pool: Default::default(),
             evict_next_db: 0,
+            cold: None,
+            tier: TierStats::default(),
         }
     }
 
@@ -324,7 +334,9 @@ impl Keyspace {
         if self.hide_expired_only {
             return true;
         }
-        self.remove_raw(db, key);
+        if let Some((e, _)) = self.remove_raw(db, key) {
+            self.discard(&e.value);
+        }
         self.stats.expired_keys += 1;
         self.expired.push((db, key.into()));
         true
@@ -339,8 +351,8 @@ impl Keyspace {
         access: Access,
     ) -> Option<&mut Entry> {
         let counts = matches!(access, Access::Read | Access::Inspect);
-        let touches = matches!(access, Access::Read | Access::Write);
-        if matches!(access, Access::Write) && self.snapshot.is_some() {
+        let touches = matches!(access, Access::Read | Access::Write | Access::WriteMeta);
+        if matches!(access, Access::Write | Access::WriteMeta) && self.snapshot.is_some() {
             // The caller may change the value in place.
             self.snapshot_copy_before_change(db, key);
         }
@@ -381,6 +393,17 @@ impl Keyspace {
         if counts {
             self.stats.hits += 1;
         }
+        if self.cold.is_some() {
+            if let Value::Cold(_) = e.value {
+                if matches!(access, Access::Read | Access::Write) {
+                    self.promote(e);
+                } else {
+                    self.tier.header_hits += 1;
+                }
+            } else if counts {
+                self.tier.hot_hits += 1;
+            }
+        }
         Some(e)
     }
 
@@ -400,7 +423,11 @@ impl Keyspace {
         let d = &mut self.dbs[db];
         match d.main.get_mut(key) {
             Some(e) => {
-                e.value = value;
+                if let Value::Cold(r) = std::mem::replace(&mut e.value, value) {
+                    if let Some(c) = self.cold.as_mut() {
+                        c.forget(&r);
+                    }
+                }
                 if !lfu_policy {
                     e.lru = lru;
                 }
@@ -442,11 +469,15 @@ impl Keyspace {
         self.added(db, key);
         let lfu_policy = self.lfu_policy;
         let params = self.lfu;
-        let Keyspace { dbs, rng, .. } = self;
+        let Keyspace { dbs, rng, cold, .. } = self;
         let d = &mut dbs[db];
         match d.main.get_mut(key) {
             Some(e) if !e.volatile => {
-                e.value = value;
+                if let Value::Cold(r) = std::mem::replace(&mut e.value, value) {
+                    if let Some(c) = cold.as_mut() {
+                        c.forget(&r);
+                    }
+                }
                 e.lru = if lfu_policy {
                     lfu::touch(e.lru, true, params, now_ms as u64, rng)
                 } else {
@@ -485,7 +516,9 @@ impl Keyspace {
         } else {
             d.volatile.remove(&key[..]);
         }
-        d.main.insert(key, entry);
+        if let Some(old) = d.main.insert(key, entry) {
+            self.discard(&old.value);
+        }
     }
 
     /// Removes a key, returning its entry and expiry.
@@ -503,7 +536,11 @@ impl Keyspace {
 
     /// Deletes a key (expired or not). Returns the entry if it was live.
     pub fn delete(&mut self, db: usize, key: &[u8], now_ms: i64) -> Option<Entry> {
-        self.delete_with_expire(db, key, now_ms).map(|(e, _)| e)
+        let e = self.delete_with_expire(db, key, now_ms).map(|(e, _)| e);
+        if let Some(e) = &e {
+            self.discard(&e.value);
+        }
+        e
     }
 
     /// Like [`delete`](Self::delete), also returning the key's expiry.
@@ -598,10 +635,19 @@ impl Keyspace {
             return false;
         };
         let expire = d.expire_of(from);
-        let entry = Entry::new(
-            src.value.clone(),
-            lfu::initial(self.lfu_policy, now_ms as u64),
-        );
+        // A cold source is read, not promoted: the copy is a new value,
+        // the source stays where it is.
+        let value = match &src.value {
+            Value::Cold(r) => match self.cold.as_mut().map(|c| c.load(r)) {
+                Some(Ok(v)) => v,
+                _ => {
+                    self.tier.failed_loads += 1;
+                    return false;
+                }
+            },
+            v => v.clone(),
+        };
+        let entry = Entry::new(value, lfu::initial(self.lfu_policy, now_ms as u64));
         self.delete(to_db, to, now_ms);
         self.insert_entry(to_db, to.into(), entry, expire);
         true
@@ -610,6 +656,7 @@ impl Keyspace {
     /// Empties `db` and returns its former contents, for the caller to drop
     /// inline or with [`lazy_free`] (`FLUSHDB ASYNC`).
     pub fn detach_db(&mut self, db: usize) -> Db {
+        self.forget_cold_of(db);
         let old = std::mem::take(&mut self.dbs[db]);
         self.snapshot_adopt(db, old)
     }
@@ -621,6 +668,7 @@ impl Keyspace {
             drop(self.detach_db(db));
             return n;
         }
+        self.forget_cold_of(db);
         let d = &mut self.dbs[db];
         let n = d.main.len();
         d.main.clear();
@@ -748,7 +796,9 @@ impl Keyspace {
                 }
                 let n_expired = expired_keys.len();
                 for k in expired_keys {
-                    self.remove_raw(db, &k);
+                    if let Some((e, _)) = self.remove_raw(db, &k) {
+                        self.discard(&e.value);
+                    }
                     self.stats.expired_keys += 1;
                     self.expired.push((db, k));
                 }
