@@ -364,3 +364,133 @@ fn pipelines_stay_in_order_across_cold_reads() {
         );
     }
 }
+
+/// Demotes every value now, then lifts the limit so nothing is demoted
+/// again: the keys stay cold until something reads them.
+fn demote_everything(c: &mut Conn) {
+    q(c, &["CONFIG", "SET", "maxmemory", "1"]);
+    q(c, &["PING"]);
+    q(c, &["CONFIG", "SET", "maxmemory", "0"]);
+}
+
+/// A slow cold read holds up only the client that needs it: another
+/// client's commands on hot keys are answered meanwhile.
+#[test]
+fn a_slow_cold_read_does_not_delay_other_clients() {
+    let s = Server::start(&[
+        "--tiering",
+        "yes",
+        "--tiering-min-value-size",
+        "0",
+        "--enable-debug-command",
+        "yes",
+    ]);
+    let mut c = s.conn();
+    q(&mut c, &["SET", "cold", "slow"]);
+    demote_everything(&mut c);
+    q(&mut c, &["SET", "hot", "fast"]);
+    assert_eq!(field(&mut c, "cold_keys"), 1);
+    // Every cold read now takes two seconds.
+    assert_eq!(
+        q(&mut c, &["DEBUG", "TIERING-READ-DELAY", "2000000"]),
+        "+OK"
+    );
+    let mut waiting = s.conn();
+    waiting.send_raw(&Conn::encode(&[b"GET", b"cold"]));
+    // The hot client is served while the cold read is under way.
+    let mut other = s.conn();
+    for _ in 0..20 {
+        assert_eq!(q(&mut other, &["GET", "hot"]), "$fast");
+        q(&mut other, &["INCR", "counter"]);
+    }
+    assert_eq!(q(&mut other, &["GET", "counter"]), "$20");
+    // ... and the waiting client has no reply yet.
+    waiting.set_read_timeout(Duration::from_millis(100));
+    assert!(
+        waiting.try_read_reply().is_err(),
+        "the cold read should still be under way"
+    );
+    waiting.set_read_timeout(Duration::from_secs(30));
+    assert_eq!(
+        brief(&Value::parse(&waiting.read_reply().expect("GET"))),
+        "$slow"
+    );
+    q(&mut c, &["DEBUG", "TIERING-READ-DELAY", "0"]);
+}
+
+/// SCAN returns every key that exists for the whole scan while a writer
+/// moves values between the tiers (DESIGN §4, invariant 6).
+#[test]
+fn scan_sees_every_key_while_values_move_between_tiers() {
+    let s = all_cold();
+    let mut c = s.conn();
+    let n = 2000;
+    let mut r = s.client();
+    let mut pipe = redis::pipe();
+    for i in 0..n {
+        pipe.cmd("SET").arg(format!("stable:{i}")).arg(i).ignore();
+    }
+    let () = pipe.query(&mut r).expect("load");
+    let port = s.port;
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let writer = {
+        let stop = stop.clone();
+        std::thread::spawn(move || {
+            let mut w = Conn::connect(port);
+            let mut i = 0u64;
+            while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                // Promotions (reads, appends) and new keys that grow the
+                // table while the scan runs; every command's value goes
+                // cold again after it.
+                let k = format!("stable:{}", i % n as u64);
+                w.cmd(&["GET", &k]);
+                w.cmd(&["SET", &format!("new:{i}"), "x"]);
+                i += 1;
+            }
+        })
+    };
+    let mut seen = std::collections::HashSet::new();
+    let mut cursor = "0".to_string();
+    loop {
+        let reply = Value::parse(&c.cmd(&["SCAN", &cursor, "COUNT", "50"]));
+        let items = reply.items();
+        cursor = items[0].text();
+        for k in items[1].items() {
+            seen.insert(k.text());
+        }
+        if cursor == "0" {
+            break;
+        }
+    }
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    writer.join().expect("writer");
+    for i in 0..n {
+        assert!(seen.contains(&format!("stable:{i}")), "stable:{i} missed");
+    }
+}
+
+/// No resurrection: once a cold value is deleted, overwritten, expired or
+/// flushed, its bytes are never seen again, even when the key comes back.
+#[test]
+fn dead_cold_values_never_come_back() {
+    let s = all_cold();
+    let mut c = s.conn();
+    q(&mut c, &["RPUSH", "del", "old"]);
+    q(&mut c, &["SET", "exp", "old", "PX", "50"]);
+    q(&mut c, &["HSET", "flush", "f", "old"]);
+    q(&mut c, &["SET", "over", "old"]);
+    q(&mut c, &["DEL", "del"]);
+    q(&mut c, &["RPUSH", "del", "new"]);
+    assert_eq!(q(&mut c, &["LRANGE", "del", "0", "-1"]), "*[$new]");
+    std::thread::sleep(Duration::from_millis(120));
+    assert_eq!(q(&mut c, &["GET", "exp"]), "$-1");
+    q(&mut c, &["APPEND", "exp", "new"]);
+    assert_eq!(q(&mut c, &["GET", "exp"]), "$new");
+    q(&mut c, &["SET", "over", "new"]);
+    assert_eq!(q(&mut c, &["GET", "over"]), "$new");
+    q(&mut c, &["FLUSHALL"]);
+    assert_eq!(q(&mut c, &["HGETALL", "flush"]), "*[]");
+    q(&mut c, &["HSET", "flush", "g", "new"]);
+    assert_eq!(q(&mut c, &["HGETALL", "flush"]), "*[$g, $new]");
+    assert_eq!(q(&mut c, &["DBSIZE"]), ":1");
+}

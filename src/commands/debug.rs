@@ -38,6 +38,16 @@ fn debug(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
             }
             ctx.out.ok();
         }
+        // Ours: every cold read takes at least this many microseconds more,
+        // to show in tests that a slow read holds up only its own client.
+        ("tiering-read-delay", 3) => {
+            let us = arg_i64(&args[2])?;
+            if us < 0 {
+                return Err(CmdError::msg("ERR delay must be >= 0"));
+            }
+            tiering::cold::set_read_delay_us(us as u64);
+            ctx.out.ok();
+        }
         ("set-active-expire", 3) => {
             ctx.st.active_expire_enabled =
                 tiering::value::parse_strict_i64(&args[2]).unwrap_or(0) != 0;

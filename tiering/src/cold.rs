@@ -384,6 +384,7 @@ impl ColdStore {
     /// reference.
     pub fn load(&mut self, r: &ColdRef) -> Result<Value, String> {
         let start = Instant::now();
+        read_delay();
         let body = self.read_object(r);
         self.stats
             .read_us
@@ -469,8 +470,24 @@ pub struct ColdReader {
     codec: Arc<dyn ValueCodec>,
 }
 
+/// Extra latency of every cold read, in µs (`DEBUG TIERING-READ-DELAY`,
+/// for tests): stands in for a slow disk.
+static READ_DELAY_US: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+
+pub fn set_read_delay_us(us: u64) {
+    READ_DELAY_US.store(us, std::sync::atomic::Ordering::Relaxed);
+}
+
+fn read_delay() {
+    let us = READ_DELAY_US.load(std::sync::atomic::Ordering::Relaxed);
+    if us > 0 {
+        std::thread::sleep(std::time::Duration::from_micros(us));
+    }
+}
+
 impl ColdReader {
     pub fn load(&self, r: &ColdRef) -> Result<Value, String> {
+        read_delay();
         let rec = read_record(&self.db, r)?;
         let (_, _, body) = unframe(&rec)?;
         self.codec.decode(r.repr, r.extra, &body)
