@@ -152,7 +152,13 @@ pub fn load_bytes(st: &mut State, data: &[u8]) -> Result<usize, String> {
     let mut n = 0usize;
     let total = data.len().max(1);
     let mut last_report = Instant::now();
+    let t = &st.config.tun;
+    let (maxmemory, samples, min_size) =
+        (t.maxmemory, t.maxmemory_samples, t.tiering_min_value_size);
     let ks = &mut st.ks;
+    // A dataset bigger than the hot tier spills to the cold tier as it
+    // loads, so loading never needs more RAM than `maxmemory`.
+    let spill = ks.cold().is_some() && maxmemory > 0;
     let loaded = read_rdb(data, |ev| {
         if let Event::Key(k) = ev {
             if k.db >= dbs {
@@ -177,6 +183,14 @@ pub fn load_bytes(st: &mut State, data: &[u8]) -> Result<usize, String> {
                 k.expire_ms.unwrap_or(NO_EXPIRE),
             );
             n += 1;
+            if spill && n % 256 == 0 {
+                while tiering::memory::used_memory() as u64 > maxmemory {
+                    let r = ks.demote_round(samples, min_size, 64, now);
+                    if r.exhausted || r.values == 0 {
+                        break;
+                    }
+                }
+            }
             if n % 100_000 == 0 && last_report.elapsed().as_secs() >= 1 {
                 last_report = Instant::now();
                 info!("Loading RDB... {n} keys");

@@ -494,3 +494,53 @@ fn dead_cold_values_never_come_back() {
     assert_eq!(q(&mut c, &["HGETALL", "flush"]), "*[$g, $new]");
     assert_eq!(q(&mut c, &["DBSIZE"]), ":1");
 }
+
+/// An RDB file bigger than `maxmemory` loads with the excess going to the
+/// cold tier as it streams in.
+#[test]
+fn a_dataset_bigger_than_maxmemory_loads_into_the_cold_tier() {
+    let plain = Server::start(&[]);
+    let mut r = plain.client();
+    let value = |i: usize| format!("{i:06}:{}", "w".repeat(1000));
+    let n = 20_000;
+    let mut pipe = redis::pipe();
+    for i in 0..n {
+        pipe.cmd("SET").arg(format!("k{i}")).arg(value(i)).ignore();
+    }
+    let () = pipe.query(&mut r).expect("load");
+    let mut p = plain.conn();
+    assert_eq!(q(&mut p, &["SAVE"]), "+OK");
+    let dir = tempfile::tempdir().expect("tempdir");
+    std::fs::copy(
+        plain.dir.path().join("dump.rdb"),
+        dir.path().join("dump.rdb"),
+    )
+    .expect("copy");
+    // About a fifth of the dataset fits.
+    let s = Server::start(&[
+        "--dir",
+        dir.path().to_str().expect("utf-8"),
+        "--tiering",
+        "yes",
+        "--maxmemory",
+        "8mb",
+    ]);
+    let mut c = s.conn();
+    assert_eq!(q(&mut c, &["DBSIZE"]), format!(":{n}"));
+    assert!(field(&mut c, "cold_keys") > (n / 2) as i64);
+    let used: i64 = Value::parse(&c.cmd(&["INFO", "memory"]))
+        .text()
+        .lines()
+        .find_map(|l| l.strip_prefix("used_memory:"))
+        .and_then(|v| v.trim().parse().ok())
+        .expect("used_memory");
+    assert!(used <= (8 << 20) + (1 << 20), "used_memory {used}");
+    let mut rc = s.client();
+    for i in (0..n).step_by(991) {
+        let got: String = redis::cmd("GET")
+            .arg(format!("k{i}"))
+            .query(&mut rc)
+            .expect("GET");
+        assert_eq!(got, value(i));
+    }
+}
