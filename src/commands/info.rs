@@ -403,6 +403,8 @@ fn tiering_section(w: &mut InfoWriter, st: &State) {
     // Demotion runs inline, a batch at a time, before commands: nothing
     // waits in a queue between rounds.
     w.field("demotion_queue", 0);
+    w.field("free_demotions", stats.free_demotions);
+    w.field("clean_copies", stats.clean_copies);
     w.field("cold_read_p50_us", stats.read_us.quantile(0.50));
     w.field("cold_read_p99_us", stats.read_us.quantile(0.99));
     // A cold key keeps its table node (key, header, chain link) and, if

@@ -184,6 +184,10 @@ pub struct ColdStats {
     pub demoted_stored: u64,
     pub promotions: u64,
     pub demotions: u64,
+    /// Demotions of values unchanged since their promotion: no write.
+    pub free_demotions: u64,
+    /// Hot values whose record is still in the cold tier.
+    pub clean_copies: u64,
     pub cold_hits: u64,
     pub read_errors: u64,
     pub write_errors: u64,
@@ -365,12 +369,11 @@ impl ColdStore {
         read_record(&self.db, r)
     }
 
-    /// Accounts for a value that a [`ColdReader`] loaded and the keyspace
-    /// put back: one cold hit, one promotion, one read latency.
+    /// Accounts for a value that a [`ColdReader`] loaded for the keyspace:
+    /// one cold hit, one read latency.
     pub fn loaded(&mut self, read_us: u64) {
         self.stats.read_us.record(read_us);
         self.stats.cold_hits += 1;
-        self.stats.promotions += 1;
     }
 
     /// The RDB object bytes (type byte and body) of `r`, uncompressed.
@@ -392,6 +395,34 @@ impl ColdStore {
         let body = body.inspect_err(|_| self.stats.read_errors += 1)?;
         self.stats.cold_hits += 1;
         self.codec.decode(r.repr, r.extra, &body)
+    }
+
+    /// The value of `r` is back in RAM, unchanged, and its record is kept
+    /// as a clean copy (see [`drop_copy`](Self::drop_copy)).
+    pub fn promoted_clean(&mut self, r: &ColdRef) {
+        self.stats.cold_keys = self.stats.cold_keys.saturating_sub(1);
+        self.stats.bytes_logical = self.stats.bytes_logical.saturating_sub(r.size as u64);
+        self.stats.promotions += 1;
+        self.stats.clean_copies += 1;
+    }
+
+    /// A clean copy's value changed or went away: the record is garbage.
+    pub fn drop_copy(&mut self, r: &ColdRef) {
+        self.stats.clean_copies = self.stats.clean_copies.saturating_sub(1);
+        self.garbage.push(r.id);
+        if self.garbage.len() >= 1024 {
+            self.collect_garbage();
+        }
+    }
+
+    /// A clean value went cold again by pointing back at its record: no
+    /// write.
+    pub fn redemoted(&mut self, r: &ColdRef) {
+        self.stats.clean_copies = self.stats.clean_copies.saturating_sub(1);
+        self.stats.demotions += 1;
+        self.stats.free_demotions += 1;
+        self.stats.cold_keys += 1;
+        self.stats.bytes_logical += r.size as u64;
     }
 
     /// The value of `r` is gone from the cold tier (promoted, deleted,

@@ -46,6 +46,10 @@ pub struct Entry {
     /// Snapshot generation mark (see `keyspace/snapshot.rs`); fits in the
     /// padding after `volatile`, so entries do not grow.
     snap: u16,
+    /// The value is an unmodified copy of a record still in the cold tier
+    /// (the record is in the keyspace's clean table): demoting it again
+    /// needs no write. Cleared by anything that changes or moves it.
+    clean: bool,
 }
 
 impl Entry {
@@ -55,6 +59,7 @@ impl Entry {
             lru,
             volatile: false,
             snap: 0,
+            clean: false,
         }
     }
 
@@ -194,6 +199,9 @@ pub struct Keyspace {
     /// The cold tier, when tiering is on (see `keyspace/tier.rs`).
     cold: Option<Box<crate::cold::ColdStore>>,
     pub tier: TierStats,
+    /// Cold records of hot values that have not changed since they were
+    /// promoted (entries with `clean` set), by database and key.
+    clean: std::collections::HashMap<(usize, Key), crate::cold::ColdRef, ahash::RandomState>,
 }
 
 /// The identity of `key` of `db` in the blocked-key set.
@@ -231,6 +239,7 @@ impl Keyspace {
             evict_next_db: 0,
             cold: None,
             tier: TierStats::default(),
+            clean: Default::default(),
         }
     }
 
@@ -393,15 +402,26 @@ impl Keyspace {
         if counts {
             self.stats.hits += 1;
         }
+        if e.clean && matches!(access, Access::Write) {
+            // The caller may change the value: the cold copy goes stale.
+            e.clean = false;
+            self.drop_clean(db, key);
+        }
         if self.cold.is_some() {
             if let Value::Cold(_) = e.value {
                 if matches!(access, Access::Read | Access::Write) {
-                    self.promote(e);
+                    self.promote(db, key, e, access == Access::Read);
                 } else {
                     self.tier.header_hits += 1;
                 }
             } else if counts {
-                self.tier.hot_hits += 1;
+                if e.clean && self.tier.prepaid > 0 {
+                    // Loaded for this command just before it ran: a cold
+                    // hit already counted, not a hot one.
+                    self.tier.prepaid -= 1;
+                } else {
+                    self.tier.hot_hits += 1;
+                }
             }
         }
         Some(e)
@@ -426,6 +446,14 @@ impl Keyspace {
                 if let Value::Cold(r) = std::mem::replace(&mut e.value, value) {
                     if let Some(c) = self.cold.as_mut() {
                         c.forget(&r);
+                    }
+                }
+                if e.clean {
+                    e.clean = false;
+                    if let Some(r) = self.clean.remove(&(db, Key::from(key))) {
+                        if let Some(c) = self.cold.as_mut() {
+                            c.drop_copy(&r);
+                        }
                     }
                 }
                 if !lfu_policy {
@@ -469,10 +497,24 @@ impl Keyspace {
         self.added(db, key);
         let lfu_policy = self.lfu_policy;
         let params = self.lfu;
-        let Keyspace { dbs, rng, cold, .. } = self;
+        let Keyspace {
+            dbs,
+            rng,
+            cold,
+            clean,
+            ..
+        } = self;
         let d = &mut dbs[db];
         match d.main.get_mut(key) {
             Some(e) if !e.volatile => {
+                if e.clean {
+                    e.clean = false;
+                    if let Some(r) = clean.remove(&(db, Key::from(key))) {
+                        if let Some(c) = cold.as_mut() {
+                            c.drop_copy(&r);
+                        }
+                    }
+                }
                 if let Value::Cold(r) = std::mem::replace(&mut e.value, value) {
                     if let Some(c) = cold.as_mut() {
                         c.forget(&r);
@@ -508,6 +550,7 @@ impl Keyspace {
         // Whatever it replaces is handed to a running snapshot first.
         self.snapshot_copy_before_change(db, &key);
         entry.snap = self.snap_mark();
+        entry.clean = false;
         self.added(db, &key);
         let d = &mut self.dbs[db];
         entry.volatile = expire != NO_EXPIRE;
@@ -516,8 +559,12 @@ impl Keyspace {
         } else {
             d.volatile.remove(&key[..]);
         }
+        let k = key.clone();
         if let Some(old) = d.main.insert(key, entry) {
             self.discard(&old.value);
+            if old.clean {
+                self.drop_clean(db, &k);
+            }
         }
     }
 
@@ -531,6 +578,10 @@ impl Keyspace {
             NO_EXPIRE
         };
         self.snapshot_removed(db, key, &mut e, expire);
+        if e.clean {
+            e.clean = false;
+            self.drop_clean(db, key);
+        }
         Some((e, expire))
     }
 
@@ -685,6 +736,7 @@ impl Keyspace {
     pub fn swap_db(&mut self, a: usize, b: usize) {
         self.snapshot_swapped(a, b);
         self.dbs.swap(a, b);
+        self.swap_clean(a, b);
         // Every waited-for key of either database may have appeared.
         for id in &self.blocked_keys {
             let (d, key) = id.split_at(8);

@@ -36,6 +36,9 @@ pub struct TierStats {
     /// Promotions done on the command thread because no asynchronous load
     /// had brought the value in first.
     pub sync_loads: u64,
+    /// Values loaded ahead of their command whose first lookup is still
+    /// to come (that lookup is not a hot hit).
+    pub prepaid: u64,
     /// Where the demotion walk (used when sampling finds no candidate)
     /// stopped.
     walk_db: usize,
@@ -64,8 +67,10 @@ impl Keyspace {
         self.cold.as_deref_mut()
     }
 
-    /// Loads `e`'s cold value back into RAM.
-    pub(super) fn promote(&mut self, e: &mut Entry) {
+    /// Loads `e`, the entry of `key` of `db`, back into RAM. After a read
+    /// lookup the record stays as the value's clean copy; after a write
+    /// lookup the value is about to change, so the record goes.
+    pub(super) fn promote(&mut self, db: usize, key: &[u8], e: &mut Entry, read: bool) {
         let Value::Cold(r) = &e.value else {
             return;
         };
@@ -76,9 +81,15 @@ impl Keyspace {
         match c.load(&r) {
             Ok(v) => {
                 e.value = v;
-                c.forget(&r);
-                c.stats.promotions += 1;
                 self.tier.sync_loads += 1;
+                if read {
+                    c.promoted_clean(&r);
+                    e.clean = true;
+                    self.clean.insert((db, Key::from(key)), r);
+                } else {
+                    c.forget(&r);
+                    c.stats.promotions += 1;
+                }
             }
             Err(err) => {
                 self.tier.failed_loads += 1;
@@ -93,9 +104,10 @@ impl Keyspace {
         let p: Option<*mut Entry> = self.dbs[db].main.get_mut(key).map(|e| e as *mut Entry);
         if let Some(e) = p {
             // SAFETY: the pointer comes from the table of `self.dbs`;
-            // `promote` touches only the cold store and the counters,
-            // never the tables, so the entry stays where it is.
-            self.promote(unsafe { &mut *e });
+            // `promote` touches only the cold store, the clean table and
+            // the counters, never the tables, so the entry stays where it
+            // is.
+            self.promote(db, key, unsafe { &mut *e }, false);
         }
     }
 
@@ -130,14 +142,62 @@ impl Keyspace {
         };
         match &e.value {
             Value::Cold(r) if r.id == id => {
+                // Loaded ahead of the command: it may only read the value;
+                // a write lookup drops the clean copy.
                 let r = r.clone();
                 e.value = value;
-                c.forget(&r);
+                e.clean = true;
                 c.loaded(read_us);
+                c.promoted_clean(&r);
+                self.tier.prepaid += 1;
+                self.clean.insert((db, Key::from(key)), r);
                 true
             }
             _ => false,
         }
+    }
+
+    /// The clean copy of `key` of `db` is stale (the value changed, moved
+    /// or went away): its record becomes garbage.
+    pub(super) fn drop_clean(&mut self, db: usize, key: &[u8]) {
+        if let Some(r) = self.clean.remove(&(db, Key::from(key))) {
+            if let Some(c) = self.cold.as_deref_mut() {
+                c.drop_copy(&r);
+            }
+        }
+    }
+
+    /// A read changed the representation of `key`'s value in place (SORT
+    /// turns a compact sorted set into a skiplist, as Redis does): its
+    /// cold copy no longer matches.
+    pub fn changed_in_place(&mut self, db: usize, key: &[u8]) {
+        if let Some(e) = self.dbs.get_mut(db).and_then(|d| d.main.get_mut(key)) {
+            if e.clean {
+                e.clean = false;
+                self.drop_clean(db, key);
+            }
+        }
+    }
+
+    /// SWAPDB: clean copies follow their databases.
+    pub(super) fn swap_clean(&mut self, a: usize, b: usize) {
+        if self.clean.is_empty() || a == b {
+            return;
+        }
+        let old = std::mem::take(&mut self.clean);
+        self.clean = old
+            .into_iter()
+            .map(|((d, k), r)| {
+                let d = if d == a {
+                    b
+                } else if d == b {
+                    a
+                } else {
+                    d
+                };
+                ((d, k), r)
+            })
+            .collect();
     }
 
     /// The value `v` (just removed or replaced) is gone: a cold one's
@@ -153,6 +213,14 @@ impl Keyspace {
         let Some(c) = self.cold.as_deref_mut() else {
             return;
         };
+        if !self.clean.is_empty() {
+            self.clean.retain(|(d, _), r| {
+                if *d == db {
+                    c.drop_copy(r);
+                }
+                *d != db
+            });
+        }
         if c.stats.cold_keys == 0 {
             return;
         }
@@ -231,9 +299,19 @@ impl Keyspace {
         let mut records = Vec::with_capacity(picked.len());
         let mut refs = Vec::with_capacity(picked.len());
         for (db, key) in &picked {
-            let Some(e) = self.dbs[*db].main.get(key.as_bytes()) else {
+            let Some(e) = self.dbs[*db].main.get_mut(key.as_bytes()) else {
                 continue;
             };
+            if e.clean {
+                // Unchanged since its promotion: point back at its record.
+                e.clean = false;
+                if let Some(r) = self.clean.remove(&(*db, key.clone())) {
+                    c.redemoted(&r);
+                    drop(std::mem::replace(&mut e.value, Value::Cold(r)));
+                    out.values += 1;
+                    continue;
+                }
+            }
             if let Some((r, rec)) = c.encode(&e.value) {
                 records.push((r.id, rec));
                 refs.push((*db, key, r));
