@@ -42,6 +42,16 @@ fn q(c: &mut Conn, args: &[&str]) -> String {
     brief(&Value::parse(&c.cmd(args)))
 }
 
+/// `used_memory` from `INFO memory`.
+fn used_memory(c: &mut Conn) -> i64 {
+    Value::parse(&c.cmd(&["INFO", "memory"]))
+        .text()
+        .lines()
+        .find_map(|l| l.strip_prefix("used_memory:"))
+        .and_then(|v| v.trim().parse().ok())
+        .expect("used_memory")
+}
+
 /// `INFO tiering` as field -> value.
 fn tiering_info(c: &mut Conn) -> std::collections::HashMap<String, String> {
     let text = Value::parse(&c.cmd(&["INFO", "tiering"])).text();
@@ -251,12 +261,7 @@ fn stale_cold_files_are_removed_at_start() {
 fn maxmemory_bounds_the_hot_tier_by_demoting() {
     let s = Server::start(&["--tiering", "yes", "--tiering-min-value-size", "64"]);
     let mut c = s.conn();
-    let base: i64 = Value::parse(&c.cmd(&["INFO", "memory"]))
-        .text()
-        .lines()
-        .find_map(|l| l.strip_prefix("used_memory:"))
-        .and_then(|v| v.trim().parse().ok())
-        .expect("used_memory");
+    let base: i64 = used_memory(&mut c);
     let limit = base + (4 << 20);
     assert_eq!(
         q(&mut c, &["CONFIG", "SET", "maxmemory", &limit.to_string()]),
@@ -275,12 +280,7 @@ fn maxmemory_bounds_the_hot_tier_by_demoting() {
         }
         let () = pipe.query(&mut r).expect("pipeline");
     }
-    let used: i64 = Value::parse(&c.cmd(&["INFO", "memory"]))
-        .text()
-        .lines()
-        .find_map(|l| l.strip_prefix("used_memory:"))
-        .and_then(|v| v.trim().parse().ok())
-        .expect("used_memory");
+    let used: i64 = used_memory(&mut c);
     // Slack: one demotion batch and the connections' buffers.
     assert!(used <= limit + (1 << 20), "used {used} > limit {limit}");
     assert!(field(&mut c, "cold_keys") > (n / 2) as i64);
@@ -528,12 +528,7 @@ fn a_dataset_bigger_than_maxmemory_loads_into_the_cold_tier() {
     let mut c = s.conn();
     assert_eq!(q(&mut c, &["DBSIZE"]), format!(":{n}"));
     assert!(field(&mut c, "cold_keys") > (n / 2) as i64);
-    let used: i64 = Value::parse(&c.cmd(&["INFO", "memory"]))
-        .text()
-        .lines()
-        .find_map(|l| l.strip_prefix("used_memory:"))
-        .and_then(|v| v.trim().parse().ok())
-        .expect("used_memory");
+    let used: i64 = used_memory(&mut c);
     assert!(used <= (8 << 20) + (1 << 20), "used_memory {used}");
     let mut rc = s.client();
     for i in (0..n).step_by(991) {

@@ -240,40 +240,11 @@ impl Conn {
         })
     }
 
-    /// Sends `req` and reads `n` replies; returns how many were errors.
-    async fn round(&mut self, req: &[u8], n: usize) -> std::io::Result<usize> {
-        self.s.write_all(req).await?;
-        let mut errors = 0;
-        let mut got = 0;
-        while got < n {
-            match reply_len(&self.buf) {
-                Some(len) => {
-                    if self.buf[0] == b'-' {
-                        errors += 1;
-                    }
-                    self.buf.drain(..len);
-                    got += 1;
-                }
-                None => {
-                    let mut chunk = [0u8; 65536];
-                    let r = self.s.read(&mut chunk).await?;
-                    if r == 0 {
-                        return Err(std::io::ErrorKind::UnexpectedEof.into());
-                    }
-                    self.buf.extend_from_slice(&chunk[..r]);
-                }
-            }
-        }
-        Ok(errors)
-    }
-
-    async fn cmd(&mut self, args: &[&[u8]]) -> std::io::Result<Vec<u8>> {
-        let mut req = Vec::new();
-        encode(&mut req, args);
-        self.s.write_all(&req).await?;
+    /// Reads until a complete reply is buffered and returns its length.
+    async fn next_reply(&mut self) -> std::io::Result<usize> {
         loop {
             if let Some(len) = reply_len(&self.buf) {
-                return Ok(self.buf.drain(..len).collect());
+                return Ok(len);
             }
             let mut chunk = [0u8; 65536];
             let r = self.s.read(&mut chunk).await?;
@@ -282,6 +253,28 @@ impl Conn {
             }
             self.buf.extend_from_slice(&chunk[..r]);
         }
+    }
+
+    /// Sends `req` and reads `n` replies; returns how many were errors.
+    async fn round(&mut self, req: &[u8], n: usize) -> std::io::Result<usize> {
+        self.s.write_all(req).await?;
+        let mut errors = 0;
+        for _ in 0..n {
+            let len = self.next_reply().await?;
+            if self.buf[0] == b'-' {
+                errors += 1;
+            }
+            self.buf.drain(..len);
+        }
+        Ok(errors)
+    }
+
+    async fn cmd(&mut self, args: &[&[u8]]) -> std::io::Result<Vec<u8>> {
+        let mut req = Vec::new();
+        encode(&mut req, args);
+        self.s.write_all(&req).await?;
+        let len = self.next_reply().await?;
+        Ok(self.buf.drain(..len).collect())
     }
 }
 
@@ -492,38 +485,22 @@ async fn main() {
         .hist
         .unwrap_or_else(|| Histogram::new(3).expect("histogram"));
     let q = |p: f64| h.value_at_quantile(p);
+    let (p50, p90, p99, p999, max) = (q(0.5), q(0.9), q(0.99), q(0.999), h.max());
     let ops_s = t.ops as f64 / secs;
     let keys = num(&after, "hot_keys") + num(&after, "cold_keys");
     let used = num(&after, "used_memory");
+    let (ops, errors) = (t.ops, t.errors);
+    let (cold_keys, disk) = (num(&after, "cold_keys"), num(&after, "cold_bytes_on_disk"));
     println!(
-        "{} ops in {secs:.1}s: {ops_s:.0} ops/s, errors {}; latency us p50 {} p90 {} p99 {} p99.9 {} max {}",
-        t.ops,
-        t.errors,
-        q(0.5),
-        q(0.9),
-        q(0.99),
-        q(0.999),
-        h.max()
+        "{ops} ops in {secs:.1}s: {ops_s:.0} ops/s, errors {errors}; latency us p50 {p50} p90 {p90} p99 {p99} p99.9 {p999} max {max}"
     );
     println!(
-        "server: used_memory {used:.0}, hot hit ratio {:.3} ({hot:.0} hot / {cold:.0} cold), cold_keys {}, cold_bytes_on_disk {}, ram/key {:.1}",
-        hit_ratio,
-        num(&after, "cold_keys"),
-        num(&after, "cold_bytes_on_disk"),
+        "server: used_memory {used:.0}, hot hit ratio {hit_ratio:.3} ({hot:.0} hot / {cold:.0} cold), cold_keys {cold_keys}, cold_bytes_on_disk {disk}, ram/key {:.1}",
         if keys > 0.0 { used / keys } else { 0.0 }
     );
     if o.json {
         println!(
-            "{{\"ops\":{},\"seconds\":{secs:.3},\"ops_per_sec\":{ops_s:.1},\"errors\":{},\"p50_us\":{},\"p90_us\":{},\"p99_us\":{},\"p999_us\":{},\"max_us\":{},\"hot_hit_ratio\":{hit_ratio:.4},\"used_memory\":{used:.0},\"cold_keys\":{},\"cold_bytes_on_disk\":{}}}",
-            t.ops,
-            t.errors,
-            q(0.5),
-            q(0.9),
-            q(0.99),
-            q(0.999),
-            h.max(),
-            num(&after, "cold_keys"),
-            num(&after, "cold_bytes_on_disk")
+            "{{\"ops\":{ops},\"seconds\":{secs:.3},\"ops_per_sec\":{ops_s:.1},\"errors\":{errors},\"p50_us\":{p50},\"p90_us\":{p90},\"p99_us\":{p99},\"p999_us\":{p999},\"max_us\":{max},\"hot_hit_ratio\":{hit_ratio:.4},\"used_memory\":{used:.0},\"cold_keys\":{cold_keys},\"cold_bytes_on_disk\":{disk}}}"
         );
     }
 }
