@@ -539,3 +539,72 @@ fn a_dataset_bigger_than_maxmemory_loads_into_the_cold_tier() {
         assert_eq!(got, value(i));
     }
 }
+
+/// A full disk: demotion fails, so once the hot tier is full, writes get
+/// `-OOM`; every acknowledged write is still readable. Needs a small
+/// filesystem for the cold tier: a tmpfs mounted for the test (root
+/// only; skipped with a notice otherwise).
+#[test]
+fn a_full_disk_refuses_writes_and_loses_nothing() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let cold = dir.path().join("cold");
+    std::fs::create_dir_all(&cold).expect("mkdir");
+    let mounted = std::process::Command::new("mount")
+        .args(["-t", "tmpfs", "-o", "size=2m", "tmpfs"])
+        .arg(&cold)
+        .status()
+        .is_ok_and(|s| s.success());
+    if !mounted {
+        eprintln!("NOTICE: cannot mount a small tmpfs (not root?); skipping the full-disk test");
+        return;
+    }
+    struct Unmount(std::path::PathBuf);
+    impl Drop for Unmount {
+        fn drop(&mut self) {
+            let _ = std::process::Command::new("umount").arg(&self.0).status();
+        }
+    }
+    let _unmount = Unmount(cold.clone());
+    // The server recreates the directory: point it at a subdirectory of
+    // the mount so the mount itself stays.
+    let tier_dir = cold.join("tier");
+    let s = Server::start(&[
+        "--tiering",
+        "yes",
+        "--tiering-dir",
+        tier_dir.to_str().expect("utf-8"),
+        "--tiering-min-value-size",
+        "0",
+        "--tiering-compression",
+        "none",
+    ]);
+    let mut c = s.conn();
+    let limit = used_memory(&mut c) + (2 << 20);
+    q(&mut c, &["CONFIG", "SET", "maxmemory", &limit.to_string()]);
+    let value = |i: usize| format!("{i:06}:{}", "z".repeat(2000));
+    let mut acked = Vec::new();
+    let mut refused = None;
+    for i in 0..40_000 {
+        let r = q(&mut c, &["SET", &format!("k{i}"), &value(i)]);
+        if r == "+OK" {
+            acked.push(i);
+        } else {
+            refused = Some(r);
+            break;
+        }
+    }
+    let refused = refused.expect("writes are refused once the disk is full");
+    assert!(refused.starts_with("-OOM"), "{refused}");
+    assert!(field(&mut c, "cold_write_errors") > 0, "refused before the disk filled");
+    assert!(acked.len() > 100);
+    for &i in acked.iter().step_by(97).chain(acked.last()) {
+        assert_eq!(
+            Value::parse(&c.cmd(&["GET", &format!("k{i}")])).text(),
+            value(i),
+            "k{i}"
+        );
+    }
+    // Reads and deletes still work, and free room.
+    assert_eq!(q(&mut c, &["DEL", "k0"]), ":1");
+    drop(s);
+}
