@@ -595,7 +595,10 @@ fn a_full_disk_refuses_writes_and_loses_nothing() {
     }
     let refused = refused.expect("writes are refused once the disk is full");
     assert!(refused.starts_with("-OOM"), "{refused}");
-    assert!(field(&mut c, "cold_write_errors") > 0, "refused before the disk filled");
+    assert!(
+        field(&mut c, "cold_write_errors") > 0,
+        "refused before the disk filled"
+    );
     assert!(acked.len() > 100);
     for &i in acked.iter().step_by(97).chain(acked.last()) {
         assert_eq!(
