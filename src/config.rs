@@ -312,6 +312,18 @@ pub static DIRECTIVES: &[Directive] = &[
     d("syslog-enabled", BOOL, "no", IMMUTABLE | DEFAULT_ONLY),
     d("tcp-backlog", int(0, I32), "511", IMMUTABLE),
     d("tcp-keepalive", int(0, I32), "300", 0),
+    // Tiering (ours; see docs/tiering.md).
+    d("tiering", BOOL, "no", IMMUTABLE),
+    d(
+        "tiering-compression",
+        Kind::Enum(&["lz4", "zstd", "none"]),
+        "lz4",
+        0,
+    ),
+    d("tiering-dir", STR, "", IMMUTABLE),
+    d("tiering-force-cold", BOOL, "no", 0),
+    d("tiering-io-threads", int(1, 64), "4", IMMUTABLE),
+    d("tiering-min-value-size", mem(0, LL), "64", 0),
     d("timeout", int(0, I32), "0", 0),
     d("tls-port", int(0, 65535), "0", IMMUTABLE | DEFAULT_ONLY),
     d("tracking-table-max-keys", int(0, LL), "1000000", 0),
@@ -528,6 +540,12 @@ pub struct Tunables {
     pub lazyfree_lazy_eviction: bool,
     pub lfu_log_factor: u32,
     pub lfu_decay_time: u32,
+    /// `tiering yes`: `maxmemory` bounds the hot tier, cold values go to
+    /// the cold store instead of being evicted.
+    pub tiering: bool,
+    pub tiering_min_value_size: usize,
+    /// Demote every eligible value before each command (testing aid).
+    pub tiering_force_cold: bool,
     pub active_expire_effort: u32,
     pub activerehashing: bool,
     pub enable_debug_command: String,
@@ -609,6 +627,9 @@ impl Config {
                 lazyfree_lazy_eviction: false,
                 lfu_log_factor: 10,
                 lfu_decay_time: 1,
+                tiering: false,
+                tiering_min_value_size: 64,
+                tiering_force_cold: false,
                 active_expire_effort: 1,
                 activerehashing: true,
                 enable_debug_command: "no".into(),
@@ -628,7 +649,7 @@ impl Config {
         find(name).map(|(i, _)| self.values[i].as_str())
     }
 
-    fn num(&self, name: &str) -> i64 {
+    pub fn num(&self, name: &str) -> i64 {
         self.get(name).and_then(|v| v.parse().ok()).unwrap_or(0)
     }
 
@@ -664,6 +685,9 @@ impl Config {
             lazyfree_lazy_eviction: self.flag("lazyfree-lazy-eviction"),
             lfu_log_factor: self.num("lfu-log-factor") as u32,
             lfu_decay_time: self.num("lfu-decay-time") as u32,
+            tiering: self.flag("tiering"),
+            tiering_min_value_size: self.num("tiering-min-value-size").max(0) as usize,
+            tiering_force_cold: self.flag("tiering") && self.flag("tiering-force-cold"),
             active_expire_effort: self.num("active-expire-effort") as u32,
             activerehashing: self.flag("activerehashing"),
             enable_debug_command: self.get("enable-debug-command").unwrap_or("no").to_string(),

@@ -60,6 +60,9 @@ pub fn perform_evictions(st: &mut State) -> Outcome {
         st.stats.eviction_exceeded(false);
         return Outcome::Ok;
     };
+    if st.ks.cold().is_some() {
+        return perform_demotions(st, to_free);
+    }
     let policy = Policy::parse(&t.maxmemory_policy);
     let (samples, lazy, limit) = (
         t.maxmemory_samples,
@@ -105,6 +108,62 @@ pub fn perform_evictions(st: &mut State) -> Outcome {
     }
     st.stats.eviction_exceeded(outcome != Outcome::Ok);
     outcome
+}
+
+/// Values demoted per RocksDB batch.
+const DEMOTE_BATCH: usize = 64;
+
+/// With tiering on: demotes the coldest values until the hot tier is under
+/// `maxmemory`, within the same time budget as eviction. Nothing is ever
+/// deleted; when no hot value is left to demote (keys and their headers
+/// alone fill `maxmemory`), the outcome is `Fail` and commands that add
+/// data get `-OOM`.
+fn perform_demotions(st: &mut State, to_free: u64) -> Outcome {
+    let t = &st.config.tun;
+    let (samples, min_size, limit) = (
+        t.maxmemory_samples,
+        t.tiering_min_value_size,
+        time_limit(t.maxmemory_eviction_tenacity),
+    );
+    let start = Instant::now();
+    let now = now_ms();
+    let first = tiering::memory::used_memory() as u64;
+    let outcome = loop {
+        let round = st.ks.demote_round(samples, min_size, DEMOTE_BATCH, now);
+        let used = tiering::memory::used_memory() as u64;
+        if first.saturating_sub(used) >= to_free || over_limit(st.config.tun.maxmemory).is_none() {
+            break Outcome::Ok;
+        }
+        if round.exhausted || round.values == 0 {
+            break Outcome::Fail;
+        }
+        if limit.is_some_and(|l| start.elapsed() > l) {
+            break Outcome::Running;
+        }
+    };
+    if let Some(c) = st.ks.cold_mut() {
+        c.collect_garbage();
+    }
+    st.stats.eviction_exceeded(outcome != Outcome::Ok);
+    outcome
+}
+
+/// `tiering-force-cold yes`: after each command, demotes every hot value of
+/// at least `tiering-min-value-size` bytes, whatever the memory use, so the
+/// next command finds its keys cold. A testing aid: the tiering variant of the
+/// differential test runs every command against cold values this way.
+pub fn force_cold(st: &mut State) {
+    let (samples, min_size) = (
+        st.config.tun.maxmemory_samples,
+        st.config.tun.tiering_min_value_size,
+    );
+    let now = now_ms();
+    loop {
+        let round = st.ks.demote_round(samples, min_size, DEMOTE_BATCH, now);
+        if round.exhausted || round.values == 0 {
+            break;
+        }
+    }
 }
 
 /// Runs eviction before a command and says whether the command must be

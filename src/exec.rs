@@ -131,6 +131,13 @@ impl Ctx<'_> {
         self.st.ks.lookup(db, key, now, Access::Write)
     }
 
+    /// Looks up a key whose metadata (expiry) a write changes: the value
+    /// itself is not needed, so a cold one stays cold.
+    pub fn write_meta(&mut self, key: &[u8]) -> Option<&mut Entry> {
+        let (db, now) = (self.db, self.now_ms);
+        self.st.ks.lookup(db, key, now, Access::WriteMeta)
+    }
+
     /// Records `n` changes to the dataset (for save points and INFO).
     pub fn dirty(&mut self, n: u64) {
         self.st.dirty += n;
@@ -371,6 +378,11 @@ pub fn execute(st: &mut State, shared: &Shared, id: u64, out: &mut Reply, args: 
     }
     st.pubsub.exec_client = None;
     finish_reply_mode(st, id, out, start_len);
+    if st.config.tun.tiering_force_cold {
+        // After the command, so the next one finds its keys cold and
+        // loads them the way a real workload does (`promote.rs`).
+        crate::evict::force_cold(st);
+    }
 }
 
 /// What a RESP2 client with subscriptions may run: (un)subscribe, PING,

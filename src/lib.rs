@@ -14,6 +14,7 @@ pub mod ldouble;
 pub mod net;
 pub mod notify;
 pub mod persist;
+pub mod promote;
 pub mod pubsub;
 pub mod reply;
 pub mod resp;
@@ -40,6 +41,10 @@ pub async fn run(config: config::Config) -> i32 {
     let shared = server::Shared::new(config);
     {
         let mut st = shared.state.lock();
+        if let Err(e) = open_cold_tier(&mut st) {
+            tracing::error!("Fatal error opening the cold tier: {e}. Exiting.");
+            return 1;
+        }
         if let Err(e) = persist::load(&mut st) {
             tracing::error!("Fatal error loading the DB: {e}. Exiting.");
             return 1;
@@ -71,6 +76,34 @@ pub async fn run(config: config::Config) -> i32 {
     }
     info!("valkey-tiered is now ready to exit, bye bye...");
     0
+}
+
+/// With `tiering yes`, recreates the cold tier's directory
+/// (`tiering-dir`, by default `cold` under `dir`) and attaches the store:
+/// what an earlier run left there is stale, RDB/AOF being the source of
+/// truth.
+fn open_cold_tier(st: &mut server::State) -> Result<(), String> {
+    if !st.config.tun.tiering {
+        return Ok(());
+    }
+    let dir = match st.config.get("tiering-dir") {
+        Some(d) if !d.is_empty() => std::path::PathBuf::from(d),
+        _ => std::path::PathBuf::from("cold"),
+    };
+    let opts = tiering::cold::ColdOptions {
+        dir,
+        compression: st
+            .config
+            .get("tiering-compression")
+            .and_then(tiering::cold::Compression::parse)
+            .unwrap_or(tiering::cold::Compression::Lz4),
+        block_cache: 8 << 20,
+        write_buffer: 16 << 20,
+    };
+    let store = tiering::cold::ColdStore::open(&opts, Arc::new(values::ColdCodec))?;
+    info!("Cold tier at {}", store.dir().display());
+    st.ks.attach_cold(store);
+    Ok(())
 }
 
 /// On a signal: saves the dataset if save points are configured, as

@@ -10,7 +10,7 @@ use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::Duration;
 
-use bytes::BytesMut;
+use bytes::{Bytes, BytesMut};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 use tracing::{debug, info, warn};
@@ -259,6 +259,10 @@ async fn serve(
     // After a blocking command was served, the rest of the input already
     // read runs before reading more.
     let mut resume = false;
+    // A command that waited for cold values runs first when the loop
+    // resumes (without planning loads again: its lookups load what went
+    // cold in between).
+    let mut pending: Option<Vec<Bytes>> = None;
     loop {
         if inbuf.capacity() - inbuf.len() < READ_CHUNK / 2 {
             inbuf.reserve(READ_CHUNK);
@@ -283,6 +287,7 @@ async fn serve(
         resume = false;
         let mut close: Option<&'static str> = None;
         let mut blocked = false;
+        let mut cold_wait: Option<crate::promote::Wait> = None;
         {
             let mut st = shared.state.lock();
             let (mut limits, qbuf_limit) = {
@@ -312,10 +317,21 @@ async fn serve(
             outbox.drain_into(&mut out.buf);
             prefetch_batch(&st, id, &parser, &inbuf);
             loop {
-                match parser.next(&mut inbuf, limits) {
+                let (args, planned) = match pending.take() {
+                    Some(args) => (Ok(Some(args)), true),
+                    None => (parser.next(&mut inbuf, limits), false),
+                };
+                match args {
                     Ok(Some(args)) => {
                         if args.is_empty() {
                             continue;
+                        }
+                        if !planned {
+                            if let Some(w) = crate::promote::plan(&mut st, shared, id, &args) {
+                                pending = Some(args);
+                                cold_wait = Some(w);
+                                break;
+                            }
                         }
                         exec::execute(&mut st, shared, id, &mut out, &args);
                         if st.blocking.is_blocked(id) {
@@ -373,6 +389,14 @@ async fn serve(
         }
         if let Some(reason) = close {
             return reason;
+        }
+        if let Some(w) = cold_wait {
+            tokio::select! {
+                _ = crate::promote::wait_for(w) => {}
+                _ = kill.wait() => return "killed",
+            }
+            resume = true;
+            continue;
         }
         if blocked {
             let reply = match wait_blocked(shared, stream, id, kill, outbox, &mut inbuf, &mut spare)

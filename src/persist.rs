@@ -44,7 +44,9 @@ pub fn has_save_points(st: &State) -> bool {
 }
 
 /// The whole dataset as RDB bytes (logically expired keys left out).
-pub fn dump_dataset(st: &State, now_ms: i64) -> Vec<u8> {
+/// Cold values are copied from the cold tier as the RDB object bytes they
+/// are stored as; a cold value that cannot be read fails the save.
+pub fn dump_dataset(st: &State, now_ms: i64) -> Result<Vec<u8>, String> {
     let (mut w, checksum) = start_file(st, now_ms);
     let mut out = Vec::new();
     for db in 0..st.ks.db_count() {
@@ -58,13 +60,18 @@ pub fn dump_dataset(st: &State, now_ms: i64) -> Vec<u8> {
                 continue;
             }
             let exp = d.expire_of(key);
+            let exp = (exp != NO_EXPIRE).then_some(exp);
+            if let tiering::Value::Cold(r) = &e.value {
+                w.entry_raw(key, &st.ks.cold_object(r)?, exp);
+                continue;
+            }
             let (obj, form) = crate::values::to_object(&e.value);
-            w.entry(key, &obj, form, (exp != NO_EXPIRE).then_some(exp));
+            w.entry(key, &obj, form, exp);
         }
         out.extend(w.take());
     }
     out.extend(w.finish(checksum));
-    out
+    Ok(out)
 }
 
 /// Writes `bytes` to `path` atomically: a temporary file in the same
@@ -93,17 +100,21 @@ fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
 pub fn save(st: &mut State) -> Result<(), String> {
     let start = Instant::now();
     let now = crate::server::now_ms();
-    let bytes = dump_dataset(st, now);
     let path = rdb_path(st);
-    match write_atomically(&path, &bytes) {
-        Ok(()) => {
+    let written = dump_dataset(st, now).and_then(|bytes| {
+        write_atomically(&path, &bytes)
+            .map(|()| bytes.len())
+            .map_err(|e| e.to_string())
+    });
+    match written {
+        Ok(len) => {
             st.dirty = 0;
             st.last_save_unix = now / 1000;
             st.persist.saves += 1;
             st.persist.last_status_ok = true;
             info!(
                 "DB saved on disk ({} bytes in {} ms)",
-                bytes.len(),
+                len,
                 start.elapsed().as_millis()
             );
             Ok(())
@@ -111,7 +122,7 @@ pub fn save(st: &mut State) -> Result<(), String> {
         Err(e) => {
             st.persist.last_status_ok = false;
             warn!("Failed saving the DB to {}: {e}", path.display());
-            Err(e.to_string())
+            Err(e)
         }
     }
 }
@@ -141,7 +152,13 @@ pub fn load_bytes(st: &mut State, data: &[u8]) -> Result<usize, String> {
     let mut n = 0usize;
     let total = data.len().max(1);
     let mut last_report = Instant::now();
+    let t = &st.config.tun;
+    let (maxmemory, samples, min_size) =
+        (t.maxmemory, t.maxmemory_samples, t.tiering_min_value_size);
     let ks = &mut st.ks;
+    // A dataset bigger than the hot tier spills to the cold tier as it
+    // loads, so loading never needs more RAM than `maxmemory`.
+    let spill = ks.cold().is_some() && maxmemory > 0;
     let loaded = read_rdb(data, |ev| {
         if let Event::Key(k) = ev {
             if k.db >= dbs {
@@ -166,6 +183,14 @@ pub fn load_bytes(st: &mut State, data: &[u8]) -> Result<usize, String> {
                 k.expire_ms.unwrap_or(NO_EXPIRE),
             );
             n += 1;
+            if spill && n % 256 == 0 {
+                while tiering::memory::used_memory() as u64 > maxmemory {
+                    let r = ks.demote_round(samples, min_size, 64, now);
+                    if r.exhausted || r.values == 0 {
+                        break;
+                    }
+                }
+            }
             if n % 100_000 == 0 && last_report.elapsed().as_secs() >= 1 {
                 last_report = Instant::now();
                 info!("Loading RDB... {n} keys");
@@ -195,6 +220,8 @@ pub struct BgSave {
     pub started: Instant,
     dirty_at_start: u64,
     checksum: bool,
+    /// Cold values met by the current step: (db, key, record, expiry).
+    cold: Vec<(usize, Vec<u8>, tiering::cold::ColdRef, i64)>,
 }
 
 /// How much of the keyspace one step of a background save walks.
@@ -204,14 +231,35 @@ const CHUNK: usize = 1 << 20;
 
 impl BgSave {
     fn entry(&mut self, db: usize, key: &[u8], value: &tiering::Value, expire: i64) {
+        if let tiering::Value::Cold(r) = value {
+            // Read after the step, when the keyspace is free to borrow.
+            self.cold.push((db, key.to_vec(), r.clone(), expire));
+            return;
+        }
+        self.select(db);
+        let (obj, form) = crate::values::to_object(value);
+        self.writer
+            .entry(key, &obj, form, (expire != NO_EXPIRE).then_some(expire));
+    }
+
+    fn select(&mut self, db: usize) {
         if self.current_db != Some(db) {
             let (keys, expires) = self.sizes.get(db).copied().unwrap_or((0, 0));
             self.writer.select_db(db as u64, keys, expires);
             self.current_db = Some(db);
         }
-        let (obj, form) = crate::values::to_object(value);
-        self.writer
-            .entry(key, &obj, form, (expire != NO_EXPIRE).then_some(expire));
+    }
+
+    /// Writes the cold values met by the last step, reading their records
+    /// (kept while the snapshot runs).
+    fn write_cold(&mut self, ks: &tiering::Keyspace) -> Result<(), String> {
+        for (db, key, r, expire) in std::mem::take(&mut self.cold) {
+            let obj = ks.cold_object(&r)?;
+            self.select(db);
+            self.writer
+                .entry_raw(&key, &obj, (expire != NO_EXPIRE).then_some(expire));
+        }
+        Ok(())
     }
 
     fn flush_chunk(&mut self, force: bool) {
@@ -250,6 +298,7 @@ pub fn start_bgsave(shared: &crate::server::Shared, st: &mut State) -> Result<()
         started: Instant::now(),
         dirty_at_start: st.dirty,
         checksum,
+        cold: Vec::new(),
     });
     st.persist.last_bgsave_try = now / 1000;
     info!("Background saving started");
@@ -318,6 +367,13 @@ async fn drive_bgsave(
             });
             for p in ks.take_snapshot_pending() {
                 bg.entry(p.db, &p.key, &p.value, p.expire);
+            }
+            if let Err(e) = bg.write_cold(ks) {
+                // The file would miss values: abandon it.
+                warn!("Background saving error: {e}");
+                st.persist.last_status_ok = false;
+                abort_bgsave(&mut st);
+                return;
             }
             if done {
                 ks.end_snapshot();

@@ -276,6 +276,11 @@ pub struct State {
     pub blocking: crate::blocking::Blocking,
     /// Pub/Sub subscriptions and the delivery of messages.
     pub pubsub: crate::pubsub::PubSub,
+    /// Cold records being read for waiting clients, by record id (see
+    /// `promote.rs`): a second client needing one waits for the same read.
+    pub cold_inflight: std::collections::HashMap<u64, tokio::sync::watch::Receiver<bool>>,
+    /// Permits for concurrent cold reads (`tiering-io-threads`).
+    pub cold_reads: std::sync::Arc<tokio::sync::Semaphore>,
 }
 
 /// What INFO persistence reports about saving.
@@ -409,6 +414,7 @@ impl State {
     }
 
     pub fn new(config: Config) -> State {
+        let config_io_threads = config.num("tiering-io-threads").max(1) as usize;
         let mut ks = Keyspace::new(config.tun.databases);
         apply_keyspace_tunables(&mut ks, &config);
         State {
@@ -441,6 +447,8 @@ impl State {
             bgsave: None,
             blocking: Default::default(),
             pubsub: Default::default(),
+            cold_inflight: Default::default(),
+            cold_reads: crate::promote::readers(config_io_threads),
         }
     }
 
@@ -504,7 +512,16 @@ impl State {
 }
 
 fn apply_keyspace_tunables(ks: &mut Keyspace, c: &Config) {
-    ks.lfu_policy = c.tun.maxmemory_policy.ends_with("-lfu");
+    // With tiering on the LFU counter is what demotion ranks values by.
+    ks.lfu_policy = c.tun.maxmemory_policy.ends_with("-lfu") || c.tun.tiering;
+    if let Some(store) = ks.cold_mut() {
+        if let Some(comp) = c
+            .get("tiering-compression")
+            .and_then(tiering::cold::Compression::parse)
+        {
+            store.set_compression(comp);
+        }
+    }
     ks.lfu.log_factor = c.tun.lfu_log_factor;
     ks.lfu.decay_time = c.tun.lfu_decay_time;
 }

@@ -4,6 +4,7 @@
 //! that knows every type's accessors, so the formats do not.
 
 use persistence::object::{Form, Object};
+use tiering::cold::Repr;
 use tiering::pack::Pack;
 use tiering::{HashValue, Limits, ListValue, SetValue, StrValue, Value, ZSetValue};
 
@@ -25,6 +26,9 @@ pub fn to_object(v: &Value) -> (Object, Form) {
         },
         Value::ZSet(z) => (Object::ZSet(zset_items(z)), form_of(v)),
         Value::Hash(h) => (Object::Hash(hash_pairs(h)), form_of(v)),
+        // Callers load cold values first; an empty string stands in if one
+        // slips through rather than a panic.
+        Value::Cold(_) => (Object::Str(Vec::new()), Form::Compact),
     }
 }
 
@@ -116,4 +120,93 @@ pub fn hash_pairs(h: &HashValue) -> Vec<(Vec<u8>, Vec<u8>)> {
 /// One hash field's value.
 pub fn hash_field(h: &HashValue, field: &[u8]) -> Option<Vec<u8>> {
     h.get(field).map(<[u8]>::to_vec)
+}
+
+/// The cold tier's codec: a value's RDB object encoding (what `DUMP`
+/// carries, without its trailer), rebuilt on the way back in exactly the
+/// representation it left in, whatever the limits are now.
+pub struct ColdCodec;
+
+impl tiering::cold::ValueCodec for ColdCodec {
+    fn encode(&self, v: &Value, out: &mut Vec<u8>) -> u8 {
+        let (obj, form) = to_object(v);
+        let extra = match &obj {
+            Object::IntSet(_, w) => *w,
+            _ => 0,
+        };
+        // Uncompressed here: the cold tier compresses the whole record.
+        let mut w = persistence::rdb::Writer::new(false);
+        persistence::object::write_object(&mut w, &obj, form, -2);
+        out.extend_from_slice(&w.buf);
+        extra
+    }
+
+    fn decode(&self, repr: Repr, extra: u8, body: &[u8]) -> Result<Value, String> {
+        let (&t, rest) = body.split_first().ok_or("empty cold object")?;
+        let obj = persistence::object::read_object(t, &mut persistence::rdb::Reader::new(rest))
+            .map_err(|e| format!("cold object: {e}"))?;
+        let wrong = || Err(format!("cold object of type {t} does not match {repr:?}"));
+        let lim = Limits::default();
+        Ok(match (repr, obj) {
+            (Repr::StrInt, Object::Str(s)) => {
+                Value::Str(match tiering::value::parse_strict_i64(&s) {
+                    Some(i) => StrValue::Int(i),
+                    None => return wrong(),
+                })
+            }
+            (Repr::StrEmb, Object::Str(s)) => Value::Str(StrValue::Emb(s.into())),
+            (Repr::StrRaw, Object::Str(s)) => Value::Str(StrValue::Raw(s)),
+            (Repr::ListPack, Object::List(items)) => Value::List(Box::new(ListValue::Pack(
+                Pack::from_items(items.iter().map(Vec::as_slice)),
+            ))),
+            (Repr::ListQuick, Object::List(items)) => Value::List(Box::new(
+                ListValue::quick_from_items(items.iter().map(Vec::as_slice), -2),
+            )),
+            (Repr::HashPack, Object::Hash(p)) => Value::Hash(Box::new(HashValue::Pack(
+                Pack::from_items(p.iter().flat_map(|(f, v)| [f.as_slice(), v.as_slice()])),
+            ))),
+            (Repr::HashTable, Object::Hash(p)) => {
+                let mut h = HashValue::default();
+                h.convert_to_table();
+                for (f, v) in &p {
+                    h.set(f, v, &lim);
+                }
+                Value::Hash(Box::new(h))
+            }
+            (Repr::SetInt, Object::Set(m)) => {
+                let ints: Option<Vec<i64>> = m
+                    .iter()
+                    .map(|b| tiering::value::parse_strict_i64(b))
+                    .collect();
+                let Some(ints) = ints else {
+                    return wrong();
+                };
+                Value::Set(Box::new(SetValue::Int(
+                    tiering::set::IntSet::from_values_at(ints, extra),
+                )))
+            }
+            (Repr::SetPack, Object::Set(m)) => Value::Set(Box::new(SetValue::Pack(
+                Pack::from_items(m.iter().map(Vec::as_slice)),
+            ))),
+            (Repr::SetTable, Object::Set(m)) => {
+                let mut s = SetValue::Table(Box::default());
+                for x in &m {
+                    s.insert(x, &lim);
+                }
+                Value::Set(Box::new(s))
+            }
+            (r @ (Repr::ZSetPack | Repr::ZSetSkip), Object::ZSet(mut z)) => {
+                z.sort_by(|a, b| tiering::zset::cmp_entry(a.1, &a.0, b.1, &b.0));
+                let mut l = lim;
+                if r == Repr::ZSetPack {
+                    l.zset_max_listpack_entries = usize::MAX;
+                    l.zset_max_listpack_value = usize::MAX;
+                } else {
+                    l.zset_max_listpack_entries = 0;
+                }
+                Value::ZSet(Box::new(ZSetValue::from_sorted(z, &l)))
+            }
+            _ => return wrong(),
+        })
+    }
 }

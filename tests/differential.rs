@@ -106,10 +106,40 @@ fn enabled_specs(specs: &[Spec], ours: u16, reference: u16, out: &mut String) ->
 enum Target {
     /// Our server against redis-server.
     Ours,
+    /// Our server with tiering forced hard (every value demoted to the
+    /// cold tier before each command, `tiering-min-value-size 0`) against
+    /// redis-server: DESIGN §4 invariant 1, transparency.
+    OursTiered,
     /// redis-server against redis-server: proves the generator and the
     /// normalisation deterministic, for every family including those our
     /// server does not implement yet.
     SelfCheck,
+}
+
+/// How our server is started for `target`.
+fn ours_args(target: &Target) -> &'static [&'static str] {
+    match target {
+        Target::OursTiered => &[
+            "--tiering",
+            "yes",
+            "--tiering-min-value-size",
+            "0",
+            "--tiering-force-cold",
+            "yes",
+        ],
+        _ => &[],
+    }
+}
+
+/// How the reference is started for `target`: with tiering on, our LFU
+/// counters are kept as under an LFU policy (`OBJECT FREQ` answers,
+/// `OBJECT IDLETIME` refuses), so the reference gets one too; without
+/// `maxmemory` it never evicts.
+fn reference_args(target: &Target) -> &'static [&'static str] {
+    match target {
+        Target::OursTiered => &["--maxmemory-policy", "allkeys-lfu"],
+        _ => &[],
+    }
 }
 
 /// Whether the keyspace events of the streams are compared too.
@@ -129,12 +159,21 @@ enum Events {
     InBand,
 }
 
+/// Extra arguments for both servers when events are compared: active
+/// expiry is switched off with DEBUG.
+fn events_args(events: Events) -> &'static [&'static str] {
+    match events {
+        Events::Off => &[],
+        Events::Compared | Events::InBand => &["--enable-debug-command", "yes"],
+    }
+}
+
 fn run(test: &str, target: Target, resp3: bool, default_commands: u64) {
     run_with(test, target, resp3, default_commands, Events::Off)
 }
 
 fn run_with(test: &str, target: Target, resp3: bool, default_commands: u64, events: Events) {
-    let Some(probe_ref) = Server::start_reference(&[]) else {
+    let Some(probe_ref) = Server::start_reference(reference_args(&target)) else {
         return;
     };
     let seed = base_seed();
@@ -148,8 +187,8 @@ fn run_with(test: &str, target: Target, resp3: bool, default_commands: u64, even
     );
     let specs = diff::all_specs();
     let enabled = match target {
-        Target::Ours => {
-            let ours = Server::start(&[]);
+        Target::Ours | Target::OursTiered => {
+            let ours = Server::start(ours_args(&target));
             enabled_specs(&specs, ours.port, probe_ref.port, &mut summary)
         }
         Target::SelfCheck => enabled_specs(&specs, probe_ref.port, probe_ref.port, &mut summary),
@@ -178,15 +217,16 @@ fn run_with(test: &str, target: Target, resp3: bool, default_commands: u64, even
                 let replay = &replay;
                 let target = &target;
                 s.spawn(move || {
-                    let extra: &[&str] = match events {
-                        Events::Off => &[],
-                        Events::Compared | Events::InBand => &["--enable-debug-command", "yes"],
-                    };
-                    let reference = Server::start_reference(extra).expect("redis-server");
+                    let with = |a: &[&'static str]| [a, events_args(events)].concat();
+                    let reference = Server::start_reference(&with(reference_args(target)))
+                        .expect("redis-server");
                     let (other, label) = match target {
-                        Target::Ours => (Server::start(extra), "ours"),
+                        Target::Ours => (Server::start(&with(&[])), "ours"),
+                        Target::OursTiered => {
+                            (Server::start(&with(ours_args(target))), "ours-tiered")
+                        }
                         Target::SelfCheck => (
-                            Server::start_reference(extra).expect("redis-server"),
+                            Server::start_reference(&with(&[])).expect("redis-server"),
                             "redis#2",
                         ),
                     };
@@ -216,7 +256,7 @@ fn run_with(test: &str, target: Target, resp3: bool, default_commands: u64, even
                         commands: n,
                         specs: enabled,
                         replay: replay.clone(),
-                        tolerate_known: matches!(target, Target::Ours),
+                        tolerate_known: matches!(target, Target::Ours | Target::OursTiered),
                     };
                     run_stream(&cfg, &mut a, &mut b)
                 })
@@ -277,6 +317,28 @@ fn resp2_against_redis() {
 #[test]
 fn resp3_against_redis() {
     run("resp3_against_redis", Target::Ours, true, 100_000);
+}
+
+/// The same stream with every value cold before each command: replies
+/// must not change (tiering is invisible to clients).
+#[test]
+fn resp2_tiering_against_redis() {
+    run(
+        "resp2_tiering_against_redis",
+        Target::OursTiered,
+        false,
+        100_000,
+    );
+}
+
+#[test]
+fn resp3_tiering_against_redis() {
+    run(
+        "resp3_tiering_against_redis",
+        Target::OursTiered,
+        true,
+        50_000,
+    );
 }
 
 /// The keyspace events (`notify-keyspace-events KEAmn`) every command of

@@ -71,6 +71,21 @@ impl RdbWriter {
         self.w.buf.extend_from_slice(&body.buf[1..]);
     }
 
+    /// One key whose value is already RDB object bytes (type byte and
+    /// body, as the cold tier keeps them): copied without decoding.
+    pub fn entry_raw(&mut self, key: &[u8], object: &[u8], expire_ms: Option<i64>) {
+        let Some((&t, body)) = object.split_first() else {
+            return;
+        };
+        if let Some(ms) = expire_ms {
+            self.w.byte(OP_EXPIRETIME_MS);
+            self.w.millis(ms);
+        }
+        self.w.byte(t);
+        self.w.string(key);
+        self.w.buf.extend_from_slice(body);
+    }
+
     /// Bytes waiting in the buffer.
     pub fn buffered(&self) -> usize {
         self.w.buf.len()

@@ -38,6 +38,16 @@ fn debug(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
             }
             ctx.out.ok();
         }
+        // Ours: every cold read takes at least this many microseconds more,
+        // to show in tests that a slow read holds up only its own client.
+        ("tiering-read-delay", 3) => {
+            let us = arg_i64(&args[2])?;
+            if us < 0 {
+                return Err(CmdError::msg("ERR delay must be >= 0"));
+            }
+            tiering::cold::set_read_delay_us(us as u64);
+            ctx.out.ok();
+        }
         ("set-active-expire", 3) => {
             ctx.st.active_expire_enabled =
                 tiering::value::parse_strict_i64(&args[2]).unwrap_or(0) != 0;
@@ -69,6 +79,8 @@ fn debug(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
             ctx.out.ok();
         }
         ("object", 3) => {
+            // The serialized length needs the value itself.
+            ctx.st.ks.promote_key(ctx.db, &args[2]);
             let now = ctx.now_ms;
             let lfu_policy = ctx.st.ks.lfu_policy;
             let db = ctx.db;
@@ -141,6 +153,8 @@ fn serialized_len(v: &tiering::Value) -> usize {
         | tiering::Value::Hash(_)
         | tiering::Value::Set(_)
         | tiering::Value::ZSet(_) => v.heap_size(),
+        // Loaded before this is asked (DEBUG OBJECT promotes first).
+        tiering::Value::Cold(r) => r.size as usize,
         tiering::Value::Str(s) => match s {
             tiering::StrValue::Int(i) => match *i {
                 -128..=127 => 2,

@@ -227,7 +227,7 @@ fn expire_generic(ctx: &mut Ctx, args: &[Bytes], base: i64, unit_ms: bool) -> Cm
     let cond = Cond::parse(&args[3..])?;
     let when = expire_time(ctx.cmd.name, &args[2], base, unit_ms)?;
     let key = &args[1];
-    if ctx.write(key).is_none() {
+    if ctx.write_meta(key).is_none() {
         ctx.out.int(0);
         return Ok(());
     }
@@ -302,7 +302,7 @@ fn ttl_generic(ctx: &mut Ctx, args: &[Bytes], ms: bool, absolute: bool) -> CmdRe
 
 fn persist(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     let key = &args[1];
-    if ctx.write(key).is_none() {
+    if ctx.write_meta(key).is_none() {
         ctx.out.int(0);
         return Ok(());
     }

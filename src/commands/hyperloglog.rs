@@ -209,7 +209,19 @@ fn pfcount(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
         return Ok(());
     }
     let key = &args[1];
+    let (db, now) = (ctx.db, ctx.now_ms);
     let Some(e) = ctx.read(key) else {
+        ctx.out.int(0);
+        return Ok(());
+    };
+    let was_raw = matches!(e.value, Value::Str(StrValue::Raw(_)));
+    sketch(e)?;
+    if !was_raw {
+        // Made `raw` in place below by a read (as Redis unshares it): the
+        // cold tier's copy no longer matches.
+        ctx.st.ks.changed_in_place(db, key);
+    }
+    let Some(e) = ctx.st.ks.lookup(db, key, now, tiering::Access::ReadNoTouch) else {
         ctx.out.int(0);
         return Ok(());
     };

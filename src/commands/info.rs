@@ -40,6 +40,9 @@ const SECTIONS: &[(&str, bool)] = &[
     ("errorstats", true),
     ("cluster", true),
     ("keyspace", true),
+    // Ours: not in the default set, so tools that compare INFO with Redis
+    // see the same sections.
+    ("tiering", false),
 ];
 
 /// The default sections, or every section when `all`.
@@ -92,6 +95,7 @@ pub fn render(ctx: &mut Ctx, wanted: &[String]) -> String {
                 w.field("cluster_enabled", 0);
             }
             "keyspace" => keyspace(&mut w, st),
+            "tiering" => tiering_section(&mut w, st),
             _ => {}
         }
     }
@@ -366,4 +370,54 @@ fn keyspace(w: &mut InfoWriter, st: &State) {
             ),
         );
     }
+}
+
+/// `INFO tiering`: what is where (docs/tiering.md describes each field).
+fn tiering_section(w: &mut InfoWriter, st: &State) {
+    w.section("Tiering");
+    let total = st.ks.total_keys();
+    let cold = st.ks.cold_keys();
+    let used = tiering::memory::used_memory() as u64;
+    let tier = &st.ks.tier;
+    w.field("tiering_enabled", u8::from(st.ks.cold().is_some()));
+    w.field("hot_keys", total.saturating_sub(cold));
+    w.field("cold_keys", cold);
+    w.field("hot_bytes", used);
+    let stats = st.ks.cold().map(|c| c.stats.clone()).unwrap_or_default();
+    w.field("cold_bytes_logical", stats.bytes_logical);
+    w.field(
+        "cold_bytes_on_disk",
+        st.ks.cold().map_or(0, |c| c.disk_bytes()),
+    );
+    let ratio = if stats.demoted_stored > 0 {
+        stats.demoted_logical as f64 / stats.demoted_stored as f64
+    } else {
+        1.0
+    };
+    w.field("compression_ratio", format!("{ratio:.2}"));
+    w.field("hot_hits", tier.hot_hits);
+    w.field("cold_hits", stats.cold_hits);
+    w.field("header_hits", tier.header_hits);
+    w.field("promotions", stats.promotions);
+    w.field("demotions", stats.demotions);
+    // Demotion runs inline, a batch at a time, before commands: nothing
+    // waits in a queue between rounds.
+    w.field("demotion_queue", 0);
+    w.field("free_demotions", stats.free_demotions);
+    w.field("clean_copies", stats.clean_copies);
+    w.field("cold_read_p50_us", stats.read_us.quantile(0.50));
+    w.field("cold_read_p99_us", stats.read_us.quantile(0.99));
+    // A cold key keeps its table node (key, header, chain link) and, if
+    // it has one, its expiry record; the value itself costs nothing.
+    w.field(
+        "ram_per_cold_key_bytes",
+        crate::commands::memory::NODE_BYTES,
+    );
+    w.field("cold_sync_loads", tier.sync_loads);
+    w.field(
+        "cold_engine_memory",
+        st.ks.cold().map_or(0, |c| c.engine_memory()),
+    );
+    w.field("cold_read_errors", stats.read_errors + tier.failed_loads);
+    w.field("cold_write_errors", stats.write_errors);
 }

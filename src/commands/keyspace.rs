@@ -359,7 +359,8 @@ fn rename_generic(ctx: &mut Ctx, args: &[Bytes], nx: bool) -> CmdResult {
     let (src, dst) = (&args[1], &args[2]);
     // Renaming a key onto itself changes nothing, but a missing key is
     // still an error.
-    if ctx.write(src).is_none() {
+    // The value moves with its entry: a cold one stays cold.
+    if ctx.write_meta(src).is_none() {
         return Err(CmdError::NO_SUCH_KEY);
     }
     let reply = |ctx: &mut Ctx, done: bool| {
@@ -373,7 +374,7 @@ fn rename_generic(ctx: &mut Ctx, args: &[Bytes], nx: bool) -> CmdResult {
         reply(ctx, false);
         return Ok(());
     }
-    if nx && ctx.write(dst).is_some() {
+    if nx && ctx.write_meta(dst).is_some() {
         reply(ctx, false);
         return Ok(());
     }
@@ -415,7 +416,13 @@ fn copy(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
         ctx.out.int(0);
         return Ok(());
     }
-    if ctx.st.ks.lookup(dst_db, dst, now, Access::Write).is_some() && !replace {
+    if ctx
+        .st
+        .ks
+        .lookup(dst_db, dst, now, Access::WriteMeta)
+        .is_some()
+        && !replace
+    {
         ctx.out.int(0);
         return Ok(());
     }
@@ -435,7 +442,13 @@ fn move_cmd(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
         return Err(SAME_OBJECT);
     }
     let key = &args[1];
-    if ctx.write(key).is_none() || ctx.st.ks.lookup(dst_db, key, now, Access::Write).is_some() {
+    if ctx.write_meta(key).is_none()
+        || ctx
+            .st
+            .ks
+            .lookup(dst_db, key, now, Access::WriteMeta)
+            .is_some()
+    {
         ctx.out.int(0);
         return Ok(());
     }

@@ -68,7 +68,7 @@ static MEMORY_SUBCOMMANDS: &[CommandDef] = &[
 ];
 
 /// The size of one hash-table node (key, entry, chain link).
-const NODE_BYTES: usize = 64;
+pub(crate) const NODE_BYTES: usize = 64;
 /// An entry of the volatile-keys table (node, key, expiry).
 const EXPIRE_RECORD_BYTES: usize = 48;
 /// Keys up to this length are stored inside the node.

@@ -407,6 +407,7 @@ fn sort_generic(ctx: &mut Ctx, args: &[Bytes], readonly: bool) -> CmdResult {
     let mut o = parse(args, readonly)?;
     let key = &args[1];
     // Load the elements: a missing key sorts as an empty list.
+    let (db, mut converted) = (ctx.db, false);
     let (kind, mut elems) = match ctx.read(key).map(|e| &mut e.value) {
         None => (Kind::List, Vec::new()),
         Some(v) => {
@@ -415,6 +416,7 @@ fn sort_generic(ctx: &mut Ctx, args: &[Bytes], readonly: bool) -> CmdResult {
                 // for good when SORT reads it; OBJECT ENCODING and DUMP show
                 // it, so we do the same.
                 if z.encoding() == "listpack" {
+                    converted = true;
                     let items = z.range(0, z.len());
                     let lim = tiering::Limits {
                         zset_max_listpack_entries: 0,
@@ -426,6 +428,9 @@ fn sort_generic(ctx: &mut Ctx, args: &[Bytes], readonly: bool) -> CmdResult {
             load(v)?
         }
     };
+    if converted {
+        ctx.st.ks.changed_in_place(db, key);
+    }
     if o.dont_sort && kind == Kind::Set && o.store.is_some() {
         // Sets have no order of their own: a stored result is sorted so
         // that it is the same everywhere.

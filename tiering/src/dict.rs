@@ -104,12 +104,29 @@ impl<K: Hash + Eq, V> Default for Dict<K, V> {
     }
 }
 
+/// The hash function of every table: keyed once per process (random, so
+/// clients cannot aim collisions), and the same for all tables, as Redis's
+/// one siphash seed is. A collection rebuilt from its elements (a value
+/// that comes back from the cold tier) then places every element in the
+/// bucket it had, so a SCAN cursor handed out before the rebuild stays
+/// valid after it: only the table size may differ, which the cursor
+/// tolerates.
+fn process_hasher() -> ahash::RandomState {
+    static KEYS: std::sync::OnceLock<[u64; 4]> = std::sync::OnceLock::new();
+    let k = KEYS.get_or_init(|| {
+        use rand::Rng;
+        let mut r = rand::thread_rng();
+        [r.gen(), r.gen(), r.gen(), r.gen()]
+    });
+    ahash::RandomState::with_seeds(k[0], k[1], k[2], k[3])
+}
+
 impl<K: Hash + Eq, V> Dict<K, V> {
     pub fn new() -> Self {
         Dict {
             t: [Table::empty(), Table::empty()],
             rehash_idx: None,
-            hasher: ahash::RandomState::new(),
+            hasher: process_hasher(),
         }
     }
 

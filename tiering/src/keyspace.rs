@@ -18,9 +18,11 @@ use crate::value::Value;
 mod evict;
 mod lazyfree;
 mod snapshot;
+mod tier;
 pub use evict::{Policy, POOL_SIZE};
 pub use lazyfree::{lazy_free, lazyfree_pending, lazyfreed_objects, LAZYFREE_THRESHOLD_BYTES};
 pub use snapshot::SnapEntry;
+pub use tier::{Demoted, TierStats};
 
 pub use crate::key::Key;
 
@@ -44,6 +46,10 @@ pub struct Entry {
     /// Snapshot generation mark (see `keyspace/snapshot.rs`); fits in the
     /// padding after `volatile`, so entries do not grow.
     snap: u16,
+    /// The value is an unmodified copy of a record still in the cold tier
+    /// (the record is in the keyspace's clean table): demoting it again
+    /// needs no write. Cleared by anything that changes or moves it.
+    clean: bool,
 }
 
 impl Entry {
@@ -53,6 +59,7 @@ impl Entry {
             lru,
             volatile: false,
             snap: 0,
+            clean: false,
         }
     }
 
@@ -160,6 +167,9 @@ pub enum Access {
     Inspect,
     /// A write: updates access tracking, no hit/miss accounting.
     Write,
+    /// A write that changes only the key's metadata (EXPIRE, PERSIST): as
+    /// `Write`, but a cold value stays cold (only its header changes).
+    WriteMeta,
 }
 
 pub struct Keyspace {
@@ -186,6 +196,12 @@ pub struct Keyspace {
     /// random policies look at (see `keyspace/evict.rs`).
     evict_pool: evict::Pool,
     evict_next_db: usize,
+    /// The cold tier, when tiering is on (see `keyspace/tier.rs`).
+    cold: Option<Box<crate::cold::ColdStore>>,
+    pub tier: TierStats,
+    /// Cold records of hot values that have not changed since they were
+    /// promoted (entries with `clean` set), by database and key.
+    clean: std::collections::HashMap<(usize, Key), crate::cold::ColdRef, ahash::RandomState>,
 }
 
 /// The identity of `key` of `db` in the blocked-key set.
@@ -221,6 +237,9 @@ impl Keyspace {
             ready: Vec::new(),
             evict_pool: Default::default(),
             evict_next_db: 0,
+            cold: None,
+            tier: TierStats::default(),
+            clean: Default::default(),
         }
     }
 
@@ -324,7 +343,9 @@ impl Keyspace {
         if self.hide_expired_only {
             return true;
         }
-        self.remove_raw(db, key);
+        if let Some((e, _)) = self.remove_raw(db, key) {
+            self.discard(&e.value);
+        }
         self.stats.expired_keys += 1;
         self.expired.push((db, key.into()));
         true
@@ -339,8 +360,8 @@ impl Keyspace {
         access: Access,
     ) -> Option<&mut Entry> {
         let counts = matches!(access, Access::Read | Access::Inspect);
-        let touches = matches!(access, Access::Read | Access::Write);
-        if matches!(access, Access::Write) && self.snapshot.is_some() {
+        let touches = matches!(access, Access::Read | Access::Write | Access::WriteMeta);
+        if matches!(access, Access::Write | Access::WriteMeta) && self.snapshot.is_some() {
             // The caller may change the value in place.
             self.snapshot_copy_before_change(db, key);
         }
@@ -381,6 +402,28 @@ impl Keyspace {
         if counts {
             self.stats.hits += 1;
         }
+        if e.clean && matches!(access, Access::Write) {
+            // The caller may change the value: the cold copy goes stale.
+            e.clean = false;
+            self.drop_clean(db, key);
+        }
+        if self.cold.is_some() {
+            if let Value::Cold(_) = e.value {
+                if matches!(access, Access::Read | Access::Write) {
+                    self.promote(db, key, e, access == Access::Read);
+                } else {
+                    self.tier.header_hits += 1;
+                }
+            } else if counts {
+                if e.clean && self.tier.prepaid > 0 {
+                    // Loaded for this command just before it ran: a cold
+                    // hit already counted, not a hot one.
+                    self.tier.prepaid -= 1;
+                } else {
+                    self.tier.hot_hits += 1;
+                }
+            }
+        }
         Some(e)
     }
 
@@ -400,7 +443,19 @@ impl Keyspace {
         let d = &mut self.dbs[db];
         match d.main.get_mut(key) {
             Some(e) => {
-                e.value = value;
+                if let Value::Cold(r) = std::mem::replace(&mut e.value, value) {
+                    if let Some(c) = self.cold.as_mut() {
+                        c.forget(&r);
+                    }
+                }
+                if e.clean {
+                    e.clean = false;
+                    if let Some(r) = self.clean.remove(&(db, Key::from(key))) {
+                        if let Some(c) = self.cold.as_mut() {
+                            c.drop_copy(&r);
+                        }
+                    }
+                }
                 if !lfu_policy {
                     e.lru = lru;
                 }
@@ -442,11 +497,29 @@ impl Keyspace {
         self.added(db, key);
         let lfu_policy = self.lfu_policy;
         let params = self.lfu;
-        let Keyspace { dbs, rng, .. } = self;
+        let Keyspace {
+            dbs,
+            rng,
+            cold,
+            clean,
+            ..
+        } = self;
         let d = &mut dbs[db];
         match d.main.get_mut(key) {
             Some(e) if !e.volatile => {
-                e.value = value;
+                if e.clean {
+                    e.clean = false;
+                    if let Some(r) = clean.remove(&(db, Key::from(key))) {
+                        if let Some(c) = cold.as_mut() {
+                            c.drop_copy(&r);
+                        }
+                    }
+                }
+                if let Value::Cold(r) = std::mem::replace(&mut e.value, value) {
+                    if let Some(c) = cold.as_mut() {
+                        c.forget(&r);
+                    }
+                }
                 e.lru = if lfu_policy {
                     lfu::touch(e.lru, true, params, now_ms as u64, rng)
                 } else {
@@ -477,6 +550,7 @@ impl Keyspace {
         // Whatever it replaces is handed to a running snapshot first.
         self.snapshot_copy_before_change(db, &key);
         entry.snap = self.snap_mark();
+        entry.clean = false;
         self.added(db, &key);
         let d = &mut self.dbs[db];
         entry.volatile = expire != NO_EXPIRE;
@@ -485,7 +559,13 @@ impl Keyspace {
         } else {
             d.volatile.remove(&key[..]);
         }
-        d.main.insert(key, entry);
+        let k = key.clone();
+        if let Some(old) = d.main.insert(key, entry) {
+            self.discard(&old.value);
+            if old.clean {
+                self.drop_clean(db, &k);
+            }
+        }
     }
 
     /// Removes a key, returning its entry and expiry.
@@ -498,12 +578,20 @@ impl Keyspace {
             NO_EXPIRE
         };
         self.snapshot_removed(db, key, &mut e, expire);
+        if e.clean {
+            e.clean = false;
+            self.drop_clean(db, key);
+        }
         Some((e, expire))
     }
 
     /// Deletes a key (expired or not). Returns the entry if it was live.
     pub fn delete(&mut self, db: usize, key: &[u8], now_ms: i64) -> Option<Entry> {
-        self.delete_with_expire(db, key, now_ms).map(|(e, _)| e)
+        let e = self.delete_with_expire(db, key, now_ms).map(|(e, _)| e);
+        if let Some(e) = &e {
+            self.discard(&e.value);
+        }
+        e
     }
 
     /// Deletes a key whether or not it is logically expired, recording no
@@ -606,10 +694,19 @@ impl Keyspace {
             return false;
         };
         let expire = d.expire_of(from);
-        let entry = Entry::new(
-            src.value.clone(),
-            lfu::initial(self.lfu_policy, now_ms as u64),
-        );
+        // A cold source is read, not promoted: the copy is a new value,
+        // the source stays where it is.
+        let value = match &src.value {
+            Value::Cold(r) => match self.cold.as_mut().map(|c| c.load(r)) {
+                Some(Ok(v)) => v,
+                _ => {
+                    self.tier.failed_loads += 1;
+                    return false;
+                }
+            },
+            v => v.clone(),
+        };
+        let entry = Entry::new(value, lfu::initial(self.lfu_policy, now_ms as u64));
         self.delete(to_db, to, now_ms);
         self.insert_entry(to_db, to.into(), entry, expire);
         true
@@ -618,6 +715,7 @@ impl Keyspace {
     /// Empties `db` and returns its former contents, for the caller to drop
     /// inline or with [`lazy_free`] (`FLUSHDB ASYNC`).
     pub fn detach_db(&mut self, db: usize) -> Db {
+        self.forget_cold_of(db);
         let old = std::mem::take(&mut self.dbs[db]);
         self.snapshot_adopt(db, old)
     }
@@ -629,6 +727,7 @@ impl Keyspace {
             drop(self.detach_db(db));
             return n;
         }
+        self.forget_cold_of(db);
         let d = &mut self.dbs[db];
         let n = d.main.len();
         d.main.clear();
@@ -645,6 +744,7 @@ impl Keyspace {
     pub fn swap_db(&mut self, a: usize, b: usize) {
         self.snapshot_swapped(a, b);
         self.dbs.swap(a, b);
+        self.swap_clean(a, b);
         // Every waited-for key of either database may have appeared.
         for id in &self.blocked_keys {
             let (d, key) = id.split_at(8);
@@ -756,7 +856,9 @@ impl Keyspace {
                 }
                 let n_expired = expired_keys.len();
                 for k in expired_keys {
-                    self.remove_raw(db, &k);
+                    if let Some((e, _)) = self.remove_raw(db, &k) {
+                        self.discard(&e.value);
+                    }
                     self.stats.expired_keys += 1;
                     self.expired.push((db, k));
                 }

@@ -4,6 +4,7 @@
 //! The hot/cold split (demotion to the cold store, promotion on access)
 //! builds on these types.
 
+pub mod cold;
 pub mod dict;
 pub mod geo;
 pub mod glob;

@@ -472,6 +472,16 @@ impl ListValue {
         l
     }
 
+    /// A quicklist holding `items` in order, however few they are: a list
+    /// that leaves RAM comes back in the representation it left in.
+    pub fn quick_from_items<'a>(items: impl IntoIterator<Item = &'a [u8]>, fill: i64) -> ListValue {
+        let mut l = ListValue::Quick(Quick::default());
+        for it in items {
+            l.push(End::Tail, &[it], fill);
+        }
+        l
+    }
+
     /// Converts to a quicklist if adding `items` would pass the listpack
     /// limit (Redis counts the new elements' raw lengths).
     fn grow_check(&mut self, items: &[&[u8]], fill: i64) {

@@ -215,6 +215,24 @@ impl IntSet {
         }
     }
 
+    /// Like [`from_values`](Self::from_values), at width `width` (2, 4 or
+    /// 8) if that is wider than the values need: an intset keeps its width
+    /// when it leaves RAM and comes back.
+    pub fn from_values_at(values: Vec<i64>, width: u8) -> IntSet {
+        let s = IntSet::from_values(values);
+        if !matches!(width, 4 | 8) || width <= s.width {
+            return s;
+        }
+        let mut out = Vec::with_capacity(s.len() * width as usize);
+        for v in s.iter() {
+            Self::encode(&mut out, v, width);
+        }
+        IntSet {
+            width,
+            buf: out.into_boxed_slice(),
+        }
+    }
+
     /// Removes `v`; false if it was not there.
     pub fn remove(&mut self, v: i64) -> bool {
         if width_for(v) > self.width {

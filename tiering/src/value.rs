@@ -201,6 +201,9 @@ pub enum Value {
     Hash(Box<HashValue>),
     Set(Box<SetValue>),
     ZSet(Box<ZSetValue>),
+    /// A value in the cold tier: RAM keeps only this reference (see
+    /// `cold.rs`). The keyspace loads it back before a command sees it.
+    Cold(crate::cold::ColdRef),
 }
 
 impl Value {
@@ -212,6 +215,7 @@ impl Value {
             Value::Hash(_) => "hash",
             Value::Set(_) => "set",
             Value::ZSet(_) => "zset",
+            Value::Cold(c) => c.repr.type_name(),
         }
     }
 
@@ -223,6 +227,7 @@ impl Value {
             Value::Hash(h) => h.encoding(),
             Value::Set(s) => s.encoding(),
             Value::ZSet(z) => z.encoding(),
+            Value::Cold(c) => c.repr.encoding(),
         }
     }
 
@@ -235,7 +240,12 @@ impl Value {
             Value::Hash(h) => std::mem::size_of::<HashValue>() + h.heap_size(),
             Value::Set(s) => std::mem::size_of::<SetValue>() + s.heap_size(),
             Value::ZSet(z) => std::mem::size_of::<ZSetValue>() + z.heap_size(),
+            Value::Cold(_) => 0,
         }
+    }
+
+    pub fn is_cold(&self) -> bool {
+        matches!(self, Value::Cold(_))
     }
 }
 

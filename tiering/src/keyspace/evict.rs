@@ -66,14 +66,14 @@ pub const POOL_SIZE: usize = 16;
 /// The best candidates seen so far, idlest last.
 #[derive(Default)]
 pub(crate) struct Pool {
-    entries: Vec<(u64, usize, Key)>,
+    pub(super) entries: Vec<(u64, usize, Key)>,
 }
 
 impl Pool {
     /// Merges one sampled key: it goes after every entry strictly less
     /// idle; a full pool drops its least idle entry, or the newcomer when
     /// the newcomer is the least idle of all.
-    fn offer(&mut self, idle: u64, db: usize, key: &Key) {
+    pub(super) fn offer(&mut self, idle: u64, db: usize, key: &Key) {
         let k = self.entries.partition_point(|e| e.0 < idle);
         if k == 0 && self.entries.len() == POOL_SIZE {
             return;
@@ -183,7 +183,9 @@ impl Keyspace {
 
     /// Removes an evicted key (whatever its expiry), returning its entry.
     pub fn evict(&mut self, db: usize, key: &[u8]) -> Option<Entry> {
-        self.remove_raw(db, key).map(|(e, _)| e)
+        let e = self.remove_raw(db, key).map(|(e, _)| e)?;
+        self.discard(&e.value);
+        Some(e)
     }
 }
 

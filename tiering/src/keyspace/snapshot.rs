@@ -68,12 +68,21 @@ impl Keyspace {
             detached: Vec::new(),
             pending: Vec::new(),
         }));
+        // The snapshot may still have to read the records of cold values
+        // that die while it runs.
+        if let Some(c) = self.cold.as_deref_mut() {
+            c.hold_garbage = true;
+        }
         true
     }
 
     /// Stops the snapshot (finished or abandoned).
     pub fn end_snapshot(&mut self) {
         self.snapshot = None;
+        if let Some(c) = self.cold.as_deref_mut() {
+            c.hold_garbage = false;
+            c.collect_garbage();
+        }
     }
 
     pub fn snapshot_running(&self) -> bool {

@@ -1,0 +1,551 @@
+//! `valkey-tiered-bench`: a load generator for any RESP server (ours,
+//! Valkey, Redis), for sizing tiered deployments: key distributions that
+//! look like real workloads (Zipf, uniform, hotspot), a load phase, a
+//! measured phase with HDR latency histograms, and the server's own
+//! tiering counters before and after.
+//!
+//! ```text
+//! valkey-tiered-bench --port 6379 --keys 2000000 --value-size 1000 \
+//!     --load --dist zipf:0.99 --reads 90 --connections 32 --pipeline 4 \
+//!     --duration 30
+//! ```
+//!
+//! Closed loop: each connection keeps `--pipeline` requests in flight and
+//! sends the next batch when the last reply of the previous one arrives.
+//! Latency is measured per request, from the send of its batch to its
+//! reply. The result is printed as text and as one JSON line (`--json`).
+
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use hdrhistogram::Histogram;
+use rand::rngs::SmallRng;
+use rand::{Rng, SeedableRng};
+use rand_distr::{Distribution, Zipf};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
+
+#[derive(Clone, Debug)]
+enum Dist {
+    Uniform,
+    /// Zipf with exponent `s` over the key ranks; rank 1 is the hottest.
+    Zipf(f64),
+    /// `pct_keys`% of the keys get `pct_ops`% of the requests.
+    Hotspot(f64, f64),
+    Sequential,
+}
+
+#[derive(Clone, Debug)]
+struct Opts {
+    host: String,
+    port: u16,
+    keys: u64,
+    value_size: usize,
+    load: bool,
+    dist: Dist,
+    reads: u32,
+    connections: usize,
+    pipeline: usize,
+    duration: f64,
+    warmup: f64,
+    json: bool,
+    seed: u64,
+}
+
+fn usage() -> ! {
+    eprintln!(
+        "usage: valkey-tiered-bench [--host H] [--port P] [--keys N] [--value-size B] [--load]
+       [--dist uniform|zipf:S|hotspot:KEYS%:OPS%|sequential] [--reads PCT]
+       [--connections C] [--pipeline D] [--warmup SECS] [--duration SECS] [--json] [--seed N]"
+    );
+    std::process::exit(2)
+}
+
+fn parse_dist(s: &str) -> Option<Dist> {
+    let mut parts = s.split(':');
+    match parts.next()? {
+        "uniform" => Some(Dist::Uniform),
+        "sequential" => Some(Dist::Sequential),
+        "zipf" => Some(Dist::Zipf(parts.next()?.parse().ok()?)),
+        "hotspot" => Some(Dist::Hotspot(
+            parts.next()?.parse().ok()?,
+            parts.next()?.parse().ok()?,
+        )),
+        _ => None,
+    }
+}
+
+fn parse_args() -> Opts {
+    let mut o = Opts {
+        host: "127.0.0.1".into(),
+        port: 6379,
+        keys: 100_000,
+        value_size: 100,
+        load: false,
+        dist: Dist::Uniform,
+        reads: 90,
+        connections: 16,
+        pipeline: 1,
+        duration: 10.0,
+        warmup: 2.0,
+        json: false,
+        seed: 1,
+    };
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let mut i = 0;
+    while i < args.len() {
+        let a = args[i].as_str();
+        let mut val = || {
+            i += 1;
+            args.get(i).cloned().unwrap_or_else(|| usage())
+        };
+        match a {
+            "--host" => o.host = val(),
+            "--port" => o.port = val().parse().unwrap_or_else(|_| usage()),
+            "--keys" => o.keys = val().parse().unwrap_or_else(|_| usage()),
+            "--value-size" => o.value_size = val().parse().unwrap_or_else(|_| usage()),
+            "--load" => o.load = true,
+            "--dist" => o.dist = parse_dist(&val()).unwrap_or_else(|| usage()),
+            "--reads" => o.reads = val().parse().unwrap_or_else(|_| usage()),
+            "--connections" => o.connections = val().parse().unwrap_or_else(|_| usage()),
+            "--pipeline" => o.pipeline = val().parse().unwrap_or_else(|_| usage()),
+            "--duration" => o.duration = val().parse().unwrap_or_else(|_| usage()),
+            "--warmup" => o.warmup = val().parse().unwrap_or_else(|_| usage()),
+            "--json" => o.json = true,
+            "--seed" => o.seed = val().parse().unwrap_or_else(|_| usage()),
+            _ => usage(),
+        }
+        i += 1;
+    }
+    if o.keys == 0 || o.connections == 0 || o.pipeline == 0 || o.reads > 100 {
+        usage();
+    }
+    o
+}
+
+/// Picks key indexes (0-based) following a distribution. Zipf ranks are
+/// spread over the key space by a fixed permutation-like multiply, so the
+/// hot keys are not all neighbours (which would favour any ordered store).
+struct KeyPicker {
+    dist: Dist,
+    keys: u64,
+    zipf: Option<Zipf<f64>>,
+    next: u64,
+}
+
+impl KeyPicker {
+    fn new(dist: Dist, keys: u64, start: u64) -> KeyPicker {
+        let zipf = match dist {
+            Dist::Zipf(s) => Some(Zipf::new(keys, s).unwrap_or_else(|_| usage())),
+            _ => None,
+        };
+        KeyPicker {
+            dist,
+            keys,
+            zipf,
+            next: start,
+        }
+    }
+
+    fn pick(&mut self, rng: &mut SmallRng) -> u64 {
+        match self.dist {
+            Dist::Uniform => rng.gen_range(0..self.keys),
+            Dist::Sequential => {
+                let k = self.next % self.keys;
+                self.next += 1;
+                k
+            }
+            Dist::Zipf(_) => {
+                let rank = self.zipf.as_ref().map_or(1.0, |z| z.sample(rng)) as u64;
+                scatter(rank.saturating_sub(1), self.keys)
+            }
+            Dist::Hotspot(kp, op) => {
+                let hot = ((self.keys as f64 * kp / 100.0) as u64).clamp(1, self.keys);
+                let k = if rng.gen_bool((op / 100.0).clamp(0.0, 1.0)) || hot == self.keys {
+                    rng.gen_range(0..hot)
+                } else {
+                    rng.gen_range(hot..self.keys)
+                };
+                scatter(k, self.keys)
+            }
+        }
+    }
+}
+
+/// A bijection of `0..n` (multiplication by an odd constant modulo the
+/// next power of two, cycle-walking back into range).
+fn scatter(i: u64, n: u64) -> u64 {
+    let m = n.next_power_of_two();
+    let mut x = i;
+    loop {
+        x = x.wrapping_mul(0x9E37_79B9_7F4A_7C15 | 1) & (m - 1);
+        if x < n {
+            return x;
+        }
+    }
+}
+
+fn key_name(i: u64) -> String {
+    format!("key:{i:012}")
+}
+
+fn encode(out: &mut Vec<u8>, args: &[&[u8]]) {
+    out.extend_from_slice(format!("*{}\r\n", args.len()).as_bytes());
+    for a in args {
+        out.extend_from_slice(format!("${}\r\n", a.len()).as_bytes());
+        out.extend_from_slice(a);
+        out.extend_from_slice(b"\r\n");
+    }
+}
+
+/// Length of the complete reply at the start of `b`, if it is complete.
+fn reply_len(b: &[u8]) -> Option<usize> {
+    let end = b.windows(2).position(|w| w == b"\r\n")?;
+    let line = &b[1..end];
+    match b.first()? {
+        b'+' | b'-' | b':' | b'_' | b',' | b'#' => Some(end + 2),
+        b'$' => {
+            let n: i64 = std::str::from_utf8(line).ok()?.parse().ok()?;
+            if n < 0 {
+                return Some(end + 2);
+            }
+            let total = end + 2 + n as usize + 2;
+            (b.len() >= total).then_some(total)
+        }
+        b'*' => {
+            let n: i64 = std::str::from_utf8(line).ok()?.parse().ok()?;
+            let mut at = end + 2;
+            for _ in 0..n.max(0) {
+                at += reply_len(&b[at..])?;
+            }
+            Some(at)
+        }
+        _ => None,
+    }
+}
+
+struct Conn {
+    s: TcpStream,
+    buf: Vec<u8>,
+}
+
+impl Conn {
+    async fn connect(o: &Opts) -> std::io::Result<Conn> {
+        let s = TcpStream::connect((o.host.as_str(), o.port)).await?;
+        s.set_nodelay(true)?;
+        Ok(Conn {
+            s,
+            buf: Vec::with_capacity(64 * 1024),
+        })
+    }
+
+    /// Reads until a complete reply is buffered and returns its length.
+    async fn next_reply(&mut self) -> std::io::Result<usize> {
+        loop {
+            if let Some(len) = reply_len(&self.buf) {
+                return Ok(len);
+            }
+            let mut chunk = [0u8; 65536];
+            let r = self.s.read(&mut chunk).await?;
+            if r == 0 {
+                return Err(std::io::ErrorKind::UnexpectedEof.into());
+            }
+            self.buf.extend_from_slice(&chunk[..r]);
+        }
+    }
+
+    /// Sends `req` and reads `n` replies; returns how many were errors.
+    async fn round(&mut self, req: &[u8], n: usize) -> std::io::Result<usize> {
+        self.s.write_all(req).await?;
+        let mut errors = 0;
+        for _ in 0..n {
+            let len = self.next_reply().await?;
+            if self.buf[0] == b'-' {
+                errors += 1;
+            }
+            self.buf.drain(..len);
+        }
+        Ok(errors)
+    }
+
+    async fn cmd(&mut self, args: &[&[u8]]) -> std::io::Result<Vec<u8>> {
+        let mut req = Vec::new();
+        encode(&mut req, args);
+        self.s.write_all(&req).await?;
+        let len = self.next_reply().await?;
+        Ok(self.buf.drain(..len).collect())
+    }
+}
+
+fn value_of(size: usize, i: u64) -> Vec<u8> {
+    let mut v = format!("{i:012}:").into_bytes();
+    let mut x = i | 1;
+    while v.len() < size {
+        // Text that compresses like typical cached payloads (not zeros).
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        v.push(b"abcdefghijklmnopqrstuvwxyz0123456789"[(x % 36) as usize]);
+    }
+    v.truncate(size.max(1));
+    v
+}
+
+/// Writes every key once (`--load`), pipelined, with a progress line.
+async fn load(o: &Opts) -> std::io::Result<()> {
+    let next = Arc::new(AtomicU64::new(0));
+    let start = Instant::now();
+    let mut tasks = Vec::new();
+    for _ in 0..o.connections.min(16) {
+        let o = o.clone();
+        let next = next.clone();
+        tasks.push(tokio::spawn(async move {
+            let mut c = Conn::connect(&o).await?;
+            let mut req = Vec::new();
+            loop {
+                let from = next.fetch_add(256, Ordering::Relaxed);
+                if from >= o.keys {
+                    return Ok::<(), std::io::Error>(());
+                }
+                let to = (from + 256).min(o.keys);
+                req.clear();
+                for i in from..to {
+                    encode(
+                        &mut req,
+                        &[b"SET", key_name(i).as_bytes(), &value_of(o.value_size, i)],
+                    );
+                }
+                c.round(&req, (to - from) as usize).await?;
+            }
+        }));
+    }
+    let total = o.keys;
+    let progress = {
+        let next = next.clone();
+        tokio::spawn(async move {
+            loop {
+                tokio::time::sleep(Duration::from_secs(2)).await;
+                let done = next.load(Ordering::Relaxed).min(total);
+                let el = start.elapsed().as_secs_f64();
+                let eta = if done > 0 {
+                    el * (total - done) as f64 / done as f64
+                } else {
+                    0.0
+                };
+                eprintln!(
+                    "load: {done}/{total} keys ({:.0}%), {:.0} keys/s, ETA {eta:.0}s",
+                    100.0 * done as f64 / total as f64,
+                    done as f64 / el.max(1e-9)
+                );
+                if done >= total {
+                    break;
+                }
+            }
+        })
+    };
+    for t in tasks {
+        t.await.map_err(std::io::Error::other)??;
+    }
+    progress.abort();
+    eprintln!(
+        "load: {total} keys in {:.1}s",
+        start.elapsed().as_secs_f64()
+    );
+    Ok(())
+}
+
+#[derive(Default)]
+struct Totals {
+    ops: u64,
+    errors: u64,
+    hist: Option<Histogram<u64>>,
+}
+
+/// Runs the mixed workload for `secs`, recording only while `measure` is
+/// set.
+async fn run(o: &Opts, secs: f64, measure: bool) -> std::io::Result<(Totals, f64)> {
+    let stop = Arc::new(AtomicBool::new(false));
+    let mut tasks = Vec::new();
+    for c_idx in 0..o.connections {
+        let o = o.clone();
+        let stop = stop.clone();
+        tasks.push(tokio::spawn(async move {
+            let mut rng =
+                SmallRng::seed_from_u64(o.seed.wrapping_mul(1000).wrapping_add(c_idx as u64));
+            let mut picker = KeyPicker::new(o.dist.clone(), o.keys, c_idx as u64 * 7919);
+            let mut c = Conn::connect(&o).await?;
+            let mut t = Totals {
+                hist: Some(
+                    Histogram::<u64>::new_with_bounds(1, 60_000_000, 3)
+                        .map_err(std::io::Error::other)?,
+                ),
+                ..Default::default()
+            };
+            let mut req = Vec::new();
+            while !stop.load(Ordering::Relaxed) {
+                req.clear();
+                for _ in 0..o.pipeline {
+                    let k = picker.pick(&mut rng);
+                    let key = key_name(k);
+                    if rng.gen_range(0..100) < o.reads {
+                        encode(&mut req, &[b"GET", key.as_bytes()]);
+                    } else {
+                        encode(
+                            &mut req,
+                            &[b"SET", key.as_bytes(), &value_of(o.value_size, k)],
+                        );
+                    }
+                }
+                let sent = Instant::now();
+                t.errors += c.round(&req, o.pipeline).await? as u64;
+                let us = sent.elapsed().as_micros().max(1) as u64;
+                if let Some(h) = t.hist.as_mut() {
+                    let _ = h.record_n(us, o.pipeline as u64);
+                }
+                t.ops += o.pipeline as u64;
+            }
+            Ok::<Totals, std::io::Error>(t)
+        }));
+    }
+    let start = Instant::now();
+    tokio::time::sleep(Duration::from_secs_f64(secs)).await;
+    stop.store(true, Ordering::Relaxed);
+    let elapsed = start.elapsed().as_secs_f64();
+    let mut all = Totals::default();
+    for t in tasks {
+        let t = t.await.map_err(std::io::Error::other)??;
+        all.ops += t.ops;
+        all.errors += t.errors;
+        if measure {
+            match (&mut all.hist, t.hist) {
+                (Some(a), Some(b)) => {
+                    let _ = a.add(&b);
+                }
+                (a @ None, b) => *a = b,
+                _ => {}
+            }
+        }
+    }
+    Ok((all, elapsed))
+}
+
+/// `INFO` as field -> value (all sections).
+async fn info(o: &Opts) -> std::collections::HashMap<String, String> {
+    let mut out = std::collections::HashMap::new();
+    if let Ok(mut c) = Conn::connect(o).await {
+        if let Ok(r) = c.cmd(&[b"INFO", b"everything"]).await {
+            for l in String::from_utf8_lossy(&r).lines() {
+                if let Some((k, v)) = l.split_once(':') {
+                    out.insert(k.to_string(), v.trim().to_string());
+                }
+            }
+        }
+    }
+    out
+}
+
+fn num(m: &std::collections::HashMap<String, String>, k: &str) -> f64 {
+    m.get(k).and_then(|v| v.parse().ok()).unwrap_or(0.0)
+}
+
+#[tokio::main]
+async fn main() {
+    let o = parse_args();
+    if o.load {
+        if let Err(e) = load(&o).await {
+            eprintln!("load failed: {e}");
+            std::process::exit(1);
+        }
+    }
+    if o.warmup > 0.0 {
+        if let Err(e) = run(&o, o.warmup, false).await {
+            eprintln!("warm-up failed: {e}");
+            std::process::exit(1);
+        }
+    }
+    let before = info(&o).await;
+    let (t, secs) = match run(&o, o.duration, true).await {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("run failed: {e}");
+            std::process::exit(1);
+        }
+    };
+    let after = info(&o).await;
+    let d = |k: &str| num(&after, k) - num(&before, k);
+    let hot = d("hot_hits");
+    let cold = d("cold_hits");
+    let hit_ratio = if hot + cold > 0.0 {
+        hot / (hot + cold)
+    } else {
+        1.0
+    };
+    let h = t
+        .hist
+        .unwrap_or_else(|| Histogram::new(3).expect("histogram"));
+    let q = |p: f64| h.value_at_quantile(p);
+    let (p50, p90, p99, p999, max) = (q(0.5), q(0.9), q(0.99), q(0.999), h.max());
+    let ops_s = t.ops as f64 / secs;
+    let keys = num(&after, "hot_keys") + num(&after, "cold_keys");
+    let used = num(&after, "used_memory");
+    let (ops, errors) = (t.ops, t.errors);
+    let (cold_keys, disk) = (num(&after, "cold_keys"), num(&after, "cold_bytes_on_disk"));
+    println!(
+        "{ops} ops in {secs:.1}s: {ops_s:.0} ops/s, errors {errors}; latency us p50 {p50} p90 {p90} p99 {p99} p99.9 {p999} max {max}"
+    );
+    println!(
+        "server: used_memory {used:.0}, hot hit ratio {hit_ratio:.3} ({hot:.0} hot / {cold:.0} cold), cold_keys {cold_keys}, cold_bytes_on_disk {disk}, ram/key {:.1}",
+        if keys > 0.0 { used / keys } else { 0.0 }
+    );
+    if o.json {
+        println!(
+            "{{\"ops\":{ops},\"seconds\":{secs:.3},\"ops_per_sec\":{ops_s:.1},\"errors\":{errors},\"p50_us\":{p50},\"p90_us\":{p90},\"p99_us\":{p99},\"p999_us\":{p999},\"max_us\":{max},\"hot_hit_ratio\":{hit_ratio:.4},\"used_memory\":{used:.0},\"cold_keys\":{cold_keys},\"cold_bytes_on_disk\":{disk}}}"
+        );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn scatter_is_a_bijection() {
+        for n in [1u64, 2, 7, 100, 1000] {
+            let mut seen: Vec<u64> = (0..n).map(|i| scatter(i, n)).collect();
+            seen.sort_unstable();
+            assert_eq!(seen, (0..n).collect::<Vec<_>>());
+        }
+    }
+
+    #[test]
+    fn zipf_frequencies_follow_theory() {
+        // P(rank k) = k^-s / H(n, s).
+        let (n, s) = (1000u64, 0.99);
+        let mut p = KeyPicker::new(Dist::Zipf(s), n, 0);
+        let mut rng = SmallRng::seed_from_u64(3);
+        let draws = 400_000;
+        let mut counts = vec![0u64; n as usize];
+        for _ in 0..draws {
+            counts[p.pick(&mut rng) as usize] += 1;
+        }
+        let h: f64 = (1..=n).map(|k| (k as f64).powf(-s)).sum();
+        for rank in [1u64, 2, 10, 100] {
+            let want = draws as f64 * (rank as f64).powf(-s) / h;
+            let got = counts[scatter(rank - 1, n) as usize] as f64;
+            assert!(
+                (got - want).abs() / want < 0.1,
+                "rank {rank}: {got} vs {want}"
+            );
+        }
+    }
+
+    #[test]
+    fn replies_are_framed() {
+        assert_eq!(reply_len(b"+OK\r\n"), Some(5));
+        assert_eq!(reply_len(b"$3\r\nabc\r\n"), Some(9));
+        assert_eq!(reply_len(b"$3\r\nab"), None);
+        assert_eq!(reply_len(b"$-1\r\n"), Some(5));
+        assert_eq!(reply_len(b"*2\r\n:1\r\n$1\r\na\r\n"), Some(15));
+    }
+}

@@ -1,0 +1,400 @@
+//! The keyspace's side of tiering: demoting cold values to the cold store
+//! and promoting them back when a command needs them.
+//!
+//! Demotion picks victims the way LFU eviction does (the same sampled
+//! pool, idlest first, see `evict.rs`), but among hot values of at least
+//! `tiering-min-value-size` bytes only, and instead of deleting the key it
+//! swaps the value for a [`ColdRef`]. Victims of one round are encoded
+//! first and written in one RocksDB batch; only then do their entries
+//! drop the RAM copy. Demotion and promotion do not change what a key
+//! holds, so they are not writes: nothing is propagated, WATCH is not
+//! touched, and a running snapshot keeps walking (it reads a cold value
+//! from the store when it meets one).
+//!
+//! Promotion is synchronous for now: a read or write lookup that meets a
+//! cold value reads its record, decodes it and puts it back in the entry;
+//! the record becomes garbage. Lookups that only need the entry's header
+//! (TYPE, EXISTS, TTL, OBJECT ENCODING/FREQ, SCAN's type filter) leave
+//! the value cold.
+
+use super::{Entry, Key, Keyspace};
+use crate::cold::{ColdRef, ColdStore};
+use crate::lfu;
+use crate::value::Value;
+
+/// Tiering counters kept by the keyspace (the store keeps its own).
+#[derive(Default, Debug, Clone)]
+pub struct TierStats {
+    /// Lookups served from a hot value.
+    pub hot_hits: u64,
+    /// Lookups answered from a cold key's in-RAM header alone.
+    pub header_hits: u64,
+    /// Cold values that could not be read back (disk or record error);
+    /// the key keeps its cold value and the command sees an error.
+    pub failed_loads: u64,
+    pub last_error: Option<String>,
+    /// Promotions done on the command thread because no asynchronous load
+    /// had brought the value in first.
+    pub sync_loads: u64,
+    /// Values loaded ahead of their command whose first lookup is still
+    /// to come (that lookup is not a hot hit).
+    pub prepaid: u64,
+    /// Where the demotion walk (used when sampling finds no candidate)
+    /// stopped.
+    walk_db: usize,
+    walk_cursor: u64,
+}
+
+/// Result of one demotion round.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct Demoted {
+    pub values: usize,
+    /// No hot value big enough is left to demote.
+    pub exhausted: bool,
+}
+
+impl Keyspace {
+    /// Turns tiering on with `store` as the cold tier.
+    pub fn attach_cold(&mut self, store: ColdStore) {
+        self.cold = Some(Box::new(store));
+    }
+
+    pub fn cold(&self) -> Option<&ColdStore> {
+        self.cold.as_deref()
+    }
+
+    pub fn cold_mut(&mut self) -> Option<&mut ColdStore> {
+        self.cold.as_deref_mut()
+    }
+
+    /// Loads `e`, the entry of `key` of `db`, back into RAM. After a read
+    /// lookup the record stays as the value's clean copy; after a write
+    /// lookup the value is about to change, so the record goes.
+    pub(super) fn promote(&mut self, db: usize, key: &[u8], e: &mut Entry, read: bool) {
+        let Value::Cold(r) = &e.value else {
+            return;
+        };
+        let r = r.clone();
+        let Some(c) = self.cold.as_deref_mut() else {
+            return;
+        };
+        match c.load(&r) {
+            Ok(v) => {
+                e.value = v;
+                self.tier.sync_loads += 1;
+                if read {
+                    c.promoted_clean(&r);
+                    e.clean = true;
+                    self.clean.insert((db, Key::from(key)), r);
+                } else {
+                    c.forget(&r);
+                    c.stats.promotions += 1;
+                }
+            }
+            Err(err) => {
+                self.tier.failed_loads += 1;
+                self.tier.last_error = Some(err);
+            }
+        }
+    }
+
+    /// Loads the cold value of `key` of `db` into RAM, if it is cold (the
+    /// snapshot writer and DEBUG use the value without a lookup).
+    pub fn promote_key(&mut self, db: usize, key: &[u8]) {
+        let p: Option<*mut Entry> = self.dbs[db].main.get_mut(key).map(|e| e as *mut Entry);
+        if let Some(e) = p {
+            // SAFETY: the pointer comes from the table of `self.dbs`;
+            // `promote` touches only the cold store, the clean table and
+            // the counters, never the tables, so the entry stays where it
+            // is.
+            self.promote(db, key, unsafe { &mut *e }, false);
+        }
+    }
+
+    /// The cold reference of `key` of `db`, if it is live and cold (what
+    /// an asynchronous load would fetch before a command runs).
+    pub fn cold_ref_of(&self, db: usize, key: &[u8], now_ms: i64) -> Option<ColdRef> {
+        let d = self.dbs.get(db)?;
+        let e = d.main.get(key)?;
+        match &e.value {
+            Value::Cold(r) if !d.is_expired(key, e, now_ms) => Some(r.clone()),
+            _ => None,
+        }
+    }
+
+    /// Puts a value loaded off the command thread back into `key` of `db`,
+    /// if the entry still refers to record `id` (it may have been deleted,
+    /// overwritten, renamed or already promoted meanwhile: then the loaded
+    /// value is simply dropped). True if installed.
+    pub fn install_loaded(
+        &mut self,
+        db: usize,
+        key: &[u8],
+        id: u64,
+        value: Value,
+        read_us: u64,
+    ) -> bool {
+        let Some(c) = self.cold.as_deref_mut() else {
+            return false;
+        };
+        let Some(e) = self.dbs.get_mut(db).and_then(|d| d.main.get_mut(key)) else {
+            return false;
+        };
+        match &e.value {
+            Value::Cold(r) if r.id == id => {
+                // Loaded ahead of the command: it may only read the value;
+                // a write lookup drops the clean copy.
+                let r = r.clone();
+                e.value = value;
+                e.clean = true;
+                c.loaded(read_us);
+                c.promoted_clean(&r);
+                self.tier.prepaid += 1;
+                self.clean.insert((db, Key::from(key)), r);
+                true
+            }
+            _ => false,
+        }
+    }
+
+    /// The clean copy of `key` of `db` is stale (the value changed, moved
+    /// or went away): its record becomes garbage.
+    pub(super) fn drop_clean(&mut self, db: usize, key: &[u8]) {
+        if let Some(r) = self.clean.remove(&(db, Key::from(key))) {
+            if let Some(c) = self.cold.as_deref_mut() {
+                c.drop_copy(&r);
+            }
+        }
+    }
+
+    /// A read changed the representation of `key`'s value in place (SORT
+    /// turns a compact sorted set into a skiplist, as Redis does): its
+    /// cold copy no longer matches.
+    pub fn changed_in_place(&mut self, db: usize, key: &[u8]) {
+        if let Some(e) = self.dbs.get_mut(db).and_then(|d| d.main.get_mut(key)) {
+            if e.clean {
+                e.clean = false;
+                self.drop_clean(db, key);
+            }
+        }
+    }
+
+    /// SWAPDB: clean copies follow their databases.
+    pub(super) fn swap_clean(&mut self, a: usize, b: usize) {
+        if self.clean.is_empty() || a == b {
+            return;
+        }
+        let old = std::mem::take(&mut self.clean);
+        self.clean = old
+            .into_iter()
+            .map(|((d, k), r)| {
+                let d = if d == a {
+                    b
+                } else if d == b {
+                    a
+                } else {
+                    d
+                };
+                ((d, k), r)
+            })
+            .collect();
+    }
+
+    /// The value `v` (just removed or replaced) is gone: a cold one's
+    /// record becomes garbage.
+    pub(super) fn discard(&mut self, v: &Value) {
+        if let (Value::Cold(r), Some(c)) = (v, self.cold.as_deref_mut()) {
+            c.forget(r);
+        }
+    }
+
+    /// Every cold value of `db` is about to go (FLUSHDB, FLUSHALL).
+    pub(super) fn forget_cold_of(&mut self, db: usize) {
+        let Some(c) = self.cold.as_deref_mut() else {
+            return;
+        };
+        if !self.clean.is_empty() {
+            self.clean.retain(|(d, _), r| {
+                if *d == db {
+                    c.drop_copy(r);
+                }
+                *d != db
+            });
+        }
+        if c.stats.cold_keys == 0 {
+            return;
+        }
+        for (_, e) in self.dbs[db].main.iter() {
+            if let Value::Cold(r) = &e.value {
+                c.forget(r);
+            }
+        }
+    }
+
+    /// Reads the RDB object bytes of a cold value (for a snapshot or a
+    /// dump that streams it without decoding).
+    pub fn cold_object(&self, r: &ColdRef) -> Result<Vec<u8>, String> {
+        match self.cold.as_deref() {
+            Some(c) => c.read_object(r),
+            None => Err("tiering is off".into()),
+        }
+    }
+
+    /// Decodes the value behind `r` without promoting it.
+    pub fn cold_value(&mut self, r: &ColdRef) -> Result<Value, String> {
+        match self.cold.as_deref_mut() {
+            Some(c) => c.load(r),
+            None => Err("tiering is off".into()),
+        }
+    }
+
+    /// Keys whose values are cold, and all keys, over every database.
+    pub fn cold_keys(&self) -> u64 {
+        self.cold.as_deref().map_or(0, |c| c.stats.cold_keys)
+    }
+
+    pub fn total_keys(&self) -> u64 {
+        self.dbs.iter().map(|d| d.main.len() as u64).sum()
+    }
+
+    /// Demotes up to `max` of the coldest hot values of at least
+    /// `min_size` bytes, chosen from samples of `samples` keys per database.
+    pub fn demote_round(
+        &mut self,
+        samples: usize,
+        min_size: usize,
+        max: usize,
+        now_ms: i64,
+    ) -> Demoted {
+        let mut out = Demoted::default();
+        if self.cold.is_none() {
+            out.exhausted = true;
+            return out;
+        }
+        let mut picked: Vec<(usize, Key)> = Vec::with_capacity(max);
+        // A key stays a candidate until its round is written, so it may be
+        // picked twice: the attempts are bounded.
+        for _ in 0..max * 2 {
+            match self.demotion_candidate(samples, min_size, now_ms) {
+                Some(c) => {
+                    if !picked.contains(&c) {
+                        picked.push(c);
+                        if picked.len() == max {
+                            break;
+                        }
+                    }
+                }
+                None => {
+                    out.exhausted = true;
+                    break;
+                }
+            }
+        }
+        if picked.is_empty() {
+            return out;
+        }
+        let Some(c) = self.cold.as_deref_mut() else {
+            return out;
+        };
+        let mut records = Vec::with_capacity(picked.len());
+        let mut refs = Vec::with_capacity(picked.len());
+        for (db, key) in &picked {
+            let Some(e) = self.dbs[*db].main.get_mut(key.as_bytes()) else {
+                continue;
+            };
+            if e.clean {
+                // Unchanged since its promotion: point back at its record.
+                e.clean = false;
+                if let Some(r) = self.clean.remove(&(*db, key.clone())) {
+                    c.redemoted(&r);
+                    drop(std::mem::replace(&mut e.value, Value::Cold(r)));
+                    out.values += 1;
+                    continue;
+                }
+            }
+            if let Some((r, rec)) = c.encode(&e.value) {
+                records.push((r.id, rec));
+                refs.push((*db, key, r));
+            }
+        }
+        if let Err(err) = c.write(&records) {
+            // Nothing was dropped from RAM: the values stay hot.
+            self.tier.last_error = Some(err);
+            out.exhausted = true;
+            return out;
+        }
+        for ((db, key, r), (_, rec)) in refs.into_iter().zip(records.iter()) {
+            if let Some(e) = self.dbs[db].main.get_mut(key.as_bytes()) {
+                c.demoted(&r, rec.len() - crate::cold::HEADER);
+                // Freed inline, so the caller's used_memory reading sees
+                // the bytes go.
+                drop(std::mem::replace(&mut e.value, Value::Cold(r)));
+                out.values += 1;
+            }
+        }
+        out
+    }
+
+    /// The next value to demote: the lowest LFU counter among sampled hot
+    /// values of at least `min_size` bytes.
+    fn demotion_candidate(
+        &mut self,
+        samples: usize,
+        min_size: usize,
+        now_ms: i64,
+    ) -> Option<(usize, Key)> {
+        let n = self.dbs.len();
+        let now = now_ms.max(0) as u64;
+        let params = self.lfu;
+        let qualifies = |e: &Entry| !e.value.is_cold() && e.value.heap_size() >= min_size;
+        for _ in 0..4 {
+            let mut any = false;
+            for i in 0..n {
+                let d = &self.dbs[i];
+                if d.main.is_empty() {
+                    continue;
+                }
+                any = true;
+                let pool = &mut self.evict_pool;
+                d.main.sample(&mut self.rng, samples, |k, e| {
+                    if qualifies(e) {
+                        pool.offer(255 - lfu::decayed_counter(e.lru, params, now) as u64, i, k);
+                    }
+                    true
+                });
+            }
+            if !any {
+                return None;
+            }
+            while let Some((_, db, key)) = self.evict_pool.entries.pop() {
+                if self.dbs[db].main.get(key.as_bytes()).is_some_and(qualifies) {
+                    return Some((db, key));
+                }
+            }
+        }
+        // Sampling found nothing: the hot values that qualify may be a
+        // small minority. Walk on from where the last walk stopped, a
+        // bounded number of buckets per call, before concluding that none
+        // is left.
+        if self.total_keys() == self.cold_keys() {
+            return None;
+        }
+        let mut found = None;
+        for _ in 0..4096 {
+            let db = self.tier.walk_db % n;
+            let d = &self.dbs[db];
+            self.tier.walk_cursor = d.main.scan(self.tier.walk_cursor, |k, e| {
+                if found.is_none() && qualifies(e) {
+                    found = Some((db, k.clone()));
+                }
+            });
+            if self.tier.walk_cursor == 0 {
+                self.tier.walk_db = (db + 1) % n;
+            }
+            if found.is_some() {
+                return found;
+            }
+        }
+        None
+    }
+}
