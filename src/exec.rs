@@ -117,25 +117,28 @@ impl Ctx<'_> {
 
     /// Looks up a key for writing.
     pub fn write(&mut self, key: &[u8]) -> Option<&mut Entry> {
+        self.write_lookup(key, Access::Write)
+    }
+
+    /// Looks up a key whose metadata (expiry) a write changes: the value
+    /// itself is not needed, so a cold one stays cold.
+    pub fn write_meta(&mut self, key: &[u8]) -> Option<&mut Entry> {
+        self.write_lookup(key, Access::WriteMeta)
+    }
+
+    fn write_lookup(&mut self, key: &[u8], access: Access) -> Option<&mut Entry> {
         let (db, now) = (self.db, self.now_ms);
         if self.wants(notify::EXPIRED) && self.subscribes() {
             // A subscriber running the command gets the `expired` of this
             // lookup now, ahead of whatever the command writes next.
-            if self.st.ks.lookup(db, key, now, Access::Write).is_none() {
+            if self.st.ks.lookup(db, key, now, access).is_none() {
                 self.st.drain_expired();
                 self.take_own_messages();
                 return None;
             }
             return self.st.ks.lookup(db, key, now, Access::ReadNoTouch);
         }
-        self.st.ks.lookup(db, key, now, Access::Write)
-    }
-
-    /// Looks up a key whose metadata (expiry) a write changes: the value
-    /// itself is not needed, so a cold one stays cold.
-    pub fn write_meta(&mut self, key: &[u8]) -> Option<&mut Entry> {
-        let (db, now) = (self.db, self.now_ms);
-        self.st.ks.lookup(db, key, now, Access::WriteMeta)
+        self.st.ks.lookup(db, key, now, access)
     }
 
     /// Records `n` changes to the dataset (for save points and INFO).

@@ -599,7 +599,9 @@ impl Keyspace {
     /// REPLACE, a `*STORE` whose result is empty), which reports an expired
     /// key as deleted. Returns the entry if there was one.
     pub fn delete_any(&mut self, db: usize, key: &[u8]) -> Option<Entry> {
-        self.remove_raw(db, key).map(|(e, _)| e)
+        let (e, _) = self.remove_raw(db, key)?;
+        self.discard(&e.value);
+        Some(e)
     }
 
     /// Like [`delete`](Self::delete), also returning the key's expiry.
