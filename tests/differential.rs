@@ -370,6 +370,20 @@ fn events_in_band_against_redis() {
     );
 }
 
+/// The events with every value cold before each command: demotion and
+/// promotion are not changes, so they publish nothing (DESIGN §4,
+/// invariant 8), and a cold key fires what a hot one does.
+#[test]
+fn events_tiering_against_redis() {
+    run_with(
+        "events_tiering_against_redis",
+        Target::OursTiered,
+        false,
+        30_000,
+        Events::Compared,
+    );
+}
+
 /// The events comparison between two redis-servers: proves that the
 /// event streams are deterministic under the harness's rules.
 #[test]
