@@ -271,21 +271,10 @@ impl Keyspace {
             out.exhausted = true;
             return out;
         }
-        let total = self.total_keys();
-        let hot = total.saturating_sub(self.cold_keys());
         let mut picked: Vec<(usize, Key)> = Vec::with_capacity(max);
-        if hot * 4 < total {
-            // Few hot values among many cold ones: samples of the whole
-            // table would mostly meet cold keys.
-            picked = self.walk_victims(min_size, max, now_ms);
-            if picked.is_empty() {
-                out.exhausted = true;
-                return out;
-            }
-        }
         // A key stays a candidate until its round is written, so it may be
         // picked twice: the attempts are bounded.
-        for _ in 0..if picked.is_empty() { max * 2 } else { 0 } {
+        for _ in 0..max * 2 {
             match self.demotion_candidate(samples, min_size, now_ms) {
                 Some(c) => {
                     if !picked.contains(&c) {
@@ -344,43 +333,6 @@ impl Keyspace {
             }
         }
         out
-    }
-
-    /// Victims from a window of the table: walks on from where the last
-    /// walk stopped until it has met `4 * max` hot values of at least
-    /// `min_size` bytes (or 65536 buckets, or every database once), and
-    /// returns the `max` with the lowest LFU counters. The LFU order holds
-    /// within each window, at a cost proportional to the window, not to
-    /// the (mostly cold) table.
-    fn walk_victims(&mut self, min_size: usize, max: usize, now_ms: i64) -> Vec<(usize, Key)> {
-        let n = self.dbs.len();
-        let now = now_ms.max(0) as u64;
-        let params = self.lfu;
-        let want = max.saturating_mul(4);
-        let mut found: Vec<(u64, usize, Key)> = Vec::new();
-        let (mut buckets, mut finished_dbs) = (0usize, 0usize);
-        while found.len() < want && buckets < 65536 && finished_dbs < n {
-            let db = self.tier.walk_db % n;
-            let d = &self.dbs[db];
-            if !d.main.is_empty() {
-                self.tier.walk_cursor = d.main.scan(self.tier.walk_cursor, |k, e| {
-                    if !e.value.is_cold() && e.value.heap_size() >= min_size {
-                        let freq = lfu::decayed_counter(e.lru, params, now) as u64;
-                        found.push((freq, db, k.clone()));
-                    }
-                });
-                buckets += 1;
-            } else {
-                self.tier.walk_cursor = 0;
-            }
-            if self.tier.walk_cursor == 0 {
-                self.tier.walk_db = (db + 1) % n;
-                finished_dbs += 1;
-            }
-        }
-        found.sort_by_key(|f| f.0);
-        found.truncate(max);
-        found.into_iter().map(|(_, db, k)| (db, k)).collect()
     }
 
     /// The next value to demote: the lowest LFU counter among sampled hot
