@@ -111,7 +111,7 @@ pub fn perform_evictions(st: &mut State) -> Outcome {
 }
 
 /// Values demoted per RocksDB batch.
-const DEMOTE_BATCH: usize = 64;
+pub const DEMOTE_BATCH: usize = 64;
 
 /// With tiering on: demotes the coldest values until the hot tier is under
 /// `maxmemory`, within the same time budget as eviction. Nothing is ever
@@ -157,13 +157,8 @@ pub fn force_cold(st: &mut State) {
         st.config.tun.maxmemory_samples,
         st.config.tun.tiering_min_value_size,
     );
-    let now = now_ms();
-    loop {
-        let round = st.ks.demote_round(samples, min_size, DEMOTE_BATCH, now);
-        if round.exhausted || round.values == 0 {
-            break;
-        }
-    }
+    st.ks
+        .demote_while(samples, min_size, DEMOTE_BATCH, now_ms(), || true);
 }
 
 /// Runs eviction before a command and says whether the command must be

@@ -184,12 +184,9 @@ pub fn load_bytes(st: &mut State, data: &[u8]) -> Result<usize, String> {
             );
             n += 1;
             if spill && n % 256 == 0 {
-                while tiering::memory::used_memory() as u64 > maxmemory {
-                    let r = ks.demote_round(samples, min_size, 64, now);
-                    if r.exhausted || r.values == 0 {
-                        break;
-                    }
-                }
+                ks.demote_while(samples, min_size, crate::evict::DEMOTE_BATCH, now, || {
+                    tiering::memory::used_memory() as u64 > maxmemory
+                });
             }
             if n % 100_000 == 0 && last_report.elapsed().as_secs() >= 1 {
                 last_report = Instant::now();

@@ -83,13 +83,7 @@ fn keys_needed(st: &State, id: u64, args: &[Bytes]) -> Vec<(usize, Bytes)> {
         let Some(def) = crate::commands::TABLE.resolve(args) else {
             return;
         };
-        let n = args.len() as i32;
-        let arity_ok = if def.arity >= 0 {
-            n == def.arity
-        } else {
-            n >= -def.arity
-        };
-        if !arity_ok || header_only(&args[0], args) {
+        if !def.arity_ok(args.len()) || header_only(&args[0], args) {
             return;
         }
         for p in crate::commands::key_positions(def, args) {

@@ -378,8 +378,7 @@ impl ColdStore {
 
     /// The RDB object bytes (type byte and body) of `r`, uncompressed.
     pub fn read_object(&self, r: &ColdRef) -> Result<Vec<u8>, String> {
-        let rec = self.read_record(r)?;
-        unframe(&rec).map(|(_, _, body)| body)
+        read_object(&self.db, r)
     }
 
     /// Reads and decodes the value `r` refers to, timing the read. The
@@ -409,10 +408,7 @@ impl ColdStore {
     /// A clean copy's value changed or went away: the record is garbage.
     pub fn drop_copy(&mut self, r: &ColdRef) {
         self.stats.clean_copies = self.stats.clean_copies.saturating_sub(1);
-        self.garbage.push(r.id);
-        if self.garbage.len() >= 1024 {
-            self.collect_garbage();
-        }
+        self.retire(r.id);
     }
 
     /// A clean value went cold again by pointing back at its record: no
@@ -430,7 +426,12 @@ impl ColdStore {
     pub fn forget(&mut self, r: &ColdRef) {
         self.stats.cold_keys = self.stats.cold_keys.saturating_sub(1);
         self.stats.bytes_logical = self.stats.bytes_logical.saturating_sub(r.size as u64);
-        self.garbage.push(r.id);
+        self.retire(r.id);
+    }
+
+    /// Record `id` is garbage: deleted with the next batch of 1024.
+    fn retire(&mut self, id: u64) {
+        self.garbage.push(id);
         if self.garbage.len() >= 1024 {
             self.collect_garbage();
         }
@@ -493,6 +494,12 @@ fn read_record(db: &DB, r: &ColdRef) -> Result<Vec<u8>, String> {
     }
 }
 
+/// The uncompressed RDB object bytes of record `r`.
+fn read_object(db: &DB, r: &ColdRef) -> Result<Vec<u8>, String> {
+    let rec = read_record(db, r)?;
+    unframe(&rec).map(|(_, _, body)| body)
+}
+
 /// Reads cold values without the keyspace: RocksDB is safe to read from
 /// any thread, and a record never changes once written.
 #[derive(Clone)]
@@ -519,8 +526,7 @@ fn read_delay() {
 impl ColdReader {
     pub fn load(&self, r: &ColdRef) -> Result<Value, String> {
         read_delay();
-        let rec = read_record(&self.db, r)?;
-        let (_, _, body) = unframe(&rec)?;
+        let body = read_object(&self.db, r)?;
         self.codec.decode(r.repr, r.extra, &body)
     }
 }

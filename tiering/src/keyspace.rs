@@ -201,8 +201,13 @@ pub struct Keyspace {
     pub tier: TierStats,
     /// Cold records of hot values that have not changed since they were
     /// promoted (entries with `clean` set), by database and key.
-    clean: std::collections::HashMap<(usize, Key), crate::cold::ColdRef, ahash::RandomState>,
+    clean: CleanCopies,
 }
+
+/// Records of hot values unchanged since their promotion, by database and
+/// key (see `keyspace/tier.rs`).
+type CleanCopies =
+    std::collections::HashMap<(usize, Key), crate::cold::ColdRef, ahash::RandomState>;
 
 /// The identity of `key` of `db` in the blocked-key set.
 fn ready_id(db: usize, key: &[u8]) -> Vec<u8> {
@@ -441,21 +446,9 @@ impl Keyspace {
         self.snapshot_copy_before_change(db, key);
         let mark = self.snap_mark();
         let d = &mut self.dbs[db];
-        match d.main.get_mut(key) {
+        let (old, was_clean) = match d.main.get_mut(key) {
             Some(e) => {
-                if let Value::Cold(r) = std::mem::replace(&mut e.value, value) {
-                    if let Some(c) = self.cold.as_mut() {
-                        c.forget(&r);
-                    }
-                }
-                if e.clean {
-                    e.clean = false;
-                    if let Some(r) = self.clean.remove(&(db, Key::from(key))) {
-                        if let Some(c) = self.cold.as_mut() {
-                            c.drop_copy(&r);
-                        }
-                    }
-                }
+                let old = std::mem::replace(&mut e.value, value);
                 if !lfu_policy {
                     e.lru = lru;
                 }
@@ -463,13 +456,16 @@ impl Keyspace {
                     e.volatile = false;
                     d.volatile.remove(key);
                 }
+                (old, std::mem::take(&mut e.clean))
             }
             None => {
                 let mut e = Entry::new(value, lru);
                 e.snap = mark;
                 d.main.insert_new(key.into(), e);
+                return;
             }
-        }
+        };
+        self.replaced(db, key, &old, was_clean);
     }
 
     /// Adds `key`, known to be absent (the caller's write lookup found
@@ -497,45 +493,31 @@ impl Keyspace {
         self.added(db, key);
         let lfu_policy = self.lfu_policy;
         let params = self.lfu;
-        let Keyspace {
-            dbs,
-            rng,
-            cold,
-            clean,
-            ..
-        } = self;
+        let Keyspace { dbs, rng, .. } = self;
         let d = &mut dbs[db];
-        match d.main.get_mut(key) {
+        let (old, was_clean) = match d.main.get_mut(key) {
             Some(e) if !e.volatile => {
-                if e.clean {
-                    e.clean = false;
-                    if let Some(r) = clean.remove(&(db, Key::from(key))) {
-                        if let Some(c) = cold.as_mut() {
-                            c.drop_copy(&r);
-                        }
-                    }
-                }
-                if let Value::Cold(r) = std::mem::replace(&mut e.value, value) {
-                    if let Some(c) = cold.as_mut() {
-                        c.forget(&r);
-                    }
-                }
+                let old = std::mem::replace(&mut e.value, value);
                 e.lru = if lfu_policy {
                     lfu::touch(e.lru, true, params, now_ms as u64, rng)
                 } else {
                     lfu::initial(false, now_ms as u64)
                 };
+                (old, std::mem::take(&mut e.clean))
             }
             Some(_) => {
                 // Has an expiry: take the general path.
                 self.lookup(db, key, now_ms, Access::Write);
                 self.set(db, key, value, keep_ttl, now_ms);
+                return;
             }
             None => {
                 let lru = lfu::initial(lfu_policy, now_ms as u64);
                 d.main.insert_new(key.into(), Entry::new(value, lru));
+                return;
             }
-        }
+        };
+        self.replaced(db, key, &old, was_clean);
     }
 
     /// The expiry of `key` (absolute ms) or [`NO_EXPIRE`], as stored (no

@@ -53,6 +53,23 @@ pub struct Demoted {
     pub exhausted: bool,
 }
 
+/// Puts `value`, just read from record `r`, into `e` (the entry of `key`
+/// of `db`) and keeps the record as its clean copy.
+fn keep_clean(
+    clean: &mut super::CleanCopies,
+    c: &mut ColdStore,
+    e: &mut Entry,
+    db: usize,
+    key: &[u8],
+    value: Value,
+    r: ColdRef,
+) {
+    e.value = value;
+    e.clean = true;
+    c.promoted_clean(&r);
+    clean.insert((db, Key::from(key)), r);
+}
+
 impl Keyspace {
     /// Turns tiering on with `store` as the cold tier.
     pub fn attach_cold(&mut self, store: ColdStore) {
@@ -80,13 +97,11 @@ impl Keyspace {
         };
         match c.load(&r) {
             Ok(v) => {
-                e.value = v;
                 self.tier.sync_loads += 1;
                 if read {
-                    c.promoted_clean(&r);
-                    e.clean = true;
-                    self.clean.insert((db, Key::from(key)), r);
+                    keep_clean(&mut self.clean, c, e, db, key, v, r);
                 } else {
+                    e.value = v;
                     c.forget(&r);
                     c.stats.promotions += 1;
                 }
@@ -145,12 +160,9 @@ impl Keyspace {
                 // Loaded ahead of the command: it may only read the value;
                 // a write lookup drops the clean copy.
                 let r = r.clone();
-                e.value = value;
-                e.clean = true;
                 c.loaded(read_us);
-                c.promoted_clean(&r);
                 self.tier.prepaid += 1;
-                self.clean.insert((db, Key::from(key)), r);
+                keep_clean(&mut self.clean, c, e, db, key, value, r);
                 true
             }
             _ => false,
@@ -198,6 +210,15 @@ impl Keyspace {
                 ((d, k), r)
             })
             .collect();
+    }
+
+    /// `key` of `db` got a new value in place of `old`: a cold old value's
+    /// record, or the clean copy of a hot one (`was_clean`), is garbage.
+    pub(super) fn replaced(&mut self, db: usize, key: &[u8], old: &Value, was_clean: bool) {
+        if was_clean {
+            self.drop_clean(db, key);
+        }
+        self.discard(old);
     }
 
     /// The value `v` (just removed or replaced) is gone: a cold one's
@@ -333,6 +354,24 @@ impl Keyspace {
             }
         }
         out
+    }
+
+    /// Demotes rounds of up to `batch` values while `more()` says so and
+    /// something is left to demote.
+    pub fn demote_while(
+        &mut self,
+        samples: usize,
+        min_size: usize,
+        batch: usize,
+        now_ms: i64,
+        mut more: impl FnMut() -> bool,
+    ) {
+        while more() {
+            let round = self.demote_round(samples, min_size, batch, now_ms);
+            if round.exhausted || round.values == 0 {
+                break;
+            }
+        }
     }
 
     /// The next value to demote: the lowest LFU counter among sampled hot
