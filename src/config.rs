@@ -315,6 +315,12 @@ pub static DIRECTIVES: &[Directive] = &[
     // Tiering (ours; see docs/tiering.md).
     d("tiering", BOOL, "no", IMMUTABLE),
     d(
+        "tiering-admission",
+        Kind::Enum(&["frequency", "always"]),
+        "frequency",
+        0,
+    ),
+    d(
         "tiering-compression",
         Kind::Enum(&["lz4", "zstd", "none"]),
         "lz4",

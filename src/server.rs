@@ -524,6 +524,7 @@ fn apply_keyspace_tunables(ks: &mut Keyspace, c: &Config) {
     }
     ks.lfu.log_factor = c.tun.lfu_log_factor;
     ks.lfu.decay_time = c.tun.lfu_decay_time;
+    ks.admission.gated = c.get("tiering-admission") != Some("always");
 }
 
 impl Shared {

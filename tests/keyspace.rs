@@ -526,10 +526,12 @@ fn object_freq_under_lfu() {
         &["OBJECT", "FREQ", "s2"],
         &["RENAME", "s", "s3"],
     ]);
-    // Past the first access the counter grows with probability 1/11.
+    // Past the first access the counter grows with probability 1/11 (from
+    // 6) and 1/21 (from 7): COPY's and RENAME's lookups of the source both
+    // count, so 8 is rare (about 1 run in 230 per server) but possible.
     let (a, b) = p.both(&["OBJECT", "FREQ", "s3"]);
     for r in std::iter::once(a).chain(b) {
-        assert!([6, 7].contains(&int(&r)), "{}", show(&r));
+        assert!((6..=8).contains(&int(&r)), "{}", show(&r));
     }
     p.same(&["CONFIG", "SET", "maxmemory-policy", "allkeys-lru"]);
     p.same(&["OBJECT", "FREQ", "s2"]);

@@ -611,3 +611,86 @@ fn a_full_disk_refuses_writes_and_loses_nothing() {
     assert_eq!(q(&mut c, &["DEL", "k0"]), ":1");
     drop(s);
 }
+
+/// Fraction of a hot set still in RAM after a scan of read-once keys
+/// several times the RAM budget, under `tiering-admission` `admission`.
+fn hot_set_after_scan(admission: &str) -> f64 {
+    let s = Server::start(&[
+        "--tiering",
+        "yes",
+        "--tiering-min-value-size",
+        "64",
+        "--tiering-admission",
+        admission,
+    ]);
+    let mut c = s.conn();
+    let mut r = s.client();
+    let value = |i: usize| format!("{i:08}-{}", "v".repeat(1000));
+    let n = 40_000;
+    // The keys and their headers take about 3 MB; the values get about
+    // 5 MB, and the hot set 1 MB of them.
+    let hot = 1000;
+    let limit = used_memory(&mut c) + (8 << 20);
+    assert_eq!(
+        q(&mut c, &["CONFIG", "SET", "maxmemory", &limit.to_string()]),
+        "+OK"
+    );
+    for chunk in (0..n).collect::<Vec<_>>().chunks(500) {
+        let mut pipe = redis::pipe();
+        for &i in chunk {
+            pipe.cmd("SET")
+                .arg(format!("key:{i}"))
+                .arg(value(i))
+                .ignore();
+        }
+        let () = pipe.query(&mut r).expect("pipeline");
+    }
+    let get_all = |r: &mut redis::Connection, range: std::ops::Range<usize>| {
+        for chunk in range.collect::<Vec<_>>().chunks(100) {
+            let mut pipe = redis::pipe();
+            for &i in chunk {
+                pipe.cmd("GET").arg(format!("key:{i}"));
+            }
+            let got: Vec<String> = pipe.query(r).expect("GET pipeline");
+            for (&i, v) in chunk.iter().zip(&got) {
+                assert_eq!(v, &value(i));
+            }
+        }
+    };
+    // The hot set, read a few times.
+    for _ in 0..4 {
+        get_all(&mut r, 0..hot);
+    }
+    let before = field(&mut c, "hot_hits");
+    get_all(&mut r, 0..hot);
+    let warm = field(&mut c, "hot_hits") - before;
+    assert!(
+        warm as f64 >= 0.95 * hot as f64,
+        "{admission}: only {warm} of {hot} hot keys in RAM before the scan"
+    );
+    // A scan of every other key, once: 39 MB through the budget.
+    get_all(&mut r, hot..n);
+    let before = field(&mut c, "hot_hits");
+    get_all(&mut r, 0..hot);
+    let kept = field(&mut c, "hot_hits") - before;
+    assert!(used_memory(&mut c) <= limit + (1 << 20));
+    kept as f64 / hot as f64
+}
+
+/// A scan of read-once keys does not flush the hot set: values read back
+/// once go on probation and leave first (`tiering-admission frequency`).
+/// Without the gate, the same scan pushes most of the hot set out.
+#[test]
+fn a_scan_of_read_once_keys_does_not_flush_the_hot_set() {
+    let gated = hot_set_after_scan("frequency");
+    let always = hot_set_after_scan("always");
+    eprintln!("hot set kept after the scan: frequency {gated:.3}, always {always:.3}");
+    assert!(
+        gated >= 0.95,
+        "frequency admission kept only {gated:.3} of the hot set"
+    );
+    assert!(
+        always < gated - 0.3,
+        "without the gate the scan should flush the hot set: kept {always:.3}"
+    );
+}

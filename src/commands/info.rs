@@ -414,6 +414,12 @@ fn tiering_section(w: &mut InfoWriter, st: &State) {
         crate::commands::memory::NODE_BYTES,
     );
     w.field("cold_sync_loads", tier.sync_loads);
+    let adm = &st.ks.admission;
+    w.field("admission", if adm.gated { "frequency" } else { "always" });
+    w.field("admitted", adm.admitted);
+    w.field("not_admitted", adm.on_probation);
+    w.field("probation_len", adm.probation_len());
+    w.field("probation_demotions", adm.probation_demotions);
     w.field(
         "cold_engine_memory",
         st.ks.cold().map_or(0, |c| c.engine_memory()),

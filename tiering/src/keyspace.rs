@@ -22,7 +22,7 @@ mod tier;
 pub use evict::{Policy, POOL_SIZE};
 pub use lazyfree::{lazy_free, lazyfree_pending, lazyfreed_objects, LAZYFREE_THRESHOLD_BYTES};
 pub use snapshot::SnapEntry;
-pub use tier::{Demoted, TierStats};
+pub use tier::{Admission, Demoted, TierStats};
 
 pub use crate::key::Key;
 
@@ -49,8 +49,15 @@ pub struct Entry {
     /// The value is an unmodified copy of a record still in the cold tier
     /// (the record is in the keyspace's clean table): demoting it again
     /// needs no write. Cleared by anything that changes or moves it.
-    clean: bool,
+    /// [`CLEAN_PREPAID`] marks a copy loaded ahead of a command whose
+    /// lookup has not come yet (that lookup is not a hot hit).
+    clean: u8,
 }
+
+/// [`Entry::clean`] states.
+const NOT_CLEAN: u8 = 0;
+const CLEAN: u8 = 1;
+const CLEAN_PREPAID: u8 = 2;
 
 impl Entry {
     pub fn new(value: Value, lru: u32) -> Entry {
@@ -59,7 +66,7 @@ impl Entry {
             lru,
             volatile: false,
             snap: 0,
-            clean: false,
+            clean: NOT_CLEAN,
         }
     }
 
@@ -199,6 +206,8 @@ pub struct Keyspace {
     /// The cold tier, when tiering is on (see `keyspace/tier.rs`).
     cold: Option<Box<crate::cold::ColdStore>>,
     pub tier: TierStats,
+    /// Which values read back from the cold tier join the hot set.
+    pub admission: tier::Admission,
     /// Cold records of hot values that have not changed since they were
     /// promoted (entries with `clean` set), by database and key.
     clean: CleanCopies,
@@ -244,6 +253,7 @@ impl Keyspace {
             evict_next_db: 0,
             cold: None,
             tier: TierStats::default(),
+            admission: Default::default(),
             clean: Default::default(),
         }
     }
@@ -407,9 +417,13 @@ impl Keyspace {
         if counts {
             self.stats.hits += 1;
         }
-        if e.clean && matches!(access, Access::Write) {
+        let prepaid = e.clean == CLEAN_PREPAID;
+        if prepaid {
+            e.clean = CLEAN;
+        }
+        if e.clean != NOT_CLEAN && matches!(access, Access::Write) {
             // The caller may change the value: the cold copy goes stale.
-            e.clean = false;
+            e.clean = NOT_CLEAN;
             self.drop_clean(db, key);
         }
         if self.cold.is_some() {
@@ -420,11 +434,9 @@ impl Keyspace {
                     self.tier.header_hits += 1;
                 }
             } else if counts {
-                if e.clean && self.tier.prepaid > 0 {
-                    // Loaded for this command just before it ran: a cold
-                    // hit already counted, not a hot one.
-                    self.tier.prepaid -= 1;
-                } else {
+                // Loaded for this command just before it ran: a cold hit
+                // already counted, not a hot one.
+                if !prepaid {
                     self.tier.hot_hits += 1;
                 }
             }
@@ -456,7 +468,7 @@ impl Keyspace {
                     e.volatile = false;
                     d.volatile.remove(key);
                 }
-                (old, std::mem::take(&mut e.clean))
+                (old, std::mem::take(&mut e.clean) != NOT_CLEAN)
             }
             None => {
                 let mut e = Entry::new(value, lru);
@@ -503,7 +515,7 @@ impl Keyspace {
                 } else {
                     lfu::initial(false, now_ms as u64)
                 };
-                (old, std::mem::take(&mut e.clean))
+                (old, std::mem::take(&mut e.clean) != NOT_CLEAN)
             }
             Some(_) => {
                 // Has an expiry: take the general path.
@@ -532,7 +544,7 @@ impl Keyspace {
         // Whatever it replaces is handed to a running snapshot first.
         self.snapshot_copy_before_change(db, &key);
         entry.snap = self.snap_mark();
-        entry.clean = false;
+        entry.clean = NOT_CLEAN;
         self.added(db, &key);
         let d = &mut self.dbs[db];
         entry.volatile = expire != NO_EXPIRE;
@@ -544,7 +556,7 @@ impl Keyspace {
         let k = key.clone();
         if let Some(old) = d.main.insert(key, entry) {
             self.discard(&old.value);
-            if old.clean {
+            if old.clean != NOT_CLEAN {
                 self.drop_clean(db, &k);
             }
         }
@@ -560,8 +572,8 @@ impl Keyspace {
             NO_EXPIRE
         };
         self.snapshot_removed(db, key, &mut e, expire);
-        if e.clean {
-            e.clean = false;
+        if e.clean != NOT_CLEAN {
+            e.clean = NOT_CLEAN;
             self.drop_clean(db, key);
         }
         Some((e, expire))

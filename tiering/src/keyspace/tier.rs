@@ -17,7 +17,7 @@
 //! (TYPE, EXISTS, TTL, OBJECT ENCODING/FREQ, SCAN's type filter) leave
 //! the value cold.
 
-use super::{Entry, Key, Keyspace};
+use super::{Entry, Key, Keyspace, CLEAN, CLEAN_PREPAID, NOT_CLEAN};
 use crate::cold::{ColdRef, ColdStore};
 use crate::lfu;
 use crate::value::Value;
@@ -36,9 +36,6 @@ pub struct TierStats {
     /// Promotions done on the command thread because no asynchronous load
     /// had brought the value in first.
     pub sync_loads: u64,
-    /// Values loaded ahead of their command whose first lookup is still
-    /// to come (that lookup is not a hot hit).
-    pub prepaid: u64,
     /// Where the demotion walk (used when sampling finds no candidate)
     /// stopped.
     walk_db: usize,
@@ -53,8 +50,149 @@ pub struct Demoted {
     pub exhausted: bool,
 }
 
+/// Frequency-gated admission of values read back from the cold tier
+/// (`tiering-admission`), in the spirit of TinyLFU: a value read back is
+/// admitted to the hot set only if its key has been read back from the
+/// cold tier before, recently (a count-min sketch of cold reads, aged by
+/// halving, says so). One that has not is still served from RAM, but goes
+/// on probation: it is the first to leave when room is needed, for free
+/// (its record is still its clean copy). So a scan of read-once keys
+/// cycles through the probation queue instead of flushing the hot set,
+/// while a key read back twice within the sketch's window joins it.
+///
+/// Only cold reads are counted: hot hits cost nothing extra. (The keys'
+/// LFU counters cannot tell one read from a few: Redis's logarithmic
+/// counter goes from 5 to 6 on the first access and then rises with
+/// probability 1/11, so a sketch is needed.)
+#[derive(Debug)]
+pub struct Admission {
+    /// The gate is on (`tiering-admission frequency`).
+    pub gated: bool,
+    sketch: Sketch,
+    /// Values read back on probation, oldest first, with the record each
+    /// was read from (an entry that changed or moved since is skipped).
+    probation: std::collections::VecDeque<(usize, Key, u64)>,
+    /// Values read back and admitted to the hot set, and put on probation.
+    pub admitted: u64,
+    pub on_probation: u64,
+    /// Values demoted from probation (without a write).
+    pub probation_demotions: u64,
+}
+
+impl Default for Admission {
+    fn default() -> Admission {
+        Admission {
+            gated: true,
+            sketch: Sketch::new(SKETCH_WIDTH_BITS),
+            probation: Default::default(),
+            admitted: 0,
+            on_probation: 0,
+            probation_demotions: 0,
+        }
+    }
+}
+
+/// Longest probation queue; past it the oldest mark is forgotten (the
+/// value stays an ordinary hot value).
+const PROBATION_MAX: usize = 1 << 16;
+
+/// Counters per row of the sketch, as a power of two: 4 rows of 2^18
+/// one-byte counters (1 MiB).
+const SKETCH_WIDTH_BITS: u32 = 18;
+
+/// Cold reads a key needs within the sketch's window to be admitted.
+const ADMIT_READS: u8 = 2;
+
+/// A count-min sketch of cold reads with conservative update: 4 rows of
+/// saturating byte counters; after as many additions as a row has
+/// counters, every counter is halved, so old reads fade (the window is
+/// about that many cold reads, and few counters share increments, which
+/// keeps a key read once from looking read twice).
+#[derive(Debug)]
+struct Sketch {
+    rows: Vec<u8>,
+    mask: u64,
+    width_bits: u32,
+    additions: u64,
+    hasher: ahash::RandomState,
+}
+
+impl Sketch {
+    fn new(width_bits: u32) -> Sketch {
+        Sketch {
+            rows: Vec::new(),
+            mask: (1u64 << width_bits) - 1,
+            width_bits,
+            additions: 0,
+            hasher: ahash::RandomState::with_seeds(0x9e37, 0x79b9, 0x7f4a, 0x7c15),
+        }
+    }
+
+    fn slots(&self, db: usize, key: &[u8]) -> [usize; 4] {
+        use std::hash::{BuildHasher, Hash, Hasher};
+        let mut h = self.hasher.build_hasher();
+        db.hash(&mut h);
+        key.hash(&mut h);
+        let h = h.finish();
+        // Two halves of the hash, combined as in double hashing.
+        let (a, b) = (h & 0xffff_ffff, (h >> 32) | 1);
+        let width = 1usize << self.width_bits;
+        std::array::from_fn(|i| {
+            i * width + (a.wrapping_add(b.wrapping_mul(i as u64 + 1)) & self.mask) as usize
+        })
+    }
+
+    /// Counts one read of `key` of `db`; returns the reads now estimated.
+    fn add(&mut self, db: usize, key: &[u8]) -> u8 {
+        if self.rows.is_empty() {
+            self.rows = vec![0; 4 << self.width_bits];
+        }
+        let slots = self.slots(db, key);
+        let min = slots.iter().map(|&i| self.rows[i]).min().unwrap_or(0);
+        let new = min.saturating_add(1);
+        for i in slots {
+            // Conservative update: only the counters at the minimum rise.
+            if self.rows[i] < new {
+                self.rows[i] = new;
+            }
+        }
+        self.additions += 1;
+        if self.additions >= 1 << self.width_bits {
+            self.additions = 0;
+            for c in &mut self.rows {
+                *c >>= 1;
+            }
+        }
+        new
+    }
+}
+
+impl Admission {
+    /// Values on probation now (marks of values since changed included).
+    pub fn probation_len(&self) -> usize {
+        self.probation.len()
+    }
+
+    /// A value of `key` of `db` was read back from record `id`: admits it
+    /// or puts it on probation.
+    fn consider(&mut self, db: usize, key: &[u8], id: u64) {
+        let reads = self.sketch.add(db, key);
+        if !self.gated || reads >= ADMIT_READS {
+            self.admitted += 1;
+            return;
+        }
+        self.on_probation += 1;
+        if self.probation.len() == PROBATION_MAX {
+            self.probation.pop_front();
+        }
+        self.probation.push_back((db, Key::from(key), id));
+    }
+}
+
 /// Puts `value`, just read from record `r`, into `e` (the entry of `key`
-/// of `db`) and keeps the record as its clean copy.
+/// of `db`) and keeps the record as its clean copy; `state` says whether
+/// the command that needs it has looked it up yet.
+#[allow(clippy::too_many_arguments)]
 fn keep_clean(
     clean: &mut super::CleanCopies,
     c: &mut ColdStore,
@@ -63,9 +201,10 @@ fn keep_clean(
     key: &[u8],
     value: Value,
     r: ColdRef,
+    state: u8,
 ) {
     e.value = value;
-    e.clean = true;
+    e.clean = state;
     c.promoted_clean(&r);
     clean.insert((db, Key::from(key)), r);
 }
@@ -99,7 +238,9 @@ impl Keyspace {
             Ok(v) => {
                 self.tier.sync_loads += 1;
                 if read {
-                    keep_clean(&mut self.clean, c, e, db, key, v, r);
+                    let id = r.id;
+                    keep_clean(&mut self.clean, c, e, db, key, v, r, CLEAN);
+                    self.admission.consider(db, key, id);
                 } else {
                     e.value = v;
                     c.forget(&r);
@@ -161,8 +302,8 @@ impl Keyspace {
                 // a write lookup drops the clean copy.
                 let r = r.clone();
                 c.loaded(read_us);
-                self.tier.prepaid += 1;
-                keep_clean(&mut self.clean, c, e, db, key, value, r);
+                keep_clean(&mut self.clean, c, e, db, key, value, r, CLEAN_PREPAID);
+                self.admission.consider(db, key, id);
                 true
             }
             _ => false,
@@ -184,8 +325,8 @@ impl Keyspace {
     /// cold copy no longer matches.
     pub fn changed_in_place(&mut self, db: usize, key: &[u8]) {
         if let Some(e) = self.dbs.get_mut(db).and_then(|d| d.main.get_mut(key)) {
-            if e.clean {
-                e.clean = false;
+            if e.clean != NOT_CLEAN {
+                e.clean = NOT_CLEAN;
                 self.drop_clean(db, key);
             }
         }
@@ -292,6 +433,11 @@ impl Keyspace {
             out.exhausted = true;
             return out;
         }
+        out.values = self.demote_probation(max);
+        if out.values == max {
+            return out;
+        }
+        let max = max - out.values;
         let mut picked: Vec<(usize, Key)> = Vec::with_capacity(max);
         // A key stays a candidate until its round is written, so it may be
         // picked twice: the attempts are bounded.
@@ -323,9 +469,9 @@ impl Keyspace {
             let Some(e) = self.dbs[*db].main.get_mut(key.as_bytes()) else {
                 continue;
             };
-            if e.clean {
+            if e.clean != NOT_CLEAN {
                 // Unchanged since its promotion: point back at its record.
-                e.clean = false;
+                e.clean = NOT_CLEAN;
                 if let Some(r) = self.clean.remove(&(*db, key.clone())) {
                     c.redemoted(&r);
                     drop(std::mem::replace(&mut e.value, Value::Cold(r)));
@@ -354,6 +500,41 @@ impl Keyspace {
             }
         }
         out
+    }
+
+    /// Demotes up to `max` values on probation that are still unchanged
+    /// copies of their records (one that changed is an ordinary hot value
+    /// now); no write is needed.
+    fn demote_probation(&mut self, max: usize) -> usize {
+        let mut done = 0;
+        while done < max {
+            let Some((db, key, id)) = self.admission.probation.pop_front() else {
+                break;
+            };
+            let Some(e) = self
+                .dbs
+                .get_mut(db)
+                .and_then(|d| d.main.get_mut(key.as_bytes()))
+            else {
+                continue;
+            };
+            if e.clean == NOT_CLEAN {
+                continue;
+            }
+            let slot = (db, key);
+            if self.clean.get(&slot).is_none_or(|r| r.id != id) {
+                continue;
+            }
+            let (Some(r), Some(c)) = (self.clean.remove(&slot), self.cold.as_deref_mut()) else {
+                continue;
+            };
+            e.clean = NOT_CLEAN;
+            c.redemoted(&r);
+            drop(std::mem::replace(&mut e.value, Value::Cold(r)));
+            self.admission.probation_demotions += 1;
+            done += 1;
+        }
+        done
     }
 
     /// Demotes rounds of up to `batch` values while `more()` says so and
