@@ -11,6 +11,11 @@
 #   cargo build --release --bin valkey-tiered --bin valkey-tiered-bench
 #   KEYS=2000000 VALUE=1000 RATIO=10 bash benches/tiering.sh
 #
+# Build the release binary with its own, optimised RocksDB: not with
+# ROCKSDB_LIB_DIR pointing at the debug-profile librocksdb.a that .ci/run
+# caches, which is compiled without optimisation (cold reads then cost
+# about 1.6 times the CPU).
+#
 # Every server gets a fresh directory under $WORK (default a temp dir on
 # the disk under test). Prints one line per run; the full output of each
 # run is kept in $WORK/*.txt.

@@ -6,8 +6,8 @@
 //! touch (from the command table's key specs; for EXEC, the keys of every
 //! queued command). If any of them is cold and the command needs its
 //! value, the command does not run yet: each missing value is read and
-//! decoded on the blocking pool, at most `tiering-io-threads` at a time,
-//! and put back into its entry ([`Keyspace::install_loaded`]). The client
+//! decoded by one of the `tiering-io-threads` reader threads ([`ReadPool`],
+//! in batches) and put back into its entry ([`Keyspace::install_loaded`]). The client
 //! awaits those loads with the state unlocked, so other clients keep
 //! running; its own later pipelined commands wait behind it, in order.
 //! Clients that need a value already being read wait for that same read.
@@ -19,10 +19,13 @@
 //!
 //! [`Keyspace::install_loaded`]: tiering::Keyspace::install_loaded
 
-use std::sync::Arc;
+use std::collections::VecDeque;
+use std::sync::{Arc, Weak};
 use std::time::Instant;
 
 use bytes::Bytes;
+use parking_lot::{Condvar, Mutex};
+use tiering::cold::{ColdReader, ColdRef};
 use tokio::sync::watch;
 
 use crate::server::{now_ms, Shared, State};
@@ -120,35 +123,22 @@ pub fn plan(st: &mut State, shared: &Shared, id: u64, args: &[Bytes]) -> Option<
             wait.push(rx.clone());
             continue;
         }
-        let (Some(store), Some(shared)) = (st.ks.cold(), shared.me.upgrade()) else {
-            return None;
-        };
-        let reader = store.reader();
-        let permits = st.cold_reads.clone();
+        let store = st.ks.cold()?;
+        if st.cold_readers.is_none() {
+            let pool = ReadPool::start(store.reader(), shared.me.clone(), st.cold_reader_threads);
+            st.cold_readers = Some(pool);
+        }
         let (tx, rx) = watch::channel(false);
         st.cold_inflight.insert(r.id, rx.clone());
         wait.push(rx);
-        tokio::spawn(async move {
-            let _permit = permits.acquire_owned().await;
-            let start = Instant::now();
-            let r2 = r.clone();
-            let loaded = tokio::task::spawn_blocking(move || reader.load(&r2)).await;
-            let us = start.elapsed().as_micros().min(u64::MAX as u128) as u64;
-            {
-                let mut st = shared.state.lock();
-                st.cold_inflight.remove(&r.id);
-                match loaded {
-                    Ok(Ok(v)) => {
-                        st.ks.install_loaded(db, &key, r.id, v, us);
-                    }
-                    // The command's own lookup retries on the command
-                    // thread and reports the failure.
-                    Ok(Err(e)) => tracing::debug!("cold read of record {} failed: {e}", r.id),
-                    Err(_) => {}
-                }
-            }
-            let _ = tx.send(true);
-        });
+        if let Some(pool) = &st.cold_readers {
+            pool.submit(Request {
+                db,
+                key,
+                r,
+                done: tx,
+            });
+        }
     }
     (!wait.is_empty()).then_some(wait)
 }
@@ -161,7 +151,91 @@ pub async fn wait_for(wait: Wait) {
     }
 }
 
-/// How many cold reads may run at once (`tiering-io-threads`).
-pub fn readers(n: usize) -> Arc<tokio::sync::Semaphore> {
-    Arc::new(tokio::sync::Semaphore::new(n.max(1)))
+/// One value to read back: where it goes and who waits for it.
+pub struct Request {
+    db: usize,
+    key: Bytes,
+    r: ColdRef,
+    done: watch::Sender<bool>,
+}
+
+/// Values waiting to be read, for the reader threads.
+struct Queue {
+    waiting: Mutex<VecDeque<Request>>,
+    ready: Condvar,
+}
+
+/// The cold-tier reader threads (`tiering-io-threads` of them). Each takes
+/// every waiting value up to [`READ_BATCH`] at once, reads them in one
+/// RocksDB MultiGet, decodes them, and installs them all under one lock of
+/// the state. Under load a thread finds work waiting when it finishes a
+/// batch, so values come back without a thread wake-up each: the hand-off
+/// cost is paid per batch, not per value.
+#[derive(Clone)]
+pub struct ReadPool {
+    queue: Arc<Queue>,
+}
+
+/// Most values one reader thread reads in one go.
+const READ_BATCH: usize = 32;
+
+impl ReadPool {
+    fn start(reader: ColdReader, shared: Weak<Shared>, threads: usize) -> ReadPool {
+        let queue = Arc::new(Queue {
+            waiting: Mutex::new(VecDeque::new()),
+            ready: Condvar::new(),
+        });
+        for i in 0..threads.max(1) {
+            let (queue, reader, shared) = (queue.clone(), reader.clone(), shared.clone());
+            let spawned = std::thread::Builder::new()
+                .name(format!("cold-reader-{i}"))
+                .spawn(move || read_loop(&queue, &reader, &shared));
+            if let Err(e) = spawned {
+                tracing::warn!("could not start cold reader thread {i}: {e}");
+            }
+        }
+        ReadPool { queue }
+    }
+
+    fn submit(&self, req: Request) {
+        self.queue.waiting.lock().push_back(req);
+        self.queue.ready.notify_one();
+    }
+}
+
+fn read_loop(queue: &Queue, reader: &ColdReader, shared: &Weak<Shared>) {
+    loop {
+        let batch: Vec<Request> = {
+            let mut w = queue.waiting.lock();
+            while w.is_empty() {
+                queue.ready.wait(&mut w);
+            }
+            let n = w.len().min(READ_BATCH);
+            w.drain(..n).collect()
+        };
+        let refs: Vec<ColdRef> = batch.iter().map(|q| q.r.clone()).collect();
+        let start = Instant::now();
+        let loaded = reader.load_many(&refs);
+        let us = start.elapsed().as_micros().min(u64::MAX as u128) as u64;
+        let Some(shared) = shared.upgrade() else {
+            return;
+        };
+        {
+            let mut st = shared.state.lock();
+            for (q, v) in batch.iter().zip(loaded) {
+                st.cold_inflight.remove(&q.r.id);
+                match v {
+                    Ok(v) => {
+                        st.ks.install_loaded(q.db, &q.key, q.r.id, v, us);
+                    }
+                    // The command's own lookup retries on the command
+                    // thread and reports the failure.
+                    Err(e) => tracing::debug!("cold read of record {} failed: {e}", q.r.id),
+                }
+            }
+        }
+        for q in batch {
+            let _ = q.done.send(true);
+        }
+    }
 }

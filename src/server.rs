@@ -279,8 +279,10 @@ pub struct State {
     /// Cold records being read for waiting clients, by record id (see
     /// `promote.rs`): a second client needing one waits for the same read.
     pub cold_inflight: std::collections::HashMap<u64, tokio::sync::watch::Receiver<bool>>,
-    /// Permits for concurrent cold reads (`tiering-io-threads`).
-    pub cold_reads: std::sync::Arc<tokio::sync::Semaphore>,
+    /// The cold-tier reader threads, started at the first cold read.
+    pub cold_readers: Option<crate::promote::ReadPool>,
+    /// `tiering-io-threads`, read at start.
+    pub cold_reader_threads: usize,
 }
 
 /// What INFO persistence reports about saving.
@@ -414,7 +416,12 @@ impl State {
     }
 
     pub fn new(config: Config) -> State {
-        let config_io_threads = config.num("tiering-io-threads").max(1) as usize;
+        // 0: one reader per core, at least 2 (measured best on 2 cores;
+        // more cores usually mean more NVMe queues to keep busy).
+        let config_io_threads = match config.num("tiering-io-threads") {
+            n if n > 0 => n as usize,
+            _ => std::thread::available_parallelism().map_or(2, |n| n.get().clamp(2, 16)),
+        };
         let mut ks = Keyspace::new(config.tun.databases);
         apply_keyspace_tunables(&mut ks, &config);
         State {
@@ -448,7 +455,8 @@ impl State {
             blocking: Default::default(),
             pubsub: Default::default(),
             cold_inflight: Default::default(),
-            cold_reads: crate::promote::readers(config_io_threads),
+            cold_readers: None,
+            cold_reader_threads: config_io_threads,
         }
     }
 

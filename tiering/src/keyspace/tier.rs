@@ -507,6 +507,10 @@ impl Keyspace {
     /// now); no write is needed.
     fn demote_probation(&mut self, max: usize) -> usize {
         let mut done = 0;
+        // Values loaded for a command that has not run yet stay until it
+        // has (demoting them now would make the command read them again,
+        // on the command thread); they keep their place in the queue.
+        let mut waiting = Vec::new();
         while done < max {
             let Some((db, key, id)) = self.admission.probation.pop_front() else {
                 break;
@@ -521,6 +525,10 @@ impl Keyspace {
             if e.clean == NOT_CLEAN {
                 continue;
             }
+            if e.clean == CLEAN_PREPAID {
+                waiting.push((db, key, id));
+                continue;
+            }
             let slot = (db, key);
             if self.clean.get(&slot).is_none_or(|r| r.id != id) {
                 continue;
@@ -533,6 +541,9 @@ impl Keyspace {
             drop(std::mem::replace(&mut e.value, Value::Cold(r)));
             self.admission.probation_demotions += 1;
             done += 1;
+        }
+        for w in waiting.into_iter().rev() {
+            self.admission.probation.push_front(w);
         }
         done
     }
