@@ -161,8 +161,15 @@ pub struct Request {
 
 /// Values waiting to be read, for the reader threads.
 struct Queue {
-    waiting: Mutex<VecDeque<Request>>,
+    waiting: Mutex<Waiting>,
     ready: Condvar,
+}
+
+#[derive(Default)]
+struct Waiting {
+    requests: VecDeque<Request>,
+    /// Reader threads asleep on `ready`.
+    idle: usize,
 }
 
 /// The cold-tier reader threads (`tiering-io-threads` of them). Each takes
@@ -182,7 +189,7 @@ const READ_BATCH: usize = 32;
 impl ReadPool {
     fn start(reader: ColdReader, shared: Weak<Shared>, threads: usize) -> ReadPool {
         let queue = Arc::new(Queue {
-            waiting: Mutex::new(VecDeque::new()),
+            waiting: Mutex::new(Waiting::default()),
             ready: Condvar::new(),
         });
         for i in 0..threads.max(1) {
@@ -197,9 +204,18 @@ impl ReadPool {
         ReadPool { queue }
     }
 
+    /// Queues `req`. A sleeping reader is woken only when the queue was
+    /// empty: a reader woken earlier, or one still busy, takes whatever
+    /// arrives meanwhile in its next batch, which saves a wake-up (a
+    /// futex call and a context switch) per value under load.
     fn submit(&self, req: Request) {
-        self.queue.waiting.lock().push_back(req);
-        self.queue.ready.notify_one();
+        let mut w = self.queue.waiting.lock();
+        w.requests.push_back(req);
+        let wake = w.idle > 0 && w.requests.len() == 1;
+        drop(w);
+        if wake {
+            self.queue.ready.notify_one();
+        }
     }
 }
 
@@ -207,11 +223,13 @@ fn read_loop(queue: &Queue, reader: &ColdReader, shared: &Weak<Shared>) {
     loop {
         let batch: Vec<Request> = {
             let mut w = queue.waiting.lock();
-            while w.is_empty() {
+            while w.requests.is_empty() {
+                w.idle += 1;
                 queue.ready.wait(&mut w);
+                w.idle -= 1;
             }
-            let n = w.len().min(READ_BATCH);
-            w.drain(..n).collect()
+            let n = w.requests.len().min(READ_BATCH);
+            w.requests.drain(..n).collect()
         };
         let refs: Vec<ColdRef> = batch.iter().map(|q| q.r.clone()).collect();
         let start = Instant::now();
