@@ -134,6 +134,23 @@ fn debug(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
             ctx.out.ok();
         }
         ("protocol", 3) => protocol(ctx, &args[2])?,
+        ("digest", 2) => {
+            let d = super::digest::dataset_digest(&mut ctx.st.ks)
+                .map_err(|e| CmdError::msg(format!("ERR {e}")))?;
+            ctx.out.simple(&d);
+        }
+        ("digest-value", _) => {
+            let mut digests = Vec::with_capacity(n - 2);
+            for key in &args[2..] {
+                let d = super::digest::value_digest(&mut ctx.st.ks, ctx.db, key)
+                    .map_err(|e| CmdError::msg(format!("ERR {e}")))?;
+                digests.push(d);
+            }
+            ctx.out.array(digests.len());
+            for d in &digests {
+                ctx.out.simple(d);
+            }
+        }
         _ => {
             return Err(CmdError::msg(format!(
                 "ERR unknown subcommand or wrong number of arguments for '{}'. Try DEBUG HELP.",
@@ -251,6 +268,10 @@ fn help(ctx: &mut Ctx) {
         &[
             "CHANGE-REPL-ID",
             "    Change the replication IDs of the instance.",
+            "DIGEST",
+            "    Output a hex signature representing the current DB content.",
+            "DIGEST-VALUE <key> [<key> ...]",
+            "    Output a hex signature of the values of all the specified keys.",
             "HTSTATS <dbid>",
             "    Return hash table statistics of the specified database.",
             "LOG <message>",

@@ -25,6 +25,7 @@ pub mod bitops;
 pub mod config_cmd;
 pub mod connection;
 pub mod debug;
+pub mod digest;
 pub mod dump;
 pub mod expire;
 pub mod geo;
