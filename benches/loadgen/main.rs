@@ -51,13 +51,18 @@ struct Opts {
     warmup: f64,
     json: bool,
     seed: u64,
+    /// A second server to run the same workload against, after the first.
+    compare: Option<(String, u16)>,
+    /// Where to write every figure as CSV (one row per server).
+    csv: Option<String>,
 }
 
 fn usage() -> ! {
     eprintln!(
         "usage: valkey-tiered-bench [--host H] [--port P] [--keys N] [--value-size B] [--load]
        [--dist uniform|zipf:S|hotspot:KEYS%:OPS%|sequential] [--reads PCT]
-       [--connections C] [--pipeline D] [--warmup SECS] [--duration SECS] [--json] [--seed N]"
+       [--connections C] [--pipeline D] [--warmup SECS] [--duration SECS] [--json] [--seed N]
+       [--compare HOST:PORT] [--csv FILE]"
     );
     std::process::exit(2)
 }
@@ -91,6 +96,8 @@ fn parse_args() -> Opts {
         warmup: 2.0,
         json: false,
         seed: 1,
+        compare: None,
+        csv: None,
     };
     let args: Vec<String> = std::env::args().skip(1).collect();
     let mut i = 0;
@@ -114,6 +121,12 @@ fn parse_args() -> Opts {
             "--warmup" => o.warmup = val().parse().unwrap_or_else(|_| usage()),
             "--json" => o.json = true,
             "--seed" => o.seed = val().parse().unwrap_or_else(|_| usage()),
+            "--compare" => {
+                let v = val();
+                let (h, p) = v.rsplit_once(':').unwrap_or_else(|| usage());
+                o.compare = Some((h.to_string(), p.parse().unwrap_or_else(|_| usage())));
+            }
+            "--csv" => o.csv = Some(val()),
             _ => usage(),
         }
         i += 1;
@@ -364,12 +377,14 @@ struct Totals {
 
 /// Runs the mixed workload for `secs`, recording only while `measure` is
 /// set.
-async fn run(o: &Opts, secs: f64, measure: bool) -> std::io::Result<(Totals, f64)> {
+async fn run(o: &Opts, secs: f64, measure: bool) -> std::io::Result<(Totals, f64, Vec<u64>)> {
     let stop = Arc::new(AtomicBool::new(false));
+    let done = Arc::new(AtomicU64::new(0));
     let mut tasks = Vec::new();
     for c_idx in 0..o.connections {
         let o = o.clone();
         let stop = stop.clone();
+        let done = done.clone();
         tasks.push(tokio::spawn(async move {
             let mut rng =
                 SmallRng::seed_from_u64(o.seed.wrapping_mul(1000).wrapping_add(c_idx as u64));
@@ -404,12 +419,24 @@ async fn run(o: &Opts, secs: f64, measure: bool) -> std::io::Result<(Totals, f64
                     let _ = h.record_n(us, o.pipeline as u64);
                 }
                 t.ops += o.pipeline as u64;
+                done.fetch_add(o.pipeline as u64, Ordering::Relaxed);
             }
             Ok::<Totals, std::io::Error>(t)
         }));
     }
     let start = Instant::now();
-    tokio::time::sleep(Duration::from_secs_f64(secs)).await;
+    // Operations completed in each whole second of the run.
+    let mut series = Vec::new();
+    let mut last = 0;
+    let whole = secs.floor() as u64;
+    for i in 1..=whole {
+        let at = start + Duration::from_secs(i);
+        tokio::time::sleep_until(at.into()).await;
+        let now = done.load(Ordering::Relaxed);
+        series.push(now - last);
+        last = now;
+    }
+    tokio::time::sleep_until((start + Duration::from_secs_f64(secs)).into()).await;
     stop.store(true, Ordering::Relaxed);
     let elapsed = start.elapsed().as_secs_f64();
     let mut all = Totals::default();
@@ -427,7 +454,7 @@ async fn run(o: &Opts, secs: f64, measure: bool) -> std::io::Result<(Totals, f64
             }
         }
     }
-    Ok((all, elapsed))
+    Ok((all, elapsed, series))
 }
 
 /// `INFO` as field -> value (all sections).
@@ -449,30 +476,108 @@ fn num(m: &std::collections::HashMap<String, String>, k: &str) -> f64 {
     m.get(k).and_then(|v| v.parse().ok()).unwrap_or(0.0)
 }
 
-#[tokio::main]
-async fn main() {
-    let o = parse_args();
+/// The figures of one measured run against one server.
+struct Report {
+    server: String,
+    ops: u64,
+    secs: f64,
+    ops_s: f64,
+    errors: u64,
+    p50: u64,
+    p90: u64,
+    p99: u64,
+    p999: u64,
+    max: u64,
+    hit_ratio: f64,
+    hot: f64,
+    cold: f64,
+    used: f64,
+    keys: f64,
+    cold_keys: f64,
+    disk: f64,
+    /// Operations completed in each second of the measurement.
+    series: Vec<u64>,
+}
+
+const CSV_HEADER: &str = "server,ops,seconds,ops_per_sec,errors,p50_us,p90_us,p99_us,p999_us,max_us,hot_hit_ratio,used_memory,cold_keys,cold_bytes_on_disk";
+
+impl Report {
+    fn csv_row(&self) -> String {
+        format!(
+            "{},{},{:.3},{:.1},{},{},{},{},{},{},{:.4},{:.0},{},{}",
+            self.server,
+            self.ops,
+            self.secs,
+            self.ops_s,
+            self.errors,
+            self.p50,
+            self.p90,
+            self.p99,
+            self.p999,
+            self.max,
+            self.hit_ratio,
+            self.used,
+            self.cold_keys,
+            self.disk
+        )
+    }
+
+    fn json(&self) -> String {
+        let series: Vec<String> = self.series.iter().map(u64::to_string).collect();
+        format!(
+            "{{\"server\":\"{}\",\"ops\":{},\"seconds\":{:.3},\"ops_per_sec\":{:.1},\"errors\":{},\"p50_us\":{},\"p90_us\":{},\"p99_us\":{},\"p999_us\":{},\"max_us\":{},\"hot_hit_ratio\":{:.4},\"used_memory\":{:.0},\"cold_keys\":{},\"cold_bytes_on_disk\":{},\"ops_per_second_series\":[{}]}}",
+            self.server,
+            self.ops,
+            self.secs,
+            self.ops_s,
+            self.errors,
+            self.p50,
+            self.p90,
+            self.p99,
+            self.p999,
+            self.max,
+            self.hit_ratio,
+            self.used,
+            self.cold_keys,
+            self.disk,
+            series.join(",")
+        )
+    }
+
+    fn print(&self) {
+        let r = self;
+        println!(
+            "{}: {} ops in {:.1}s: {:.0} ops/s, errors {}; latency us p50 {} p90 {} p99 {} p99.9 {} max {}",
+            r.server, r.ops, r.secs, r.ops_s, r.errors, r.p50, r.p90, r.p99, r.p999, r.max
+        );
+        println!(
+            "server: used_memory {:.0}, hot hit ratio {:.3} ({:.0} hot / {:.0} cold), cold_keys {}, cold_bytes_on_disk {}, ram/key {:.1}",
+            r.used,
+            r.hit_ratio,
+            r.hot,
+            r.cold,
+            r.cold_keys,
+            r.disk,
+            if r.keys > 0.0 { r.used / r.keys } else { 0.0 }
+        );
+    }
+}
+
+/// Load (if asked), warm-up and measurement against the server of `o`.
+async fn measure(o: &Opts) -> Result<Report, String> {
     if o.load {
-        if let Err(e) = load(&o).await {
-            eprintln!("load failed: {e}");
-            std::process::exit(1);
-        }
+        load(o).await.map_err(|e| format!("load failed: {e}"))?;
     }
     if o.warmup > 0.0 {
-        if let Err(e) = run(&o, o.warmup, false).await {
-            eprintln!("warm-up failed: {e}");
-            std::process::exit(1);
-        }
+        run(o, o.warmup, false)
+            .await
+            .map_err(|e| format!("warm-up failed: {e}"))?;
     }
-    let before = info(&o).await;
-    let (t, secs) = match run(&o, o.duration, true).await {
-        Ok(r) => r,
-        Err(e) => {
-            eprintln!("run failed: {e}");
-            std::process::exit(1);
-        }
-    };
-    let after = info(&o).await;
+    let before = info(o).await;
+    let (t, secs, series) = run(o, o.duration, true)
+        .await
+        .map_err(|e| format!("run failed: {e}"))?;
+    let after = info(o).await;
     let d = |k: &str| num(&after, k) - num(&before, k);
     let hot = d("hot_hits");
     let cold = d("cold_hits");
@@ -485,23 +590,76 @@ async fn main() {
         .hist
         .unwrap_or_else(|| Histogram::new(3).expect("histogram"));
     let q = |p: f64| h.value_at_quantile(p);
-    let (p50, p90, p99, p999, max) = (q(0.5), q(0.9), q(0.99), q(0.999), h.max());
-    let ops_s = t.ops as f64 / secs;
-    let keys = num(&after, "hot_keys") + num(&after, "cold_keys");
-    let used = num(&after, "used_memory");
-    let (ops, errors) = (t.ops, t.errors);
-    let (cold_keys, disk) = (num(&after, "cold_keys"), num(&after, "cold_bytes_on_disk"));
-    println!(
-        "{ops} ops in {secs:.1}s: {ops_s:.0} ops/s, errors {errors}; latency us p50 {p50} p90 {p90} p99 {p99} p99.9 {p999} max {max}"
-    );
-    println!(
-        "server: used_memory {used:.0}, hot hit ratio {hit_ratio:.3} ({hot:.0} hot / {cold:.0} cold), cold_keys {cold_keys}, cold_bytes_on_disk {disk}, ram/key {:.1}",
-        if keys > 0.0 { used / keys } else { 0.0 }
-    );
-    if o.json {
+    Ok(Report {
+        server: format!("{}:{}", o.host, o.port),
+        ops: t.ops,
+        secs,
+        ops_s: t.ops as f64 / secs,
+        errors: t.errors,
+        p50: q(0.5),
+        p90: q(0.9),
+        p99: q(0.99),
+        p999: q(0.999),
+        max: h.max(),
+        hit_ratio,
+        hot,
+        cold,
+        used: num(&after, "used_memory"),
+        keys: num(&after, "hot_keys") + num(&after, "cold_keys"),
+        cold_keys: num(&after, "cold_keys"),
+        disk: num(&after, "cold_bytes_on_disk"),
+        series,
+    })
+}
+
+#[tokio::main]
+async fn main() {
+    let o = parse_args();
+    let mut reports = Vec::new();
+    let mut targets = vec![o.clone()];
+    if let Some((host, port)) = &o.compare {
+        let mut other = o.clone();
+        other.host = host.clone();
+        other.port = *port;
+        targets.push(other);
+    }
+    for t in &targets {
+        match measure(t).await {
+            Ok(r) => {
+                r.print();
+                if o.json {
+                    println!("{}", r.json());
+                }
+                reports.push(r);
+            }
+            Err(e) => {
+                eprintln!("{}:{}: {e}", t.host, t.port);
+                std::process::exit(1);
+            }
+        }
+    }
+    if let [a, b] = &reports[..] {
+        let ratio = |x: f64, y: f64| if y > 0.0 { x / y } else { 0.0 };
         println!(
-            "{{\"ops\":{ops},\"seconds\":{secs:.3},\"ops_per_sec\":{ops_s:.1},\"errors\":{errors},\"p50_us\":{p50},\"p90_us\":{p90},\"p99_us\":{p99},\"p999_us\":{p999},\"max_us\":{max},\"hot_hit_ratio\":{hit_ratio:.4},\"used_memory\":{used:.0},\"cold_keys\":{cold_keys},\"cold_bytes_on_disk\":{disk}}}"
+            "ratio {} / {}: ops/s {:.2}, p50 {:.2}, p99 {:.2}",
+            a.server,
+            b.server,
+            ratio(a.ops_s, b.ops_s),
+            ratio(a.p50 as f64, b.p50 as f64),
+            ratio(a.p99 as f64, b.p99 as f64)
         );
+    }
+    if let Some(path) = &o.csv {
+        let mut text = String::from(CSV_HEADER);
+        text.push('\n');
+        for r in &reports {
+            text.push_str(&r.csv_row());
+            text.push('\n');
+        }
+        if let Err(e) = std::fs::write(path, text) {
+            eprintln!("cannot write {path}: {e}");
+            std::process::exit(1);
+        }
     }
 }
 
