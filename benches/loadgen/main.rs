@@ -15,6 +15,8 @@
 //! Latency is measured per request, from the send of its batch to its
 //! reply. The result is printed as text and as one JSON line (`--json`).
 
+mod report;
+
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -55,6 +57,10 @@ struct Opts {
     compare: Option<(String, u16)>,
     /// Where to write every figure as CSV (one row per server).
     csv: Option<String>,
+    /// `maxmemory` values to measure at, one run each (sizes or N%).
+    sweep: Vec<String>,
+    /// Directory for the report files (JSON, CSV, SVG, Markdown).
+    out: Option<String>,
 }
 
 fn usage() -> ! {
@@ -62,7 +68,7 @@ fn usage() -> ! {
         "usage: valkey-tiered-bench [--host H] [--port P] [--keys N] [--value-size B] [--load]
        [--dist uniform|zipf:S|hotspot:KEYS%:OPS%|sequential] [--reads PCT]
        [--connections C] [--pipeline D] [--warmup SECS] [--duration SECS] [--json] [--seed N]
-       [--compare HOST:PORT] [--csv FILE]"
+       [--compare HOST:PORT] [--csv FILE] [--sweep-maxmemory SIZE,SIZE,...] [--out DIR]"
     );
     std::process::exit(2)
 }
@@ -98,6 +104,8 @@ fn parse_args() -> Opts {
         seed: 1,
         compare: None,
         csv: None,
+        sweep: Vec::new(),
+        out: None,
     };
     let args: Vec<String> = std::env::args().skip(1).collect();
     let mut i = 0;
@@ -127,6 +135,14 @@ fn parse_args() -> Opts {
                 o.compare = Some((h.to_string(), p.parse().unwrap_or_else(|_| usage())));
             }
             "--csv" => o.csv = Some(val()),
+            "--sweep-maxmemory" => {
+                o.sweep = val().split(',').map(|x| x.trim().to_string()).collect();
+                let dataset = 1;
+                if o.sweep.iter().any(|x| parse_size(x, dataset).is_none()) {
+                    usage();
+                }
+            }
+            "--out" => o.out = Some(val()),
             _ => usage(),
         }
         i += 1;
@@ -135,6 +151,32 @@ fn parse_args() -> Opts {
         usage();
     }
     o
+}
+
+/// A `maxmemory` value of a sweep: `N%` of `dataset` bytes, or a size
+/// as Redis writes them (`kb`/`mb`/`gb` powers of 1024, `k`/`m`/`g` of
+/// 1000, or plain bytes).
+fn parse_size(s: &str, dataset: u64) -> Option<u64> {
+    let l = s.to_ascii_lowercase();
+    if let Some(p) = l.strip_suffix('%') {
+        let p: f64 = p.parse().ok()?;
+        return (p > 0.0).then(|| (dataset as f64 * p / 100.0) as u64);
+    }
+    let units = [
+        ("gb", 1u64 << 30),
+        ("mb", 1 << 20),
+        ("kb", 1 << 10),
+        ("g", 1_000_000_000),
+        ("m", 1_000_000),
+        ("k", 1_000),
+        ("b", 1),
+    ];
+    for (u, m) in units {
+        if let Some(n) = l.strip_suffix(u) {
+            return n.parse::<u64>().ok()?.checked_mul(m);
+        }
+    }
+    l.parse().ok()
 }
 
 /// Picks key indexes (0-based) following a distribution. Zipf ranks are
@@ -497,35 +539,20 @@ struct Report {
     disk: f64,
     /// Operations completed in each second of the measurement.
     series: Vec<u64>,
+    /// (latency µs, fraction of commands at or under it), to p99.9.
+    cdf: Vec<(f64, f64)>,
+    /// `maxmemory` set for this run by a sweep (0: none), and its share of
+    /// the logical dataset (keys × value size).
+    maxmemory: u64,
+    ram_fraction: f64,
 }
 
-const CSV_HEADER: &str = "server,ops,seconds,ops_per_sec,errors,p50_us,p90_us,p99_us,p999_us,max_us,hot_hit_ratio,used_memory,cold_keys,cold_bytes_on_disk";
+const CSV_HEADER: &str = "server,ops,seconds,ops_per_sec,errors,p50_us,p90_us,p99_us,p999_us,max_us,hot_hit_ratio,used_memory,cold_keys,cold_bytes_on_disk,maxmemory,ram_fraction";
 
 impl Report {
     fn csv_row(&self) -> String {
         format!(
-            "{},{},{:.3},{:.1},{},{},{},{},{},{},{:.4},{:.0},{},{}",
-            self.server,
-            self.ops,
-            self.secs,
-            self.ops_s,
-            self.errors,
-            self.p50,
-            self.p90,
-            self.p99,
-            self.p999,
-            self.max,
-            self.hit_ratio,
-            self.used,
-            self.cold_keys,
-            self.disk
-        )
-    }
-
-    fn json(&self) -> String {
-        let series: Vec<String> = self.series.iter().map(u64::to_string).collect();
-        format!(
-            "{{\"server\":\"{}\",\"ops\":{},\"seconds\":{:.3},\"ops_per_sec\":{:.1},\"errors\":{},\"p50_us\":{},\"p90_us\":{},\"p99_us\":{},\"p999_us\":{},\"max_us\":{},\"hot_hit_ratio\":{:.4},\"used_memory\":{:.0},\"cold_keys\":{},\"cold_bytes_on_disk\":{},\"ops_per_second_series\":[{}]}}",
+            "{},{},{:.3},{:.1},{},{},{},{},{},{},{:.4},{:.0},{},{},{},{:.4}",
             self.server,
             self.ops,
             self.secs,
@@ -540,6 +567,31 @@ impl Report {
             self.used,
             self.cold_keys,
             self.disk,
+            self.maxmemory,
+            self.ram_fraction
+        )
+    }
+
+    fn json(&self) -> String {
+        let series: Vec<String> = self.series.iter().map(u64::to_string).collect();
+        format!(
+            "{{\"server\":\"{}\",\"ops\":{},\"seconds\":{:.3},\"ops_per_sec\":{:.1},\"errors\":{},\"p50_us\":{},\"p90_us\":{},\"p99_us\":{},\"p999_us\":{},\"max_us\":{},\"hot_hit_ratio\":{:.4},\"used_memory\":{:.0},\"cold_keys\":{},\"cold_bytes_on_disk\":{},\"maxmemory\":{},\"ram_fraction\":{:.4},\"ops_per_second_series\":[{}]}}",
+            self.server,
+            self.ops,
+            self.secs,
+            self.ops_s,
+            self.errors,
+            self.p50,
+            self.p90,
+            self.p99,
+            self.p999,
+            self.max,
+            self.hit_ratio,
+            self.used,
+            self.cold_keys,
+            self.disk,
+            self.maxmemory,
+            self.ram_fraction,
             series.join(",")
         )
     }
@@ -590,6 +642,14 @@ async fn measure(o: &Opts) -> Result<Report, String> {
         .hist
         .unwrap_or_else(|| Histogram::new(3).expect("histogram"));
     let q = |p: f64| h.value_at_quantile(p);
+    let mut cdf: Vec<(f64, f64)> = (0..=98)
+        .map(|i| i as f64 / 100.0)
+        .collect::<Vec<_>>()
+        .into_iter()
+        .chain([0.99, 0.995, 0.999])
+        .map(|f| (q(f) as f64, f))
+        .collect();
+    cdf.dedup_by(|a, b| a.0 == b.0 && a.1 <= b.1);
     Ok(Report {
         server: format!("{}:{}", o.host, o.port),
         ops: t.ops,
@@ -609,12 +669,19 @@ async fn measure(o: &Opts) -> Result<Report, String> {
         cold_keys: num(&after, "cold_keys"),
         disk: num(&after, "cold_bytes_on_disk"),
         series,
+        cdf,
+        maxmemory: 0,
+        ram_fraction: 0.0,
     })
 }
 
 #[tokio::main]
 async fn main() {
     let o = parse_args();
+    if !o.sweep.is_empty() {
+        sweep(&o).await;
+        return;
+    }
     let mut reports = Vec::new();
     let mut targets = vec![o.clone()];
     if let Some((host, port)) = &o.compare {
@@ -649,10 +716,45 @@ async fn main() {
             ratio(a.p99 as f64, b.p99 as f64)
         );
     }
+    finish(&o, &reports, false);
+}
+
+/// `--csv` and `--out` for the runs of `reports`.
+fn finish(o: &Opts, reports: &[Report], sweep: bool) {
+    if let Some(dir) = &o.out {
+        let points: Vec<report::Point> = reports
+            .iter()
+            .map(|r| report::Point {
+                label: if sweep {
+                    format!("maxmemory {}", r.maxmemory)
+                } else {
+                    r.server.clone()
+                },
+                maxmemory: r.maxmemory,
+                ram_fraction: r.ram_fraction,
+                ops_s: r.ops_s,
+                p50: r.p50,
+                p99: r.p99,
+                p999: r.p999,
+                hit_ratio: r.hit_ratio,
+                errors: r.errors,
+                cdf: r.cdf.clone(),
+                json: r.json(),
+                csv_row: r.csv_row(),
+            })
+            .collect();
+        match report::write_all(dir, CSV_HEADER, &points, sweep) {
+            Ok(files) => eprintln!("wrote {}", files.join(", ")),
+            Err(e) => {
+                eprintln!("cannot write the report to {dir}: {e}");
+                std::process::exit(1);
+            }
+        }
+    }
     if let Some(path) = &o.csv {
         let mut text = String::from(CSV_HEADER);
         text.push('\n');
-        for r in &reports {
+        for r in reports {
             text.push_str(&r.csv_row());
             text.push('\n');
         }
@@ -661,6 +763,73 @@ async fn main() {
             std::process::exit(1);
         }
     }
+}
+
+/// `--sweep-maxmemory`: loads (if asked) once, then for each size sets
+/// `maxmemory` with CONFIG SET and measures (warm-up included). Meant for
+/// our server with tiering on, where a smaller `maxmemory` moves values to
+/// the cold tier instead of evicting them; sizes from large to small need
+/// no reload in between.
+async fn sweep(o: &Opts) {
+    if o.load {
+        if let Err(e) = load(o).await {
+            eprintln!("load failed: {e}");
+            std::process::exit(1);
+        }
+    }
+    let dataset = o.keys * o.value_size as u64;
+    let mut reports = Vec::new();
+    for spec in &o.sweep {
+        let Some(bytes) = parse_size(spec, dataset) else {
+            usage();
+        };
+        let set = async {
+            let mut c = Conn::connect(o).await?;
+            c.cmd(&[
+                b"CONFIG",
+                b"SET",
+                b"maxmemory",
+                bytes.to_string().as_bytes(),
+            ])
+            .await
+        };
+        match set.await {
+            Ok(r) if r.starts_with(b"+OK") => {}
+            Ok(r) => {
+                eprintln!(
+                    "CONFIG SET maxmemory {bytes}: {}",
+                    String::from_utf8_lossy(&r).trim()
+                );
+                std::process::exit(1);
+            }
+            Err(e) => {
+                eprintln!("CONFIG SET maxmemory {bytes}: {e}");
+                std::process::exit(1);
+            }
+        }
+        let mut run_opts = o.clone();
+        run_opts.load = false;
+        match measure(&run_opts).await {
+            Ok(mut r) => {
+                r.maxmemory = bytes;
+                r.ram_fraction = bytes as f64 / dataset.max(1) as f64;
+                println!(
+                    "maxmemory {bytes} ({:.1}% of the dataset):",
+                    100.0 * r.ram_fraction
+                );
+                r.print();
+                if o.json {
+                    println!("{}", r.json());
+                }
+                reports.push(r);
+            }
+            Err(e) => {
+                eprintln!("maxmemory {bytes}: {e}");
+                std::process::exit(1);
+            }
+        }
+    }
+    finish(o, &reports, true);
 }
 
 #[cfg(test)]
@@ -696,6 +865,17 @@ mod tests {
                 "rank {rank}: {got} vs {want}"
             );
         }
+    }
+
+    #[test]
+    fn sizes_parse_as_redis_writes_them() {
+        assert_eq!(parse_size("64mb", 0), Some(64 << 20));
+        assert_eq!(parse_size("2k", 0), Some(2000));
+        assert_eq!(parse_size("1GB", 0), Some(1 << 30));
+        assert_eq!(parse_size("12345", 0), Some(12345));
+        assert_eq!(parse_size("25%", 1000), Some(250));
+        assert_eq!(parse_size("x", 0), None);
+        assert_eq!(parse_size("-5%", 10), None);
     }
 
     #[test]
