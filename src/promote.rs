@@ -125,20 +125,19 @@ pub fn plan(st: &mut State, shared: &Shared, id: u64, args: &[Bytes]) -> Option<
         }
         let store = st.ks.cold()?;
         if st.cold_readers.is_none() {
-            let pool = ReadPool::start(store.reader(), shared.me.clone(), st.cold_reader_threads);
-            st.cold_readers = Some(pool);
+            st.cold_readers =
+                ReadPool::start(store.reader(), shared.me.clone(), st.cold_reader_threads);
         }
+        let pool = st.cold_readers.clone()?;
         let (tx, rx) = watch::channel(false);
         st.cold_inflight.insert(r.id, rx.clone());
         wait.push(rx);
-        if let Some(pool) = &st.cold_readers {
-            pool.submit(Request {
-                db,
-                key,
-                r,
-                done: tx,
-            });
-        }
+        pool.submit(Request {
+            db,
+            key,
+            r,
+            done: tx,
+        });
     }
     (!wait.is_empty()).then_some(wait)
 }
@@ -187,21 +186,25 @@ pub struct ReadPool {
 const READ_BATCH: usize = 32;
 
 impl ReadPool {
-    fn start(reader: ColdReader, shared: Weak<Shared>, threads: usize) -> ReadPool {
+    fn start(reader: ColdReader, shared: Weak<Shared>, threads: usize) -> Option<ReadPool> {
         let queue = Arc::new(Queue {
             waiting: Mutex::new(Waiting::default()),
             ready: Condvar::new(),
         });
+        let mut started = 0;
         for i in 0..threads.max(1) {
             let (queue, reader, shared) = (queue.clone(), reader.clone(), shared.clone());
             let spawned = std::thread::Builder::new()
                 .name(format!("cold-reader-{i}"))
                 .spawn(move || read_loop(&queue, &reader, &shared));
-            if let Err(e) = spawned {
-                tracing::warn!("could not start cold reader thread {i}: {e}");
+            match spawned {
+                Ok(_) => started += 1,
+                Err(e) => tracing::warn!("could not start cold reader thread {i}: {e}"),
             }
         }
-        ReadPool { queue }
+        // Without a reader, commands load their values on the command
+        // thread (the lookup's own fallback) rather than wait forever.
+        (started > 0).then_some(ReadPool { queue })
     }
 
     /// Queues `req`. A sleeping reader is woken only when the queue was
@@ -229,11 +232,30 @@ fn read_loop(queue: &Queue, reader: &ColdReader, shared: &Weak<Shared>) {
                 w.idle -= 1;
             }
             let n = w.requests.len().min(READ_BATCH);
-            w.requests.drain(..n).collect()
+            let batch = w.requests.drain(..n).collect();
+            // More than one batch waiting: pass the wake-up on, so that a
+            // backlog is read by every reader, not one batch after another.
+            if !w.requests.is_empty() && w.idle > 0 {
+                queue.ready.notify_one();
+            }
+            batch
         };
         let refs: Vec<ColdRef> = batch.iter().map(|q| q.r.clone()).collect();
         let start = Instant::now();
-        let loaded = reader.load_many(&refs);
+        // A panic while reading or decoding (a bug, or a record the codec
+        // chokes on) must not take the thread with it: the batch's waiters
+        // are released (their senders drop) and load on the command thread.
+        let read =
+            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| reader.load_many(&refs)));
+        let Ok(loaded) = read else {
+            if let Some(shared) = shared.upgrade() {
+                let mut st = shared.state.lock();
+                for q in &batch {
+                    st.cold_inflight.remove(&q.r.id);
+                }
+            }
+            continue;
+        };
         let us = start.elapsed().as_micros().min(u64::MAX as u128) as u64;
         let Some(shared) = shared.upgrade() else {
             return;

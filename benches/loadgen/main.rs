@@ -649,7 +649,14 @@ async fn measure(o: &Opts) -> Result<Report, String> {
         .chain([0.99, 0.995, 0.999])
         .map(|f| (q(f) as f64, f))
         .collect();
-    cdf.dedup_by(|a, b| a.0 == b.0 && a.1 <= b.1);
+    // Equal latencies at neighbouring fractions: keep the highest fraction.
+    cdf.dedup_by(|later, earlier| {
+        let same = later.0 == earlier.0;
+        if same {
+            earlier.1 = later.1;
+        }
+        same
+    });
     Ok(Report {
         server: format!("{}:{}", o.host, o.port),
         ops: t.ops,
@@ -780,8 +787,10 @@ async fn sweep(o: &Opts) {
     let dataset = o.keys * o.value_size as u64;
     let mut reports = Vec::new();
     for spec in &o.sweep {
-        let Some(bytes) = parse_size(spec, dataset) else {
-            usage();
+        let Some(bytes) = parse_size(spec, dataset).filter(|&b| b > 0) else {
+            // 0 would mean "no limit" to the server.
+            eprintln!("--sweep-maxmemory {spec}: not a size above zero");
+            std::process::exit(2);
         };
         let set = async {
             let mut c = Conn::connect(o).await?;

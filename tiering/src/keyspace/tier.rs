@@ -36,6 +36,12 @@ pub struct TierStats {
     /// Promotions done on the command thread because no asynchronous load
     /// had brought the value in first.
     pub sync_loads: u64,
+    /// Entries marked `CLEAN_PREPAID` since the last and the previous
+    /// [`Keyspace::age_prepaid`]: a mark older than that belongs to a
+    /// command that never looked its key up (refused, aborted, its client
+    /// gone) and is cleared.
+    prepaid_new: Vec<(usize, Key)>,
+    prepaid_old: Vec<(usize, Key)>,
     /// Where the demotion walk (used when sampling finds no candidate)
     /// stopped.
     walk_db: usize,
@@ -303,11 +309,32 @@ impl Keyspace {
                 let r = r.clone();
                 c.loaded(read_us);
                 keep_clean(&mut self.clean, c, e, db, key, value, r, CLEAN_PREPAID);
+                self.tier.prepaid_new.push((db, Key::from(key)));
                 self.admission.consider(db, key, id);
                 true
             }
             _ => false,
         }
+    }
+
+    /// Clears the `CLEAN_PREPAID` marks set before the previous call (the
+    /// server calls this from its cron): a command runs as soon as its
+    /// values are in, so an older mark is one whose command will not look
+    /// its key up, and it would keep the value from being demoted.
+    pub fn age_prepaid(&mut self) {
+        let old = std::mem::take(&mut self.tier.prepaid_old);
+        for (db, key) in old {
+            if let Some(e) = self
+                .dbs
+                .get_mut(db)
+                .and_then(|d| d.main.get_mut(key.as_bytes()))
+            {
+                if e.clean == CLEAN_PREPAID {
+                    e.clean = CLEAN;
+                }
+            }
+        }
+        self.tier.prepaid_old = std::mem::take(&mut self.tier.prepaid_new);
     }
 
     /// The clean copy of `key` of `db` is stale (the value changed, moved
@@ -577,7 +604,11 @@ impl Keyspace {
         let n = self.dbs.len();
         let now = now_ms.max(0) as u64;
         let params = self.lfu;
-        let qualifies = |e: &Entry| !e.value.is_cold() && e.value.heap_size() >= min_size;
+        // A value loaded for a command that has not run yet stays until it
+        // has (see `age_prepaid` for one whose command never looks).
+        let qualifies = |e: &Entry| {
+            !e.value.is_cold() && e.clean != CLEAN_PREPAID && e.value.heap_size() >= min_size
+        };
         for _ in 0..4 {
             let mut any = false;
             for i in 0..n {
