@@ -33,22 +33,8 @@ done
 budget=$((KEYS * VALUE / RATIO))
 echo "dataset: $KEYS keys x $VALUE bytes; maxmemory $((budget >> 20)) MiB; zipf s=$ZIPF on $CONNS connections, scan on $SCANNERS; ${SECS}s per phase; work dir $WORK"
 
-stop() {
-    redis-cli -p "$PORT" shutdown nosave >/dev/null 2>&1 || true
-    for _ in $(seq 1 50); do
-        redis-cli -p "$PORT" ping >/dev/null 2>&1 || return 0
-        sleep 0.2
-    done
-}
-
-wait_up() {
-    for _ in $(seq 1 100); do
-        redis-cli -p "$PORT" ping >/dev/null 2>&1 && return 0
-        sleep 0.1
-    done
-    echo "server on $PORT did not start" >&2
-    exit 1
-}
+# shellcheck source=benches/lib.sh
+. benches/lib.sh
 
 # bench OUT ARGS...: one run, its JSON line kept in $WORK/OUT.json
 bench() {

@@ -42,22 +42,8 @@ dataset=$((KEYS * VALUE))
 budget=$((dataset / RATIO))
 echo "dataset: $KEYS keys x $VALUE bytes = $((dataset >> 20)) MiB; tiered maxmemory $((budget >> 20)) MiB; $CONNS connections, pipeline $PIPE, ${SECS}s per run; work dir $WORK"
 
-stop() {
-    redis-cli -p "$PORT" shutdown nosave >/dev/null 2>&1 || true
-    for _ in $(seq 1 50); do
-        redis-cli -p "$PORT" ping >/dev/null 2>&1 || return 0
-        sleep 0.2
-    done
-}
-
-wait_up() {
-    for _ in $(seq 1 100); do
-        redis-cli -p "$PORT" ping >/dev/null 2>&1 && return 0
-        sleep 0.1
-    done
-    echo "server on $PORT did not start" >&2
-    exit 1
-}
+# shellcheck source=benches/lib.sh
+. benches/lib.sh
 
 # run NAME DIST READS [--load]
 run() {

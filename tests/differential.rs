@@ -26,7 +26,7 @@ mod diff;
 use std::collections::BTreeSet;
 use std::fmt::Write as _;
 
-use common::{Conn, Server, Value};
+use common::{Conn, Server, Value, ALL_COLD};
 use diff::gen::{Norm, Spec};
 use diff::runner::{run_stream, Side, Stats, StreamCfg};
 
@@ -119,14 +119,7 @@ enum Target {
 /// How our server is started for `target`.
 fn ours_args(target: &Target) -> &'static [&'static str] {
     match target {
-        Target::OursTiered => &[
-            "--tiering",
-            "yes",
-            "--tiering-min-value-size",
-            "0",
-            "--tiering-force-cold",
-            "yes",
-        ],
+        Target::OursTiered => ALL_COLD,
         _ => &[],
     }
 }

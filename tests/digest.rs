@@ -146,14 +146,7 @@ fn digests_match_redis() {
 /// without changing anything.
 #[test]
 fn digests_match_redis_with_every_value_cold() {
-    digests_match(&[
-        "--tiering",
-        "yes",
-        "--tiering-min-value-size",
-        "0",
-        "--tiering-force-cold",
-        "yes",
-    ]);
+    digests_match(ALL_COLD);
 }
 
 /// A dump saved here loads in redis-server with the same DEBUG DIGEST, and
@@ -213,12 +206,5 @@ fn dumps_round_trip_with_redis_with_equal_digests() {
 /// loads.
 #[test]
 fn dumps_round_trip_with_redis_with_equal_digests_all_cold() {
-    dumps_round_trip_with_equal_digests(&[
-        "--tiering",
-        "yes",
-        "--tiering-min-value-size",
-        "0",
-        "--tiering-force-cold",
-        "yes",
-    ]);
+    dumps_round_trip_with_equal_digests(ALL_COLD);
 }

@@ -11,16 +11,7 @@ use std::time::Duration;
 
 /// Our server with every value demoted before each command.
 fn all_cold() -> Server {
-    Server::start(&[
-        "--tiering",
-        "yes",
-        "--tiering-min-value-size",
-        "0",
-        "--tiering-force-cold",
-        "yes",
-        "--enable-debug-command",
-        "yes",
-    ])
+    Server::start(&[ALL_COLD, &["--enable-debug-command", "yes"][..]].concat())
 }
 
 /// A reply in brief: `+OK`, `:1`, `$text`, `$-1`, `*[$a, :1]`, `-ERR ...`.
@@ -50,6 +41,23 @@ fn used_memory(c: &mut Conn) -> i64 {
         .find_map(|l| l.strip_prefix("used_memory:"))
         .and_then(|v| v.trim().parse().ok())
         .expect("used_memory")
+}
+
+/// Every `step`-th key `<prefix><i>` below `n` reads back as `value(i)`.
+fn spot_check(
+    r: &mut redis::Connection,
+    prefix: &str,
+    n: usize,
+    step: usize,
+    value: impl Fn(usize) -> String,
+) {
+    for i in (0..n).step_by(step) {
+        let got: String = redis::cmd("GET")
+            .arg(format!("{prefix}{i}"))
+            .query(r)
+            .expect("GET");
+        assert_eq!(got, value(i), "{prefix}{i}");
+    }
 }
 
 /// `INFO tiering` as field -> value.
@@ -286,13 +294,7 @@ fn maxmemory_bounds_the_hot_tier_by_demoting() {
     assert!(field(&mut c, "cold_keys") > (n / 2) as i64);
     assert!(field(&mut c, "cold_bytes_on_disk") >= 0);
     assert_eq!(q(&mut c, &["DBSIZE"]), format!(":{n}"));
-    for i in (0..n).step_by(997) {
-        let got: String = redis::cmd("GET")
-            .arg(format!("key:{i}"))
-            .query(&mut r)
-            .expect("GET");
-        assert_eq!(got, value(i));
-    }
+    spot_check(&mut r, "key:", n, 997, value);
 }
 
 /// When keys and their headers alone fill `maxmemory`, commands that add
@@ -541,13 +543,7 @@ fn a_dataset_bigger_than_maxmemory_loads_into_the_cold_tier() {
     let used: i64 = used_memory(&mut c);
     assert!(used <= (8 << 20) + (1 << 20), "used_memory {used}");
     let mut rc = s.client();
-    for i in (0..n).step_by(991) {
-        let got: String = redis::cmd("GET")
-            .arg(format!("k{i}"))
-            .query(&mut rc)
-            .expect("GET");
-        assert_eq!(got, value(i));
-    }
+    spot_check(&mut rc, "k", n, 991, value);
 }
 
 /// A full disk: demotion fails, so once the hot tier is full, writes get
@@ -695,12 +691,15 @@ fn a_scan_of_read_once_keys_does_not_flush_the_hot_set() {
     let gated = hot_set_after_scan("frequency");
     let always = hot_set_after_scan("always");
     eprintln!("hot set kept after the scan: frequency {gated:.3}, always {always:.3}");
+    // Measured: 0.95-0.98 with the gate (the sketch admits a few scanned
+    // keys by collision, and those push hot ones out), 0.000-0.001
+    // without.
     assert!(
-        gated >= 0.95,
+        gated >= 0.9,
         "frequency admission kept only {gated:.3} of the hot set"
     );
     assert!(
-        always < gated - 0.3,
+        always < gated - 0.5,
         "without the gate the scan should flush the hot set: kept {always:.3}"
     );
 }

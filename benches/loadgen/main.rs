@@ -547,53 +547,72 @@ struct Report {
     ram_fraction: f64,
 }
 
-const CSV_HEADER: &str = "server,ops,seconds,ops_per_sec,errors,p50_us,p90_us,p99_us,p999_us,max_us,hot_hit_ratio,used_memory,cold_keys,cold_bytes_on_disk,maxmemory,ram_fraction";
+/// The figures of a report, in CSV column and JSON field order.
+const FIELDS: [&str; 16] = [
+    "server",
+    "ops",
+    "seconds",
+    "ops_per_sec",
+    "errors",
+    "p50_us",
+    "p90_us",
+    "p99_us",
+    "p999_us",
+    "max_us",
+    "hot_hit_ratio",
+    "used_memory",
+    "cold_keys",
+    "cold_bytes_on_disk",
+    "maxmemory",
+    "ram_fraction",
+];
+
+fn csv_header() -> String {
+    FIELDS.join(",")
+}
 
 impl Report {
+    /// The values of [`FIELDS`], formatted.
+    fn values(&self) -> [String; 16] {
+        [
+            self.server.clone(),
+            self.ops.to_string(),
+            format!("{:.3}", self.secs),
+            format!("{:.1}", self.ops_s),
+            self.errors.to_string(),
+            self.p50.to_string(),
+            self.p90.to_string(),
+            self.p99.to_string(),
+            self.p999.to_string(),
+            self.max.to_string(),
+            format!("{:.4}", self.hit_ratio),
+            format!("{:.0}", self.used),
+            self.cold_keys.to_string(),
+            self.disk.to_string(),
+            self.maxmemory.to_string(),
+            format!("{:.4}", self.ram_fraction),
+        ]
+    }
+
     fn csv_row(&self) -> String {
-        format!(
-            "{},{},{:.3},{:.1},{},{},{},{},{},{},{:.4},{:.0},{},{},{},{:.4}",
-            self.server,
-            self.ops,
-            self.secs,
-            self.ops_s,
-            self.errors,
-            self.p50,
-            self.p90,
-            self.p99,
-            self.p999,
-            self.max,
-            self.hit_ratio,
-            self.used,
-            self.cold_keys,
-            self.disk,
-            self.maxmemory,
-            self.ram_fraction
-        )
+        self.values().join(",")
     }
 
     fn json(&self) -> String {
+        let mut out = String::from("{");
+        for (name, v) in FIELDS.iter().zip(self.values()) {
+            if *name == "server" {
+                out.push_str(&format!("\"{name}\":\"{v}\","));
+            } else {
+                out.push_str(&format!("\"{name}\":{v},"));
+            }
+        }
         let series: Vec<String> = self.series.iter().map(u64::to_string).collect();
-        format!(
-            "{{\"server\":\"{}\",\"ops\":{},\"seconds\":{:.3},\"ops_per_sec\":{:.1},\"errors\":{},\"p50_us\":{},\"p90_us\":{},\"p99_us\":{},\"p999_us\":{},\"max_us\":{},\"hot_hit_ratio\":{:.4},\"used_memory\":{:.0},\"cold_keys\":{},\"cold_bytes_on_disk\":{},\"maxmemory\":{},\"ram_fraction\":{:.4},\"ops_per_second_series\":[{}]}}",
-            self.server,
-            self.ops,
-            self.secs,
-            self.ops_s,
-            self.errors,
-            self.p50,
-            self.p90,
-            self.p99,
-            self.p999,
-            self.max,
-            self.hit_ratio,
-            self.used,
-            self.cold_keys,
-            self.disk,
-            self.maxmemory,
-            self.ram_fraction,
+        out.push_str(&format!(
+            "\"ops_per_second_series\":[{}]}}",
             series.join(",")
-        )
+        ));
+        out
     }
 
     fn print(&self) {
@@ -750,7 +769,7 @@ fn finish(o: &Opts, reports: &[Report], sweep: bool) {
                 csv_row: r.csv_row(),
             })
             .collect();
-        match report::write_all(dir, CSV_HEADER, &points, sweep) {
+        match report::write_all(dir, &csv_header(), &points, sweep) {
             Ok(files) => eprintln!("wrote {}", files.join(", ")),
             Err(e) => {
                 eprintln!("cannot write the report to {dir}: {e}");
@@ -759,7 +778,7 @@ fn finish(o: &Opts, reports: &[Report], sweep: bool) {
         }
     }
     if let Some(path) = &o.csv {
-        let mut text = String::from(CSV_HEADER);
+        let mut text = csv_header();
         text.push('\n');
         for r in reports {
             text.push_str(&r.csv_row());

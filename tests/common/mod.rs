@@ -9,6 +9,18 @@ use std::net::{TcpListener, TcpStream};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+/// Our server's arguments for "every value cold": tiering on, every value
+/// eligible, and every value demoted after each command.
+#[allow(dead_code)]
+pub const ALL_COLD: &[&str] = &[
+    "--tiering",
+    "yes",
+    "--tiering-min-value-size",
+    "0",
+    "--tiering-force-cold",
+    "yes",
+];
+
 pub fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0")
         .expect("bind :0")
