@@ -43,6 +43,21 @@ fn used_memory(c: &mut Conn) -> i64 {
         .expect("used_memory")
 }
 
+/// Sets keys `<prefix><i>` to `value(i)` for every `i` below `n`,
+/// pipelined 500 at a time.
+fn set_all(r: &mut redis::Connection, prefix: &str, n: usize, value: impl Fn(usize) -> String) {
+    for chunk in (0..n).collect::<Vec<_>>().chunks(500) {
+        let mut pipe = redis::pipe();
+        for &i in chunk {
+            pipe.cmd("SET")
+                .arg(format!("{prefix}{i}"))
+                .arg(value(i))
+                .ignore();
+        }
+        let () = pipe.query(r).expect("pipeline");
+    }
+}
+
 /// Every `step`-th key `<prefix><i>` below `n` reads back as `value(i)`.
 fn spot_check(
     r: &mut redis::Connection,
@@ -278,16 +293,7 @@ fn maxmemory_bounds_the_hot_tier_by_demoting() {
     let mut r = s.client();
     let value = |i: usize| format!("{i:08}-{}", "v".repeat(1000));
     let n = 20_000; // ~20 MB of values: five times the budget
-    for chunk in (0..n).collect::<Vec<_>>().chunks(500) {
-        let mut pipe = redis::pipe();
-        for &i in chunk {
-            pipe.cmd("SET")
-                .arg(format!("key:{i}"))
-                .arg(value(i))
-                .ignore();
-        }
-        let () = pipe.query(&mut r).expect("pipeline");
-    }
+    set_all(&mut r, "key:", n, value);
     let used: i64 = used_memory(&mut c);
     // Slack: one demotion batch and the connections' buffers.
     assert!(used <= limit + (1 << 20), "used {used} > limit {limit}");
@@ -438,11 +444,7 @@ fn scan_sees_every_key_while_values_move_between_tiers() {
     let mut c = s.conn();
     let n = 2000;
     let mut r = s.client();
-    let mut pipe = redis::pipe();
-    for i in 0..n {
-        pipe.cmd("SET").arg(format!("stable:{i}")).arg(i).ignore();
-    }
-    let () = pipe.query(&mut r).expect("load");
+    set_all(&mut r, "stable:", n, |i| i.to_string());
     let port = s.port;
     let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
     let writer = {
@@ -515,11 +517,7 @@ fn a_dataset_bigger_than_maxmemory_loads_into_the_cold_tier() {
     let mut r = plain.client();
     let value = |i: usize| format!("{i:06}:{}", "w".repeat(1000));
     let n = 20_000;
-    let mut pipe = redis::pipe();
-    for i in 0..n {
-        pipe.cmd("SET").arg(format!("k{i}")).arg(value(i)).ignore();
-    }
-    let () = pipe.query(&mut r).expect("load");
+    set_all(&mut r, "k", n, value);
     let mut p = plain.conn();
     assert_eq!(q(&mut p, &["SAVE"]), "+OK");
     let dir = tempfile::tempdir().expect("tempdir");
@@ -641,16 +639,7 @@ fn hot_set_after_scan(admission: &str) -> f64 {
         q(&mut c, &["CONFIG", "SET", "maxmemory", &limit.to_string()]),
         "+OK"
     );
-    for chunk in (0..n).collect::<Vec<_>>().chunks(500) {
-        let mut pipe = redis::pipe();
-        for &i in chunk {
-            pipe.cmd("SET")
-                .arg(format!("key:{i}"))
-                .arg(value(i))
-                .ignore();
-        }
-        let () = pipe.query(&mut r).expect("pipeline");
-    }
+    set_all(&mut r, "key:", n, value);
     let get_all = |r: &mut redis::Connection, range: std::ops::Range<usize>| {
         for chunk in range.collect::<Vec<_>>().chunks(100) {
             let mut pipe = redis::pipe();
