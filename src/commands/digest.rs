@@ -105,6 +105,15 @@ pub fn value_digest(ks: &mut Keyspace, db: usize, key: &[u8]) -> Result<String, 
     Ok(hex(&digest))
 }
 
+/// Adds key `key` with (hot) value `v` to the dataset digest `total`:
+/// the key's own digest (key, then value) goes in through a SHA1.
+fn add_key(total: &mut Digest, key: &[u8], v: &Value, has_expire: bool) {
+    let mut digest = [0u8; 20];
+    mix_digest(&mut digest, key);
+    xor_object_digest(&mut digest, v, has_expire);
+    xor_digest(total, &digest);
+}
+
 /// The digest of the whole dataset, as `DEBUG DIGEST` prints it (zeros
 /// for an empty one).
 pub fn dataset_digest(ks: &mut Keyspace) -> Result<String, String> {
@@ -122,17 +131,11 @@ pub fn dataset_digest(ks: &mut Keyspace) -> Result<String, String> {
                 cold.push((k.clone(), r.clone(), has_expire));
                 continue;
             }
-            let mut digest = [0u8; 20];
-            mix_digest(&mut digest, k.as_bytes());
-            xor_object_digest(&mut digest, &e.value, has_expire);
-            xor_digest(&mut total, &digest);
+            add_key(&mut total, k.as_bytes(), &e.value, has_expire);
         }
         for (k, r, has_expire) in cold {
             let v = ks.cold_value(&r)?;
-            let mut digest = [0u8; 20];
-            mix_digest(&mut digest, k.as_bytes());
-            xor_object_digest(&mut digest, &v, has_expire);
-            xor_digest(&mut total, &digest);
+            add_key(&mut total, k.as_bytes(), &v, has_expire);
         }
     }
     Ok(hex(&total))
