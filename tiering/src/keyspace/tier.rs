@@ -215,6 +215,16 @@ fn keep_clean(
     clean.insert((db, Key::from(key)), r);
 }
 
+/// The reverse of [`keep_clean`]: `e`, an unchanged copy of record `r`
+/// (already taken out of the clean table), points back at the record and
+/// drops its RAM copy; no write is needed.
+fn point_back(c: &mut ColdStore, e: &mut Entry, r: ColdRef) {
+    e.clean = NOT_CLEAN;
+    c.redemoted(&r);
+    // Freed inline, so the caller's used_memory reading sees the bytes go.
+    drop(std::mem::replace(&mut e.value, Value::Cold(r)));
+}
+
 impl Keyspace {
     /// Turns tiering on with `store` as the cold tier.
     pub fn attach_cold(&mut self, store: ColdStore) {
@@ -500,8 +510,7 @@ impl Keyspace {
                 // Unchanged since its promotion: point back at its record.
                 e.clean = NOT_CLEAN;
                 if let Some(r) = self.clean.remove(&(*db, key.clone())) {
-                    c.redemoted(&r);
-                    drop(std::mem::replace(&mut e.value, Value::Cold(r)));
+                    point_back(c, e, r);
                     out.values += 1;
                     continue;
                 }
@@ -563,9 +572,7 @@ impl Keyspace {
             let (Some(r), Some(c)) = (self.clean.remove(&slot), self.cold.as_deref_mut()) else {
                 continue;
             };
-            e.clean = NOT_CLEAN;
-            c.redemoted(&r);
-            drop(std::mem::replace(&mut e.value, Value::Cold(r)));
+            point_back(c, e, r);
             self.admission.probation_demotions += 1;
             done += 1;
         }
