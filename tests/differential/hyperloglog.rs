@@ -28,7 +28,7 @@
 //! Nondeterminism: none (PFSELFTEST, which uses a random seed and takes
 //! seconds, is left to the integration tests).
 
-use super::gen::{Args, Mutate, Spec, G};
+use super::gen::{Args, Mutate, Norm, Spec, G};
 use crate::cmd;
 
 pub fn specs() -> Vec<Spec> {
@@ -51,9 +51,13 @@ pub fn specs() -> Vec<Spec> {
         }),
         // The representation, byte for byte.
         Spec::new("get", 4, |g| cmd![g.case("get"), own_key(g)]),
+        // Under Redis 7.0's names for list and set encodings, as the
+        // keyspace family's OBJECT ENCODING: the mutator may swap the sketch
+        // for any key (see `runner::encoding_as_7_0`).
         Spec::new("object|encoding", 1, |g| {
             cmd!["OBJECT", "ENCODING", own_key(g)]
-        }),
+        })
+        .norm(Norm::Encoding),
         Spec::new("pfdebug", 4, pfdebug),
         Spec::new("set", 4, set_sketch).mutate(Mutate::Never),
         Spec::new("pfcount", 1, |g| {
