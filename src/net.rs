@@ -536,6 +536,7 @@ pub async fn cron(shared: Arc<Shared>) {
         crate::persist::check_save_points(&shared, &mut st);
         // Eviction that ran out of time keeps going between commands.
         st.ks.age_prepaid();
+        st.ks.estimator_step();
         crate::evict::perform_evictions(&mut st);
         if st.config.tun.activerehashing {
             st.ks.rehash_step(1);

@@ -533,6 +533,10 @@ fn apply_keyspace_tunables(ks: &mut Keyspace, c: &Config) {
     ks.lfu.log_factor = c.tun.lfu_log_factor;
     ks.lfu.decay_time = c.tun.lfu_decay_time;
     ks.admission.gated = c.get("tiering-admission") != Some("always");
+    ks.estimator.gated = ks.admission.gated;
+    ks.estimator.min_value_size = c.tun.tiering_min_value_size;
+    ks.estimator
+        .resize(c.num("tiering-estimator-samples").max(0) as usize);
 }
 
 impl Shared {

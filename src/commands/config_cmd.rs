@@ -202,6 +202,7 @@ fn config_set(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
 fn config_resetstat(ctx: &mut Ctx, _args: &[Bytes]) -> CmdResult {
     ctx.st.stats.reset();
     ctx.st.ks.stats = Default::default();
+    ctx.st.ks.estimator.reset();
     ctx.shared
         .net_in
         .store(0, std::sync::atomic::Ordering::Relaxed);

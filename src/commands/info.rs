@@ -426,4 +426,40 @@ fn tiering_section(w: &mut InfoWriter, st: &State) {
     );
     w.field("cold_read_errors", stats.read_errors + tier.failed_loads);
     w.field("cold_write_errors", stats.write_errors);
+    estimate_fields(w, st);
+}
+
+/// The hit-ratio estimate (`TIERING ADVISE` gives the whole curve): the
+/// ratio at shares of `maxmemory`, and the `maxmemory` each target ratio
+/// needs (-1: not reached by the curve). Absent while there is no
+/// estimate yet.
+fn estimate_fields(w: &mut InfoWriter, st: &State) {
+    use super::tiering_cmd::{advice, AT_PERCENT, FOR_PERCENT};
+    let est = &st.ks.estimator;
+    if st.ks.cold().is_none() || !est.enabled() {
+        return;
+    }
+    w.field("estimator_sample_keys", est.sample_len());
+    w.field("estimator_sample_rate", format!("{:.6}", est.rate()));
+    let Some(a) = advice(st) else {
+        return;
+    };
+    w.field("estimator_fixed_bytes", a.fixed);
+    if let Some(m) = est.measured() {
+        w.field("estimator_measured_hit_ratio", format!("{m:.4}"));
+    }
+    w.field("estimator_factor", format!("{:.3}", a.factor));
+    let maxmemory = st.config.tun.maxmemory;
+    if maxmemory > 0 {
+        for p in AT_PERCENT {
+            let at = (maxmemory as u128 * p as u128 / 100) as u64;
+            if let Some(h) = a.hit_ratio_at(at) {
+                w.field(&format!("hit_ratio_at_{p}pct"), format!("{h:.4}"));
+            }
+        }
+    }
+    for p in FOR_PERCENT {
+        let need = a.ram_for(p as f64 / 100.0).map_or(-1, |b| b as i64);
+        w.field(&format!("ram_for_hit_ratio_{p}pct"), need);
+    }
 }

@@ -49,6 +49,7 @@ pub mod string_num;
 pub mod string_range;
 #[cfg(test)]
 mod string_testkit;
+pub mod tiering_cmd;
 pub mod zset;
 pub mod zset_algebra;
 pub mod zset_pop;
@@ -370,6 +371,7 @@ static ALL: &[&[CommandDef]] = &[
     list::COMMANDS,
     pubsub::COMMANDS,
     set::COMMANDS,
+    tiering_cmd::COMMANDS,
 ];
 
 pub struct Table {

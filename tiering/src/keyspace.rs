@@ -12,6 +12,7 @@ use rand::rngs::SmallRng;
 use rand::SeedableRng;
 
 use crate::dict::Dict;
+use crate::estimate::Touch;
 use crate::lfu::{self, LfuParams};
 use crate::value::Value;
 
@@ -208,6 +209,8 @@ pub struct Keyspace {
     pub tier: TierStats,
     /// Which values read back from the cold tier join the hot set.
     pub admission: tier::Admission,
+    /// The online hit-ratio-vs-size estimate (see `estimate.rs`).
+    pub estimator: crate::estimate::Estimator,
     /// Cold records of hot values that have not changed since they were
     /// promoted (entries with `clean` set), by database and key.
     clean: CleanCopies,
@@ -254,6 +257,7 @@ impl Keyspace {
             cold: None,
             tier: TierStats::default(),
             admission: Default::default(),
+            estimator: crate::estimate::Estimator::new(0),
             clean: Default::default(),
         }
     }
@@ -427,18 +431,21 @@ impl Keyspace {
             self.drop_clean(db, key);
         }
         if self.cold.is_some() {
+            let uses_value = matches!(access, Access::Read | Access::Write);
+            if uses_value {
+                self.estimator.note(!prepaid && !e.value.is_cold());
+                self.sample_access(db, key, e, access == Access::Read);
+            }
             if let Value::Cold(_) = e.value {
-                if matches!(access, Access::Read | Access::Write) {
+                if uses_value {
                     self.promote(db, key, e, access == Access::Read);
                 } else {
                     self.tier.header_hits += 1;
                 }
-            } else if counts {
-                // Loaded for this command just before it ran: a cold hit
-                // already counted, not a hot one.
-                if !prepaid {
-                    self.tier.hot_hits += 1;
-                }
+            } else if uses_value && !prepaid {
+                // (A value loaded for this command just before it ran is a
+                // cold hit, already counted.)
+                self.tier.hot_hits += 1;
             }
         }
         Some(e)
@@ -457,12 +464,17 @@ impl Keyspace {
         let lfu_policy = self.lfu_policy;
         self.snapshot_copy_before_change(db, key);
         let mark = self.snap_mark();
+        let sample = self.blind_sample(db, key, &value);
         let d = &mut self.dbs[db];
         let (old, was_clean) = match d.main.get_mut(key) {
             Some(e) => {
                 let old = std::mem::replace(&mut e.value, value);
                 if !lfu_policy {
                     e.lru = lru;
+                }
+                if let Some((h, size)) = sample {
+                    self.estimator
+                        .record(h, size, lfu::counter(e.lru), Touch::Blind);
                 }
                 if !keep_ttl && e.volatile {
                     e.volatile = false;
@@ -474,6 +486,10 @@ impl Keyspace {
                 let mut e = Entry::new(value, lru);
                 e.snap = mark;
                 d.main.insert_new(key.into(), e);
+                if let Some((h, size)) = sample {
+                    self.estimator
+                        .record(h, size, lfu::counter(lru), Touch::Blind);
+                }
                 return;
             }
         };
@@ -505,7 +521,13 @@ impl Keyspace {
         self.added(db, key);
         let lfu_policy = self.lfu_policy;
         let params = self.lfu;
-        let Keyspace { dbs, rng, .. } = self;
+        let sample = self.blind_sample(db, key, &value);
+        let Keyspace {
+            dbs,
+            rng,
+            estimator,
+            ..
+        } = self;
         let d = &mut dbs[db];
         let (old, was_clean) = match d.main.get_mut(key) {
             Some(e) if !e.volatile => {
@@ -515,6 +537,9 @@ impl Keyspace {
                 } else {
                     lfu::initial(false, now_ms as u64)
                 };
+                if let Some((h, size)) = sample {
+                    estimator.record(h, size, lfu::counter(e.lru), Touch::Blind);
+                }
                 (old, std::mem::take(&mut e.clean) != NOT_CLEAN)
             }
             Some(_) => {
@@ -526,6 +551,9 @@ impl Keyspace {
             None => {
                 let lru = lfu::initial(lfu_policy, now_ms as u64);
                 d.main.insert_new(key.into(), Entry::new(value, lru));
+                if let Some((h, size)) = sample {
+                    estimator.record(h, size, lfu::counter(lru), Touch::Blind);
+                }
                 return;
             }
         };

@@ -91,6 +91,11 @@ fn time_elapsed(ldt: u32, now_ms: u64) -> u32 {
     }
 }
 
+/// The counter as last stored (no decay applied).
+pub fn counter(field: u32) -> u8 {
+    (field & 255) as u8
+}
+
 /// The counter after decay, without updating the field (`OBJECT FREQ`).
 pub fn decayed_counter(field: u32, params: LfuParams, now_ms: u64) -> u8 {
     let ldt = field >> 8;

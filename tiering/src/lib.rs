@@ -6,6 +6,7 @@
 
 pub mod cold;
 pub mod dict;
+pub mod estimate;
 pub mod geo;
 pub mod glob;
 pub mod hash;

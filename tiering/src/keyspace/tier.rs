@@ -19,6 +19,7 @@
 
 use super::{Entry, Key, Keyspace, CLEAN, CLEAN_PREPAID, NOT_CLEAN};
 use crate::cold::{ColdRef, ColdStore};
+use crate::estimate::Touch;
 use crate::lfu;
 use crate::value::Value;
 
@@ -237,6 +238,73 @@ impl Keyspace {
 
     pub fn cold_mut(&mut self) -> Option<&mut ColdStore> {
         self.cold.as_deref_mut()
+    }
+
+    /// Shows the hit-ratio estimator a command's use of `e`, the entry of
+    /// `key` of `db`, if the key is in its sample.
+    #[inline]
+    pub(super) fn sample_access(&mut self, db: usize, key: &[u8], e: &Entry, read: bool) {
+        let Some(h) = self.estimator.sampled(db, key) else {
+            return;
+        };
+        let size = match &e.value {
+            Value::Cold(r) => r.size as usize,
+            v => v.heap_size(),
+        };
+        let touch = if read { Touch::Read } else { Touch::Modify };
+        self.estimator.record(h, size, lfu::counter(e.lru), touch);
+    }
+
+    /// The estimator's hash of `key` of `db` and the size of `value`, if
+    /// the key is in its sample: a blind write is about to store `value`.
+    #[inline]
+    pub(super) fn blind_sample(
+        &self,
+        db: usize,
+        key: &[u8],
+        value: &Value,
+    ) -> Option<(u64, usize)> {
+        self.cold.as_ref()?;
+        let h = self.estimator.sampled(db, key)?;
+        Some((h, value.heap_size()))
+    }
+
+    /// One step of the estimator's pass over the key space that sums the
+    /// bytes of the hot values that may be demoted (what a smaller or
+    /// larger `maxmemory` would change): about 1/64 of the keys a call,
+    /// so at `hz` 10 a pass takes about 6 seconds; cron calls it.
+    pub fn estimator_step(&mut self) {
+        if !self.estimator.enabled() || self.cold.is_none() {
+            return;
+        }
+        let n = self.dbs.len();
+        let min = self.estimator.min_value_size;
+        let budget = (self.total_keys() / 64).max(1024);
+        let mut seen = 0u64;
+        let mut visited = 0;
+        while seen < budget && visited <= n {
+            let est = &mut self.estimator;
+            let db = est.scan_db % n;
+            let (mut sum, mut count) = (0u64, 0u64);
+            est.scan_cursor = self.dbs[db].main.scan(est.scan_cursor, |_, e| {
+                count += 1;
+                let s = e.value.heap_size();
+                if s >= min && s > 0 {
+                    sum += s as u64;
+                }
+            });
+            est.scan_sum += sum;
+            seen += count.max(1);
+            if est.scan_cursor == 0 {
+                visited += 1;
+                est.scan_db = db + 1;
+                if est.scan_db == n {
+                    est.scan_db = 0;
+                    est.hot_value_bytes = Some(std::mem::take(&mut est.scan_sum));
+                    break;
+                }
+            }
+        }
     }
 
     /// Loads `e`, the entry of `key` of `db`, back into RAM. After a read
