@@ -1,21 +1,28 @@
 //! `valkey-tiered-bench`: a load generator for any RESP server (ours,
 //! Valkey, Redis), for sizing tiered deployments: key distributions that
-//! look like real workloads (Zipf, uniform, hotspot), a load phase, a
-//! measured phase with HDR latency histograms, and the server's own
-//! tiering counters before and after.
+//! look like real workloads (Zipf, uniform, hotspot), value sizes and data
+//! types mixed as in production, a load phase, a measured phase with HDR
+//! latency histograms, and the server's own tiering counters before and
+//! after.
 //!
 //! ```text
-//! valkey-tiered-bench --port 6379 --keys 2000000 --value-size 1000 \
-//!     --load --dist zipf:0.99 --reads 90 --connections 32 --pipeline 4 \
-//!     --duration 30
+//! valkey-tiered-bench --port 6379 --keys 2000000 --value-size hist:100:70,1000:25,10000:5 \
+//!     --types string:80,hash:20 --load --dist zipf:0.99 --reads 90 --connections 32 \
+//!     --pipeline 4 --duration 30
 //! ```
 //!
-//! Closed loop: each connection keeps `--pipeline` requests in flight and
-//! sends the next batch when the last reply of the previous one arrives.
-//! Latency is measured per request, from the send of its batch to its
-//! reply. The result is printed as text and as one JSON line (`--json`).
+//! Closed loop by default: each connection keeps `--pipeline` requests in
+//! flight and sends the next batch when the last reply of the previous one
+//! arrives; latency is measured per request, from the send of its batch to
+//! its reply. With `--rate` the loop is open (see pace.rs). What each key
+//! holds and which commands touch it is in workload.rs.
 
+mod conn;
+mod pace;
 mod report;
+mod results;
+mod sweep;
+mod workload;
 
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
@@ -25,8 +32,11 @@ use hdrhistogram::Histogram;
 use rand::rngs::SmallRng;
 use rand::{Rng, SeedableRng};
 use rand_distr::{Distribution, Zipf};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::TcpStream;
+
+use conn::Conn;
+use pace::Pacer;
+use results::Report;
+use workload::{parse_bytes, SizeDist, Ttl, TypeMix, Workload};
 
 #[derive(Clone, Debug)]
 enum Dist {
@@ -43,7 +53,6 @@ struct Opts {
     host: String,
     port: u16,
     keys: u64,
-    value_size: usize,
     load: bool,
     dist: Dist,
     reads: u32,
@@ -53,24 +62,41 @@ struct Opts {
     warmup: f64,
     json: bool,
     seed: u64,
+    /// Sizes, types and expiries of the keys (`--value-size`, `--types`,
+    /// `--ttl`, `--field-size`; its seed is `--seed`).
+    work: Workload,
+    /// `--rate`: target commands per second over all connections (open
+    /// loop); `None` runs closed loop.
+    rate: Option<f64>,
     /// A second server to run the same workload against, after the first.
     compare: Option<(String, u16)>,
     /// Where to write every figure as CSV (one row per server).
     csv: Option<String>,
     /// `maxmemory` values to measure at, one run each (sizes or N%).
     sweep: Vec<String>,
+    /// Dataset:RAM ratios to grow the dataset to, one run each.
+    sweep_ratio: Vec<f64>,
     /// Directory for the report files (JSON, CSV, SVG, Markdown).
     out: Option<String>,
 }
 
 fn usage() -> ! {
     eprintln!(
-        "usage: valkey-tiered-bench [--host H] [--port P] [--keys N] [--value-size B] [--load]
-       [--dist uniform|zipf:S|hotspot:KEYS%:OPS%|sequential] [--reads PCT]
+        "usage: valkey-tiered-bench [--host H] [--port P] [--keys N] [--load]
+       [--value-size B|uniform:MIN:MAX|hist:SIZE:WEIGHT,...] [--field-size B]
+       [--types string:W,hash:W,list:W,set:W,zset:W] [--ttl PCT:SECS]
+       [--dist uniform|zipf:S|hotspot:KEYS%:OPS%|sequential] [--reads PCT] [--rate OPS]
        [--connections C] [--pipeline D] [--warmup SECS] [--duration SECS] [--json] [--seed N]
-       [--compare HOST:PORT] [--csv FILE] [--sweep-maxmemory SIZE,SIZE,...] [--out DIR]"
+       [--compare HOST:PORT] [--csv FILE] [--sweep-maxmemory SIZE,SIZE,...]
+       [--sweep-ratio R,R,...] [--out DIR]"
     );
     std::process::exit(2)
+}
+
+/// A bad option: says why, then the usage.
+fn fail(why: &str) -> ! {
+    eprintln!("valkey-tiered-bench: {why}");
+    usage()
 }
 
 fn parse_dist(s: &str) -> Option<Dist> {
@@ -92,7 +118,6 @@ fn parse_args() -> Opts {
         host: "127.0.0.1".into(),
         port: 6379,
         keys: 100_000,
-        value_size: 100,
         load: false,
         dist: Dist::Uniform,
         reads: 90,
@@ -102,9 +127,18 @@ fn parse_args() -> Opts {
         warmup: 2.0,
         json: false,
         seed: 1,
+        work: Workload {
+            sizes: SizeDist::Fixed(100),
+            types: TypeMix::default(),
+            ttl: None,
+            field_size: 100,
+            seed: 1,
+        },
+        rate: None,
         compare: None,
         csv: None,
         sweep: Vec::new(),
+        sweep_ratio: Vec::new(),
         out: None,
     };
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -113,42 +147,81 @@ fn parse_args() -> Opts {
         let a = args[i].as_str();
         let mut val = || {
             i += 1;
-            args.get(i).cloned().unwrap_or_else(|| usage())
+            args.get(i)
+                .cloned()
+                .unwrap_or_else(|| fail(&format!("{a} needs a value")))
         };
+        fn num<T: std::str::FromStr>(a: &str, v: String) -> T {
+            v.parse()
+                .unwrap_or_else(|_| fail(&format!("{a}: {v:?} is not a number")))
+        }
         match a {
             "--host" => o.host = val(),
-            "--port" => o.port = val().parse().unwrap_or_else(|_| usage()),
-            "--keys" => o.keys = val().parse().unwrap_or_else(|_| usage()),
-            "--value-size" => o.value_size = val().parse().unwrap_or_else(|_| usage()),
+            "--port" => o.port = num(a, val()),
+            "--keys" => o.keys = num(a, val()),
+            "--value-size" => o.work.sizes = SizeDist::parse(&val()).unwrap_or_else(|e| fail(&e)),
+            "--field-size" => o.work.field_size = num(a, val()),
+            "--types" => o.work.types = TypeMix::parse(&val()).unwrap_or_else(|e| fail(&e)),
+            "--ttl" => o.work.ttl = Some(Ttl::parse(&val()).unwrap_or_else(|e| fail(&e))),
             "--load" => o.load = true,
-            "--dist" => o.dist = parse_dist(&val()).unwrap_or_else(|| usage()),
-            "--reads" => o.reads = val().parse().unwrap_or_else(|_| usage()),
-            "--connections" => o.connections = val().parse().unwrap_or_else(|_| usage()),
-            "--pipeline" => o.pipeline = val().parse().unwrap_or_else(|_| usage()),
-            "--duration" => o.duration = val().parse().unwrap_or_else(|_| usage()),
-            "--warmup" => o.warmup = val().parse().unwrap_or_else(|_| usage()),
+            "--dist" => {
+                let v = val();
+                o.dist = parse_dist(&v).unwrap_or_else(|| fail(&format!("--dist {v}?")));
+            }
+            "--reads" => o.reads = num(a, val()),
+            "--rate" => {
+                let r: f64 = num(a, val());
+                if !(r > 0.0 && r.is_finite()) {
+                    fail("--rate must be above zero");
+                }
+                o.rate = Some(r);
+            }
+            "--connections" => o.connections = num(a, val()),
+            "--pipeline" => o.pipeline = num(a, val()),
+            "--duration" => o.duration = num(a, val()),
+            "--warmup" => o.warmup = num(a, val()),
             "--json" => o.json = true,
-            "--seed" => o.seed = val().parse().unwrap_or_else(|_| usage()),
+            "--seed" => o.seed = num(a, val()),
             "--compare" => {
                 let v = val();
-                let (h, p) = v.rsplit_once(':').unwrap_or_else(|| usage());
-                o.compare = Some((h.to_string(), p.parse().unwrap_or_else(|_| usage())));
+                let (h, p) = v
+                    .rsplit_once(':')
+                    .unwrap_or_else(|| fail("--compare needs HOST:PORT"));
+                o.compare = Some((h.to_string(), num(a, p.to_string())));
             }
             "--csv" => o.csv = Some(val()),
             "--sweep-maxmemory" => {
                 o.sweep = val().split(',').map(|x| x.trim().to_string()).collect();
-                let dataset = 1;
-                if o.sweep.iter().any(|x| parse_size(x, dataset).is_none()) {
-                    usage();
+                if let Some(bad) = o.sweep.iter().find(|x| parse_size(x, 1).is_none()) {
+                    fail(&format!("--sweep-maxmemory: {bad:?} is not a size"));
                 }
             }
+            "--sweep-ratio" => {
+                o.sweep_ratio = val()
+                    .split(',')
+                    .map(|x| match x.trim().parse::<f64>() {
+                        Ok(r) if r > 0.0 && r.is_finite() => r,
+                        _ => fail(&format!("--sweep-ratio: {x:?} is not a ratio above zero")),
+                    })
+                    .collect();
+            }
             "--out" => o.out = Some(val()),
-            _ => usage(),
+            _ => fail(&format!("unknown option {a}")),
         }
         i += 1;
     }
+    o.work.seed = o.seed;
     if o.keys == 0 || o.connections == 0 || o.pipeline == 0 || o.reads > 100 {
-        usage();
+        fail("--keys, --connections and --pipeline are at least 1, --reads at most 100");
+    }
+    if let Err(e) = o.work.check() {
+        fail(&e);
+    }
+    if !o.sweep.is_empty() && !o.sweep_ratio.is_empty() {
+        fail("--sweep-maxmemory and --sweep-ratio are separate runs");
+    }
+    if o.compare.is_some() && (!o.sweep.is_empty() || !o.sweep_ratio.is_empty()) {
+        fail("--compare does not combine with a sweep");
     }
     o
 }
@@ -157,26 +230,11 @@ fn parse_args() -> Opts {
 /// as Redis writes them (`kb`/`mb`/`gb` powers of 1024, `k`/`m`/`g` of
 /// 1000, or plain bytes).
 fn parse_size(s: &str, dataset: u64) -> Option<u64> {
-    let l = s.to_ascii_lowercase();
-    if let Some(p) = l.strip_suffix('%') {
+    if let Some(p) = s.trim().strip_suffix('%') {
         let p: f64 = p.parse().ok()?;
         return (p > 0.0).then(|| (dataset as f64 * p / 100.0) as u64);
     }
-    let units = [
-        ("gb", 1u64 << 30),
-        ("mb", 1 << 20),
-        ("kb", 1 << 10),
-        ("g", 1_000_000_000),
-        ("m", 1_000_000),
-        ("k", 1_000),
-        ("b", 1),
-    ];
-    for (u, m) in units {
-        if let Some(n) = l.strip_suffix(u) {
-            return n.parse::<u64>().ok()?.checked_mul(m);
-        }
-    }
-    l.parse().ok()
+    parse_bytes(s)
 }
 
 /// Picks key indexes (0-based) following a distribution. Zipf ranks are
@@ -241,172 +299,85 @@ fn scatter(i: u64, n: u64) -> u64 {
     }
 }
 
-fn key_name(i: u64) -> String {
-    format!("key:{i:012}")
-}
-
-fn encode(out: &mut Vec<u8>, args: &[&[u8]]) {
-    out.extend_from_slice(format!("*{}\r\n", args.len()).as_bytes());
-    for a in args {
-        out.extend_from_slice(format!("${}\r\n", a.len()).as_bytes());
-        out.extend_from_slice(a);
-        out.extend_from_slice(b"\r\n");
-    }
-}
-
-/// Length of the complete reply at the start of `b`, if it is complete.
-fn reply_len(b: &[u8]) -> Option<usize> {
-    let end = b.windows(2).position(|w| w == b"\r\n")?;
-    let line = &b[1..end];
-    match b.first()? {
-        b'+' | b'-' | b':' | b'_' | b',' | b'#' => Some(end + 2),
-        b'$' => {
-            let n: i64 = std::str::from_utf8(line).ok()?.parse().ok()?;
-            if n < 0 {
-                return Some(end + 2);
-            }
-            let total = end + 2 + n as usize + 2;
-            (b.len() >= total).then_some(total)
-        }
-        b'*' => {
-            let n: i64 = std::str::from_utf8(line).ok()?.parse().ok()?;
-            let mut at = end + 2;
-            for _ in 0..n.max(0) {
-                at += reply_len(&b[at..])?;
-            }
-            Some(at)
-        }
-        _ => None,
-    }
-}
-
-struct Conn {
-    s: TcpStream,
-    buf: Vec<u8>,
-}
-
-impl Conn {
-    async fn connect(o: &Opts) -> std::io::Result<Conn> {
-        let s = TcpStream::connect((o.host.as_str(), o.port)).await?;
-        s.set_nodelay(true)?;
-        Ok(Conn {
-            s,
-            buf: Vec::with_capacity(64 * 1024),
-        })
-    }
-
-    /// Reads until a complete reply is buffered and returns its length.
-    async fn next_reply(&mut self) -> std::io::Result<usize> {
-        loop {
-            if let Some(len) = reply_len(&self.buf) {
-                return Ok(len);
-            }
-            let mut chunk = [0u8; 65536];
-            let r = self.s.read(&mut chunk).await?;
-            if r == 0 {
-                return Err(std::io::ErrorKind::UnexpectedEof.into());
-            }
-            self.buf.extend_from_slice(&chunk[..r]);
-        }
-    }
-
-    /// Sends `req` and reads `n` replies; returns how many were errors.
-    async fn round(&mut self, req: &[u8], n: usize) -> std::io::Result<usize> {
-        self.s.write_all(req).await?;
-        let mut errors = 0;
-        for _ in 0..n {
-            let len = self.next_reply().await?;
-            if self.buf[0] == b'-' {
-                errors += 1;
-            }
-            self.buf.drain(..len);
-        }
-        Ok(errors)
-    }
-
-    async fn cmd(&mut self, args: &[&[u8]]) -> std::io::Result<Vec<u8>> {
-        let mut req = Vec::new();
-        encode(&mut req, args);
-        self.s.write_all(&req).await?;
-        let len = self.next_reply().await?;
-        Ok(self.buf.drain(..len).collect())
-    }
-}
-
-fn value_of(size: usize, i: u64) -> Vec<u8> {
-    let mut v = format!("{i:012}:").into_bytes();
-    let mut x = i | 1;
-    while v.len() < size {
-        // Text that compresses like typical cached payloads (not zeros).
-        x ^= x << 13;
-        x ^= x >> 7;
-        x ^= x << 17;
-        v.push(b"abcdefghijklmnopqrstuvwxyz0123456789"[(x % 36) as usize]);
-    }
-    v.truncate(size.max(1));
-    v
-}
-
-/// Writes every key once (`--load`), pipelined, with a progress line.
-async fn load(o: &Opts) -> std::io::Result<()> {
-    let next = Arc::new(AtomicU64::new(0));
+/// Writes keys `from..to` once (`--load`, and each step of
+/// `--sweep-ratio`), pipelined over up to 16 connections, with a progress
+/// line and an ETA on stderr every 2 seconds.
+async fn load(o: &Opts, from: u64, to: u64) -> std::io::Result<()> {
+    // Keys per batch: up to 256, fewer for large values (about 1 MB per
+    // batch), so a batch of big collections does not sit in memory twice.
+    let chunk = ((1 << 20) as f64 / o.work.sizes.mean()).clamp(1.0, 256.0) as u64;
+    let next = Arc::new(AtomicU64::new(from));
+    let done = Arc::new(AtomicU64::new(0));
+    let written = Arc::new(AtomicU64::new(0));
     let start = Instant::now();
     let mut tasks = Vec::new();
     for _ in 0..o.connections.min(16) {
         let o = o.clone();
-        let next = next.clone();
+        let (next, done, written) = (next.clone(), done.clone(), written.clone());
+        let mut c = Conn::connect(&o.host, o.port).await?;
         tasks.push(tokio::spawn(async move {
-            let mut c = Conn::connect(&o).await?;
-            let mut req = Vec::new();
+            let (mut req, mut expect) = (Vec::new(), Vec::new());
+            let mut errors = 0;
             loop {
-                let from = next.fetch_add(256, Ordering::Relaxed);
-                if from >= o.keys {
-                    return Ok::<(), std::io::Error>(());
+                let lo = next.fetch_add(chunk, Ordering::Relaxed);
+                if lo >= to {
+                    return Ok::<_, std::io::Error>((errors, c.first_error));
                 }
-                let to = (from + 256).min(o.keys);
+                let hi = (lo + chunk).min(to);
                 req.clear();
-                for i in from..to {
-                    encode(
-                        &mut req,
-                        &[b"SET", key_name(i).as_bytes(), &value_of(o.value_size, i)],
-                    );
+                expect.clear();
+                for i in lo..hi {
+                    o.work.load(i, &mut req, &mut expect);
                 }
-                c.round(&req, (to - from) as usize).await?;
+                errors += c.round(&req, &expect).await?.errors;
+                done.fetch_add(hi - lo, Ordering::Relaxed);
+                written.fetch_add(o.work.dataset_bytes(lo, hi), Ordering::Relaxed);
             }
         }));
     }
-    let total = o.keys;
+    let total = to - from;
     let progress = {
-        let next = next.clone();
+        let (done, written) = (done.clone(), written.clone());
         tokio::spawn(async move {
             loop {
                 tokio::time::sleep(Duration::from_secs(2)).await;
-                let done = next.load(Ordering::Relaxed).min(total);
+                let d = done.load(Ordering::Relaxed).min(total);
                 let el = start.elapsed().as_secs_f64();
-                let eta = if done > 0 {
-                    el * (total - done) as f64 / done as f64
+                let eta = if d > 0 {
+                    el * (total - d) as f64 / d as f64
                 } else {
                     0.0
                 };
                 eprintln!(
-                    "load: {done}/{total} keys ({:.0}%), {:.0} keys/s, ETA {eta:.0}s",
-                    100.0 * done as f64 / total as f64,
-                    done as f64 / el.max(1e-9)
+                    "load: {d}/{total} keys ({:.0}%), {:.1} MB, {:.0} keys/s, ETA {eta:.0}s",
+                    100.0 * d as f64 / total as f64,
+                    written.load(Ordering::Relaxed) as f64 / 1e6,
+                    d as f64 / el.max(1e-9)
                 );
-                if done >= total {
+                if d >= total {
                     break;
                 }
             }
         })
     };
+    let (mut errors, mut first) = (0, None);
     for t in tasks {
-        t.await.map_err(std::io::Error::other)??;
+        let (e, f) = t.await.map_err(std::io::Error::other)??;
+        errors += e;
+        first = first.or(f);
     }
     progress.abort();
     eprintln!(
-        "load: {total} keys in {:.1}s",
+        "load: {total} keys ({:.1} MB) in {:.1}s",
+        written.load(Ordering::Relaxed) as f64 / 1e6,
         start.elapsed().as_secs_f64()
     );
+    if errors > 0 {
+        eprintln!(
+            "load: {errors} commands failed, the first with {}",
+            first.unwrap_or_default()
+        );
+    }
     Ok(())
 }
 
@@ -414,16 +385,25 @@ async fn load(o: &Opts) -> std::io::Result<()> {
 struct Totals {
     ops: u64,
     errors: u64,
+    reads: u64,
+    misses: u64,
+    by_type: [u64; 5],
     hist: Option<Histogram<u64>>,
 }
 
 /// Runs the mixed workload for `secs`, recording only while `measure` is
-/// set.
+/// set. All connections are open before the clock starts.
 async fn run(o: &Opts, secs: f64, measure: bool) -> std::io::Result<(Totals, f64, Vec<u64>)> {
     let stop = Arc::new(AtomicBool::new(false));
     let done = Arc::new(AtomicU64::new(0));
+    let mut conns = Vec::new();
+    for _ in 0..o.connections {
+        conns.push(Conn::connect(&o.host, o.port).await?);
+    }
+    let start = Instant::now();
+    let end = start + Duration::from_secs_f64(secs);
     let mut tasks = Vec::new();
-    for c_idx in 0..o.connections {
+    for (c_idx, mut c) in conns.into_iter().enumerate() {
         let o = o.clone();
         let stop = stop.clone();
         let done = done.clone();
@@ -431,7 +411,9 @@ async fn run(o: &Opts, secs: f64, measure: bool) -> std::io::Result<(Totals, f64
             let mut rng =
                 SmallRng::seed_from_u64(o.seed.wrapping_mul(1000).wrapping_add(c_idx as u64));
             let mut picker = KeyPicker::new(o.dist.clone(), o.keys, c_idx as u64 * 7919);
-            let mut c = Conn::connect(&o).await?;
+            let pacer = o
+                .rate
+                .map(|r| Pacer::new(r, o.connections, c_idx, o.pipeline));
             let mut t = Totals {
                 hist: Some(
                     Histogram::<u64>::new_with_bounds(1, 60_000_000, 3)
@@ -439,26 +421,43 @@ async fn run(o: &Opts, secs: f64, measure: bool) -> std::io::Result<(Totals, f64
                 ),
                 ..Default::default()
             };
-            let mut req = Vec::new();
+            let (mut req, mut expect) = (Vec::new(), Vec::new());
+            let mut batch = 0u64;
             while !stop.load(Ordering::Relaxed) {
                 req.clear();
+                expect.clear();
+                let (mut kinds, mut reads) = ([0u64; 5], 0);
                 for _ in 0..o.pipeline {
                     let k = picker.pick(&mut rng);
-                    let key = key_name(k);
-                    if rng.gen_range(0..100) < o.reads {
-                        encode(&mut req, &[b"GET", key.as_bytes()]);
-                    } else {
-                        encode(
-                            &mut req,
-                            &[b"SET", key.as_bytes(), &value_of(o.value_size, k)],
-                        );
-                    }
+                    let read = rng.gen_range(0..100) < o.reads;
+                    let kind = o.work.op(k, read, &mut rng, &mut req, &mut expect);
+                    kinds[kind.index()] += 1;
+                    reads += u64::from(read);
                 }
-                let sent = Instant::now();
-                t.errors += c.round(&req, o.pipeline).await? as u64;
-                let us = sent.elapsed().as_micros().max(1) as u64;
+                // Open loop: the batch's scheduled time, however late it
+                // is sent; closed loop: now.
+                let intended = match &pacer {
+                    Some(p) => {
+                        let due = start + p.due(batch);
+                        batch += 1;
+                        if due >= end {
+                            break;
+                        }
+                        tokio::time::sleep_until(due.into()).await;
+                        due
+                    }
+                    None => Instant::now(),
+                };
+                let r = c.round(&req, &expect).await?;
+                let us = intended.elapsed().as_micros().max(1) as u64;
                 if let Some(h) = t.hist.as_mut() {
                     let _ = h.record_n(us, o.pipeline as u64);
+                }
+                t.errors += r.errors;
+                t.misses += r.misses;
+                t.reads += reads;
+                for (a, b) in t.by_type.iter_mut().zip(kinds) {
+                    *a += b;
                 }
                 t.ops += o.pipeline as u64;
                 done.fetch_add(o.pipeline as u64, Ordering::Relaxed);
@@ -466,7 +465,6 @@ async fn run(o: &Opts, secs: f64, measure: bool) -> std::io::Result<(Totals, f64
             Ok::<Totals, std::io::Error>(t)
         }));
     }
-    let start = Instant::now();
     // Operations completed in each whole second of the run.
     let mut series = Vec::new();
     let mut last = 0;
@@ -478,7 +476,7 @@ async fn run(o: &Opts, secs: f64, measure: bool) -> std::io::Result<(Totals, f64
         series.push(now - last);
         last = now;
     }
-    tokio::time::sleep_until((start + Duration::from_secs_f64(secs)).into()).await;
+    tokio::time::sleep_until(end.into()).await;
     stop.store(true, Ordering::Relaxed);
     let elapsed = start.elapsed().as_secs_f64();
     let mut all = Totals::default();
@@ -486,6 +484,11 @@ async fn run(o: &Opts, secs: f64, measure: bool) -> std::io::Result<(Totals, f64
         let t = t.await.map_err(std::io::Error::other)??;
         all.ops += t.ops;
         all.errors += t.errors;
+        all.reads += t.reads;
+        all.misses += t.misses;
+        for (a, b) in all.by_type.iter_mut().zip(t.by_type) {
+            *a += b;
+        }
         if measure {
             match (&mut all.hist, t.hist) {
                 (Some(a), Some(b)) => {
@@ -502,7 +505,7 @@ async fn run(o: &Opts, secs: f64, measure: bool) -> std::io::Result<(Totals, f64
 /// `INFO` as field -> value (all sections).
 async fn info(o: &Opts) -> std::collections::HashMap<String, String> {
     let mut out = std::collections::HashMap::new();
-    if let Ok(mut c) = Conn::connect(o).await {
+    if let Ok(mut c) = Conn::connect(&o.host, o.port).await {
         if let Ok(r) = c.cmd(&[b"INFO", b"everything"]).await {
             for l in String::from_utf8_lossy(&r).lines() {
                 if let Some((k, v)) = l.split_once(':') {
@@ -518,126 +521,20 @@ fn num(m: &std::collections::HashMap<String, String>, k: &str) -> f64 {
     m.get(k).and_then(|v| v.parse().ok()).unwrap_or(0.0)
 }
 
-/// The figures of one measured run against one server.
-struct Report {
-    server: String,
-    ops: u64,
-    secs: f64,
-    ops_s: f64,
-    errors: u64,
-    p50: u64,
-    p90: u64,
-    p99: u64,
-    p999: u64,
-    max: u64,
-    hit_ratio: f64,
-    hot: f64,
-    cold: f64,
-    used: f64,
-    keys: f64,
-    cold_keys: f64,
-    disk: f64,
-    /// Operations completed in each second of the measurement.
-    series: Vec<u64>,
-    /// (latency µs, fraction of commands at or under it), to p99.9.
-    cdf: Vec<(f64, f64)>,
-    /// `maxmemory` set for this run by a sweep (0: none), and its share of
-    /// the logical dataset (keys × value size).
-    maxmemory: u64,
-    ram_fraction: f64,
-}
-
-/// The figures of a report, in CSV column and JSON field order.
-const FIELDS: [&str; 16] = [
-    "server",
-    "ops",
-    "seconds",
-    "ops_per_sec",
-    "errors",
-    "p50_us",
-    "p90_us",
-    "p99_us",
-    "p999_us",
-    "max_us",
-    "hot_hit_ratio",
-    "used_memory",
-    "cold_keys",
-    "cold_bytes_on_disk",
-    "maxmemory",
-    "ram_fraction",
-];
-
-fn csv_header() -> String {
-    FIELDS.join(",")
-}
-
-impl Report {
-    /// The values of [`FIELDS`], formatted.
-    fn values(&self) -> [String; 16] {
-        [
-            self.server.clone(),
-            self.ops.to_string(),
-            format!("{:.3}", self.secs),
-            format!("{:.1}", self.ops_s),
-            self.errors.to_string(),
-            self.p50.to_string(),
-            self.p90.to_string(),
-            self.p99.to_string(),
-            self.p999.to_string(),
-            self.max.to_string(),
-            format!("{:.4}", self.hit_ratio),
-            format!("{:.0}", self.used),
-            self.cold_keys.to_string(),
-            self.disk.to_string(),
-            self.maxmemory.to_string(),
-            format!("{:.4}", self.ram_fraction),
-        ]
-    }
-
-    fn csv_row(&self) -> String {
-        self.values().join(",")
-    }
-
-    fn json(&self) -> String {
-        let mut out = String::from("{");
-        for (name, v) in FIELDS.iter().zip(self.values()) {
-            if *name == "server" {
-                out.push_str(&format!("\"{name}\":\"{v}\","));
-            } else {
-                out.push_str(&format!("\"{name}\":{v},"));
-            }
-        }
-        let series: Vec<String> = self.series.iter().map(u64::to_string).collect();
-        out.push_str(&format!(
-            "\"ops_per_second_series\":[{}]}}",
-            series.join(",")
-        ));
-        out
-    }
-
-    fn print(&self) {
-        let r = self;
-        println!(
-            "{}: {} ops in {:.1}s: {:.0} ops/s, errors {}; latency us p50 {} p90 {} p99 {} p99.9 {} max {}",
-            r.server, r.ops, r.secs, r.ops_s, r.errors, r.p50, r.p90, r.p99, r.p999, r.max
-        );
-        println!(
-            "server: used_memory {:.0}, hot hit ratio {:.3} ({:.0} hot / {:.0} cold), cold_keys {}, cold_bytes_on_disk {}, ram/key {:.1}",
-            r.used,
-            r.hit_ratio,
-            r.hot,
-            r.cold,
-            r.cold_keys,
-            r.disk,
-            if r.keys > 0.0 { r.used / r.keys } else { 0.0 }
-        );
-    }
+/// `keys=` of INFO keyspace's `db0:keys=N,expires=M,avg_ttl=T` (0 if empty).
+fn db_keys(m: &std::collections::HashMap<String, String>) -> u64 {
+    m.get("db0")
+        .and_then(|v| v.split(',').find_map(|f| f.strip_prefix("keys=")))
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(0)
 }
 
 /// Load (if asked), warm-up and measurement against the server of `o`.
 async fn measure(o: &Opts) -> Result<Report, String> {
     if o.load {
-        load(o).await.map_err(|e| format!("load failed: {e}"))?;
+        load(o, 0, o.keys)
+            .await
+            .map_err(|e| format!("load failed: {e}"))?;
     }
     if o.warmup > 0.0 {
         run(o, o.warmup, false)
@@ -663,8 +560,6 @@ async fn measure(o: &Opts) -> Result<Report, String> {
     let q = |p: f64| h.value_at_quantile(p);
     let mut cdf: Vec<(f64, f64)> = (0..=98)
         .map(|i| i as f64 / 100.0)
-        .collect::<Vec<_>>()
-        .into_iter()
         .chain([0.99, 0.995, 0.999])
         .map(|f| (q(f) as f64, f))
         .collect();
@@ -681,7 +576,11 @@ async fn measure(o: &Opts) -> Result<Report, String> {
         ops: t.ops,
         secs,
         ops_s: t.ops as f64 / secs,
+        target_rate: o.rate.unwrap_or(0.0),
         errors: t.errors,
+        reads: t.reads,
+        nils: t.misses,
+        by_type: t.by_type,
         p50: q(0.5),
         p90: q(0.9),
         p99: q(0.99),
@@ -691,21 +590,35 @@ async fn measure(o: &Opts) -> Result<Report, String> {
         hot,
         cold,
         used: num(&after, "used_memory"),
-        keys: num(&after, "hot_keys") + num(&after, "cold_keys"),
+        tiered_keys: num(&after, "hot_keys") + num(&after, "cold_keys"),
+        db_keys: db_keys(&after),
         cold_keys: num(&after, "cold_keys"),
         disk: num(&after, "cold_bytes_on_disk"),
         series,
         cdf,
-        maxmemory: 0,
-        ram_fraction: 0.0,
+        keys: o.keys,
+        dataset_bytes: o.work.dataset_bytes(0, o.keys),
+        ..Default::default()
     })
+}
+
+/// Prints a run's figures (text, and JSON with `--json`).
+fn show(o: &Opts, r: &Report) {
+    r.print();
+    if o.json {
+        println!("{}", r.json());
+    }
 }
 
 #[tokio::main]
 async fn main() {
     let o = parse_args();
     if !o.sweep.is_empty() {
-        sweep(&o).await;
+        sweep::maxmemory(&o).await;
+        return;
+    }
+    if !o.sweep_ratio.is_empty() {
+        sweep::ratio(&o).await;
         return;
     }
     let mut reports = Vec::new();
@@ -719,10 +632,7 @@ async fn main() {
     for t in &targets {
         match measure(t).await {
             Ok(r) => {
-                r.print();
-                if o.json {
-                    println!("{}", r.json());
-                }
+                show(&o, &r);
                 reports.push(r);
             }
             Err(e) => {
@@ -742,122 +652,7 @@ async fn main() {
             ratio(a.p99 as f64, b.p99 as f64)
         );
     }
-    finish(&o, &reports, false);
-}
-
-/// `--csv` and `--out` for the runs of `reports`.
-fn finish(o: &Opts, reports: &[Report], sweep: bool) {
-    if let Some(dir) = &o.out {
-        let points: Vec<report::Point> = reports
-            .iter()
-            .map(|r| report::Point {
-                label: if sweep {
-                    format!("maxmemory {}", r.maxmemory)
-                } else {
-                    r.server.clone()
-                },
-                maxmemory: r.maxmemory,
-                ram_fraction: r.ram_fraction,
-                ops_s: r.ops_s,
-                p50: r.p50,
-                p99: r.p99,
-                p999: r.p999,
-                hit_ratio: r.hit_ratio,
-                errors: r.errors,
-                cdf: r.cdf.clone(),
-                json: r.json(),
-                csv_row: r.csv_row(),
-            })
-            .collect();
-        match report::write_all(dir, &csv_header(), &points, sweep) {
-            Ok(files) => eprintln!("wrote {}", files.join(", ")),
-            Err(e) => {
-                eprintln!("cannot write the report to {dir}: {e}");
-                std::process::exit(1);
-            }
-        }
-    }
-    if let Some(path) = &o.csv {
-        let mut text = csv_header();
-        text.push('\n');
-        for r in reports {
-            text.push_str(&r.csv_row());
-            text.push('\n');
-        }
-        if let Err(e) = std::fs::write(path, text) {
-            eprintln!("cannot write {path}: {e}");
-            std::process::exit(1);
-        }
-    }
-}
-
-/// `--sweep-maxmemory`: loads (if asked) once, then for each size sets
-/// `maxmemory` with CONFIG SET and measures (warm-up included). Meant for
-/// our server with tiering on, where a smaller `maxmemory` moves values to
-/// the cold tier instead of evicting them; sizes from large to small need
-/// no reload in between.
-async fn sweep(o: &Opts) {
-    if o.load {
-        if let Err(e) = load(o).await {
-            eprintln!("load failed: {e}");
-            std::process::exit(1);
-        }
-    }
-    let dataset = o.keys * o.value_size as u64;
-    let mut reports = Vec::new();
-    for spec in &o.sweep {
-        let Some(bytes) = parse_size(spec, dataset).filter(|&b| b > 0) else {
-            // 0 would mean "no limit" to the server.
-            eprintln!("--sweep-maxmemory {spec}: not a size above zero");
-            std::process::exit(2);
-        };
-        let set = async {
-            let mut c = Conn::connect(o).await?;
-            c.cmd(&[
-                b"CONFIG",
-                b"SET",
-                b"maxmemory",
-                bytes.to_string().as_bytes(),
-            ])
-            .await
-        };
-        match set.await {
-            Ok(r) if r.starts_with(b"+OK") => {}
-            Ok(r) => {
-                eprintln!(
-                    "CONFIG SET maxmemory {bytes}: {}",
-                    String::from_utf8_lossy(&r).trim()
-                );
-                std::process::exit(1);
-            }
-            Err(e) => {
-                eprintln!("CONFIG SET maxmemory {bytes}: {e}");
-                std::process::exit(1);
-            }
-        }
-        let mut run_opts = o.clone();
-        run_opts.load = false;
-        match measure(&run_opts).await {
-            Ok(mut r) => {
-                r.maxmemory = bytes;
-                r.ram_fraction = bytes as f64 / dataset.max(1) as f64;
-                println!(
-                    "maxmemory {bytes} ({:.1}% of the dataset):",
-                    100.0 * r.ram_fraction
-                );
-                r.print();
-                if o.json {
-                    println!("{}", r.json());
-                }
-                reports.push(r);
-            }
-            Err(e) => {
-                eprintln!("maxmemory {bytes}: {e}");
-                std::process::exit(1);
-            }
-        }
-    }
-    finish(o, &reports, true);
+    sweep::finish(&o, &reports, sweep::Sweep::None);
 }
 
 #[cfg(test)]
@@ -904,14 +699,5 @@ mod tests {
         assert_eq!(parse_size("25%", 1000), Some(250));
         assert_eq!(parse_size("x", 0), None);
         assert_eq!(parse_size("-5%", 10), None);
-    }
-
-    #[test]
-    fn replies_are_framed() {
-        assert_eq!(reply_len(b"+OK\r\n"), Some(5));
-        assert_eq!(reply_len(b"$3\r\nabc\r\n"), Some(9));
-        assert_eq!(reply_len(b"$3\r\nab"), None);
-        assert_eq!(reply_len(b"$-1\r\n"), Some(5));
-        assert_eq!(reply_len(b"*2\r\n:1\r\n$1\r\na\r\n"), Some(15));
     }
 }

@@ -1,26 +1,44 @@
 //! Files a run leaves in `--out DIR`: the figures as JSON and CSV, SVG
-//! charts (throughput, p99 and hot-hit ratio against the RAM budget of a
-//! sweep; latency CDF of every run) and a Markdown report that links them.
+//! charts (throughput, p99 and hot-hit ratio against what a sweep varies,
+//! the RAM budget or the dataset:RAM ratio; latency CDF of every run) and
+//! a Markdown report that links them.
 
 use std::fmt::Write as _;
 
 /// One measured run, as the files need it.
 pub struct Point {
     pub label: String,
-    /// `maxmemory` of the run (0: not set by the sweep).
-    pub maxmemory: u64,
-    /// `maxmemory` over the logical dataset size (keys × value size).
-    pub ram_fraction: f64,
+    /// The position on a sweep's x axis (see [`Axis`]).
+    pub x: f64,
+    /// The sweep's own columns of the Markdown table (see [`Axis::columns`]).
+    pub cells: Vec<String>,
     pub ops_s: f64,
     pub p50: u64,
     pub p99: u64,
     pub p999: u64,
     pub hit_ratio: f64,
+    pub nils: u64,
     pub errors: u64,
+    /// Operations per data type, in [`crate::workload::Kind::ALL`] order.
+    pub by_type: [u64; 5],
     /// (latency µs, fraction of commands at or under it).
     pub cdf: Vec<(f64, f64)>,
     pub json: String,
     pub csv_row: String,
+}
+
+/// What a sweep varies: the x axis of its charts and the leading columns
+/// of its table. The maxmemory sweep and the dataset:RAM sweep share all
+/// the chart and table code and differ only here.
+pub struct Axis {
+    /// The x-axis label, e.g. `maxmemory (% of dataset)`.
+    pub x_label: &'static str,
+    /// What the charts are drawn against, for their titles (`RAM`).
+    pub against: &'static str,
+    /// A sentence on top of the table.
+    pub intro: &'static str,
+    /// Header cells of the sweep's own columns (each point's `cells`).
+    pub columns: &'static [&'static str],
 }
 
 const COLORS: &[&str] = &[
@@ -152,12 +170,17 @@ pub fn line_chart(title: &str, xl: &str, yl: &str, series: &[(String, Vec<(f64, 
     s
 }
 
+/// A sweep chart: file, title, y label, the figure drawn.
+type Chart = (&'static str, &'static str, &'static str, fn(&Point) -> f64);
+
 /// Writes every file of the run into `dir`; returns the files written.
+/// `sweep` is the axis of a sweep (charts against it), `None` for single
+/// runs and comparisons.
 pub fn write_all(
     dir: &str,
     csv_header: &str,
     points: &[Point],
-    sweep: bool,
+    sweep: Option<&Axis>,
 ) -> std::io::Result<Vec<String>> {
     std::fs::create_dir_all(dir)?;
     let path = |f: &str| format!("{}/{f}", dir.trim_end_matches('/'));
@@ -189,72 +212,50 @@ pub fn write_all(
         ),
     )?;
     let mut md = String::from("# valkey-tiered-bench report\n\n");
-    if sweep {
-        let by_ram = |f: &dyn Fn(&Point) -> f64| -> Vec<(String, Vec<(f64, f64)>)> {
-            vec![(
-                "measured".into(),
-                points
-                    .iter()
-                    .map(|p| (100.0 * p.ram_fraction, f(p)))
-                    .collect(),
-            )]
-        };
-        put(
-            "throughput.svg",
-            line_chart(
-                "Throughput vs RAM",
-                "maxmemory (% of dataset)",
-                "ops/s",
-                &by_ram(&|p| p.ops_s),
-            ),
-        )?;
-        put(
-            "p99.svg",
-            line_chart(
-                "p99 latency vs RAM",
-                "maxmemory (% of dataset)",
-                "p99 (µs)",
-                &by_ram(&|p| p.p99 as f64),
-            ),
-        )?;
-        put(
-            "hit_ratio.svg",
-            line_chart(
-                "Hot-hit ratio vs RAM",
-                "maxmemory (% of dataset)",
-                "hot-hit ratio",
-                &by_ram(&|p| p.hit_ratio),
-            ),
-        )?;
-        md.push_str(
-            "A sweep over `maxmemory`; the dataset's logical size is keys × value size.\n\n",
-        );
-        md.push_str("| maxmemory | % of dataset | ops/s | p50 µs | p99 µs | p99.9 µs | hot-hit ratio | errors |\n|---|---|---|---|---|---|---|---|\n");
+    let figures = "ops/s | p50 µs | p99 µs | p99.9 µs | hot-hit ratio | nil replies | errors |";
+    let row = |p: &Point| {
+        format!(
+            "{:.0} | {} | {} | {} | {:.3} | {} | {} |",
+            p.ops_s, p.p50, p.p99, p.p999, p.hit_ratio, p.nils, p.errors
+        )
+    };
+    if let Some(axis) = sweep {
+        let charts: [Chart; 3] = [
+            ("throughput.svg", "Throughput", "ops/s", |p| p.ops_s),
+            ("p99.svg", "p99 latency", "p99 (µs)", |p| p.p99 as f64),
+            ("hit_ratio.svg", "Hot-hit ratio", "hot-hit ratio", |p| {
+                p.hit_ratio
+            }),
+        ];
+        for (file, what, y_label, f) in charts {
+            let line = vec![(
+                "measured".to_string(),
+                points.iter().map(|p| (p.x, f(p))).collect(),
+            )];
+            put(
+                file,
+                line_chart(
+                    &format!("{what} vs {}", axis.against),
+                    axis.x_label,
+                    y_label,
+                    &line,
+                ),
+            )?;
+        }
+        let _ = writeln!(md, "{}\n", axis.intro);
+        let head = axis.columns.join(" | ");
+        let rule = "---|".repeat(axis.columns.len() + 7);
+        let _ = writeln!(md, "| {head} | {figures}\n|{rule}");
         for p in points {
-            let _ = writeln!(
-                md,
-                "| {} | {:.1} | {:.0} | {} | {} | {} | {:.3} | {} |",
-                p.maxmemory,
-                100.0 * p.ram_fraction,
-                p.ops_s,
-                p.p50,
-                p.p99,
-                p.p999,
-                p.hit_ratio,
-                p.errors
-            );
+            let _ = writeln!(md, "| {} | {}", p.cells.join(" | "), row(p));
         }
         md.push_str(
             "\n![throughput](throughput.svg)\n![p99](p99.svg)\n![hit ratio](hit_ratio.svg)\n",
         );
     } else {
-        md.push_str("| server | ops/s | p50 µs | p99 µs | p99.9 µs | hot-hit ratio | errors |\n|---|---|---|---|---|---|---|\n");
+        let _ = writeln!(md, "| server | {figures}\n|{}", "---|".repeat(8));
         for p in points {
-            let _ = writeln!(
-                md,
-                "| {} | {:.0} | {} | {} | {} | {:.3} | {} |",
-                p.label, p.ops_s, p.p50, p.p99, p.p999, p.hit_ratio, p.errors
-            );
+            let _ = writeln!(md, "| {} | {}", p.label, row(p));
         }
         if let [a, b] = points {
             let _ = writeln!(
@@ -266,6 +267,15 @@ pub fn write_all(
                 a.p99 as f64 / (b.p99 as f64).max(1e-9)
             );
         }
+    }
+    md.push_str("\nOperations per data type:\n\n| run |");
+    for k in crate::workload::Kind::ALL {
+        let _ = write!(md, " {} |", k.name());
+    }
+    let _ = writeln!(md, "\n|{}", "---|".repeat(6));
+    for p in points {
+        let counts: Vec<String> = p.by_type.iter().map(u64::to_string).collect();
+        let _ = writeln!(md, "| {} | {} |", p.label, counts.join(" | "));
     }
     md.push_str("\n![latency CDF](latency_cdf.svg)\n");
     put("report.md", md)?;
