@@ -185,11 +185,22 @@ fn loadgen_sweep_writes_a_report() {
         .iter()
         .position(|h| *h == "errors")
         .expect("errors column");
+    let estimated = header
+        .iter()
+        .position(|h| *h == "estimated_hit_ratio")
+        .expect("estimated_hit_ratio column");
+    // The server's estimate, once it has one (a short run may end first).
+    let mut estimates = 0;
     for (row, size) in rows[1..].iter().zip(sizes) {
         let f: Vec<&str> = row.split(',').collect();
         assert_eq!(f.len(), header.len(), "{csv}");
         assert_eq!(f[col], size.to_string(), "{csv}");
         assert_eq!(f[errors], "0", "{csv}");
+        if f[estimated] != "null" {
+            let e: f64 = f[estimated].parse().expect("a ratio");
+            assert!((0.0..=1.0).contains(&e), "{csv}");
+            estimates += 1;
+        }
     }
     for chart in ["throughput.svg", "p99.svg", "hit_ratio.svg"] {
         let svg = read(chart);
@@ -197,10 +208,15 @@ fn loadgen_sweep_writes_a_report() {
             svg.starts_with("<svg") && svg.trim_end().ends_with("</svg>"),
             "{chart}"
         );
+        let extra = if chart == "hit_ratio.svg" {
+            estimates
+        } else {
+            0
+        };
         assert_eq!(
             svg.matches("<circle").count(),
-            2,
-            "{chart}: one dot per size"
+            2 + extra,
+            "{chart}: one dot per size (and per estimate)"
         );
         assert!(!svg.contains("NaN"), "{chart}");
     }
@@ -518,9 +534,19 @@ fn loadgen_ratio_sweep_grows_the_dataset() {
         format!(":{last_keys}\\r\\n"),
         "only the sweep's keys"
     );
+    // The server's own estimate at each step, once it has one.
+    let estimates = rows[1..]
+        .iter()
+        .filter(|r| r[col("estimated_hit_ratio")] != "null")
+        .count();
     for chart in ["throughput.svg", "p99.svg", "hit_ratio.svg"] {
         let svg = read(chart);
-        assert_eq!(svg.matches("<circle").count(), 3, "{chart}");
+        let extra = if chart == "hit_ratio.svg" {
+            estimates
+        } else {
+            0
+        };
+        assert_eq!(svg.matches("<circle").count(), 3 + extra, "{chart}");
         assert!(svg.contains("dataset : maxmemory"), "{chart}");
         assert!(!svg.contains("NaN"), "{chart}");
     }

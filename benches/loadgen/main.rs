@@ -17,6 +17,7 @@
 //! its reply. With `--rate` the loop is open (see pace.rs). What each key
 //! holds and which commands touch it is in workload.rs.
 
+mod advise;
 mod conn;
 mod pace;
 mod report;
@@ -546,6 +547,7 @@ async fn measure(o: &Opts) -> Result<Report, String> {
         .await
         .map_err(|e| format!("run failed: {e}"))?;
     let after = info(o).await;
+    let curve = advise::curve(&o.host, o.port).await;
     let d = |k: &str| num(&after, k) - num(&before, k);
     let hot = d("hot_hits");
     let cold = d("cold_hits");
@@ -587,6 +589,11 @@ async fn measure(o: &Opts) -> Result<Report, String> {
         p999: q(0.999),
         max: h.max(),
         hit_ratio,
+        // The server's estimate at its own size; a maxmemory sweep
+        // replaces it with the first run's curve at this run's size.
+        estimated: advise::at(&curve, num(&after, "maxmemory") as u64)
+            .filter(|_| num(&after, "maxmemory") > 0.0),
+        curve,
         hot,
         cold,
         used: num(&after, "used_memory"),

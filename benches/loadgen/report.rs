@@ -17,6 +17,8 @@ pub struct Point {
     pub p99: u64,
     pub p999: u64,
     pub hit_ratio: f64,
+    /// The server's estimate of the hit ratio (see `advise.rs`).
+    pub estimated: Option<f64>,
     pub nils: u64,
     pub errors: u64,
     /// Operations per data type, in [`crate::workload::Kind::ALL`] order.
@@ -212,10 +214,12 @@ pub fn write_all(
         ),
     )?;
     let mut md = String::from("# valkey-tiered-bench report\n\n");
-    let figures = "ops/s | p50 µs | p99 µs | p99.9 µs | hot-hit ratio | nil replies | errors |";
+    let figures =
+        "ops/s | p50 µs | p99 µs | p99.9 µs | hot-hit ratio | estimated | nil replies | errors |";
     let row = |p: &Point| {
+        let est = p.estimated.map_or("–".to_string(), |e| format!("{e:.3}"));
         format!(
-            "{:.0} | {} | {} | {} | {:.3} | {} | {} |",
+            "{:.0} | {} | {} | {} | {:.3} | {est} | {} | {} |",
             p.ops_s, p.p50, p.p99, p.p999, p.hit_ratio, p.nils, p.errors
         )
     };
@@ -228,10 +232,17 @@ pub fn write_all(
             }),
         ];
         for (file, what, y_label, f) in charts {
-            let line = vec![(
+            let mut line = vec![(
                 "measured".to_string(),
                 points.iter().map(|p| (p.x, f(p))).collect(),
             )];
+            let estimates: Vec<(f64, f64)> = points
+                .iter()
+                .filter_map(|p| p.estimated.map(|e| (p.x, e)))
+                .collect();
+            if file == "hit_ratio.svg" && !estimates.is_empty() {
+                line.push(("estimated by the server".to_string(), estimates));
+            }
             put(
                 file,
                 line_chart(
@@ -244,7 +255,7 @@ pub fn write_all(
         }
         let _ = writeln!(md, "{}\n", axis.intro);
         let head = axis.columns.join(" | ");
-        let rule = "---|".repeat(axis.columns.len() + 7);
+        let rule = "---|".repeat(axis.columns.len() + 8);
         let _ = writeln!(md, "| {head} | {figures}\n|{rule}");
         for p in points {
             let _ = writeln!(md, "| {} | {}", p.cells.join(" | "), row(p));
@@ -253,7 +264,7 @@ pub fn write_all(
             "\n![throughput](throughput.svg)\n![p99](p99.svg)\n![hit ratio](hit_ratio.svg)\n",
         );
     } else {
-        let _ = writeln!(md, "| server | {figures}\n|{}", "---|".repeat(8));
+        let _ = writeln!(md, "| server | {figures}\n|{}", "---|".repeat(9));
         for p in points {
             let _ = writeln!(md, "| {} | {}", p.label, row(p));
         }

@@ -27,6 +27,10 @@ pub struct Report {
     pub p999: u64,
     pub max: u64,
     pub hit_ratio: f64,
+    /// The hot-hit ratio the server's estimator (`TIERING ADVISE`)
+    /// predicted for this run, if it has one, and its curve after the run.
+    pub estimated: Option<f64>,
+    pub curve: crate::advise::Curve,
     pub hot: f64,
     pub cold: f64,
     pub used: f64,
@@ -106,6 +110,10 @@ pub const FIELDS: &[Field] = &[
     num("dataset_bytes", |r| r.dataset_bytes.to_string()),
     num("db_keys", |r| r.db_keys.to_string()),
     num("dataset_ratio", |r| format!("{:.4}", r.dataset_ratio)),
+    num("estimated_hit_ratio", |r| {
+        r.estimated
+            .map_or_else(|| "null".to_string(), |e| format!("{e:.4}"))
+    }),
 ];
 
 pub fn csv_header() -> String {

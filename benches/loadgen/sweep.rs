@@ -65,6 +65,7 @@ pub fn finish(o: &Opts, reports: &[Report], sweep: Sweep) {
                     p99: r.p99,
                     p999: r.p999,
                     hit_ratio: r.hit_ratio,
+                    estimated: r.estimated,
                     nils: r.nils,
                     errors: r.errors,
                     by_type: r.by_type,
@@ -161,6 +162,12 @@ pub async fn maxmemory(o: &Opts) {
                 eprintln!("maxmemory {bytes}: {e}");
                 std::process::exit(1);
             }
+        }
+    }
+    // The estimate the first run's server made for every other size.
+    if let Some(first) = reports.first().map(|r| r.curve.clone()) {
+        for r in &mut reports {
+            r.estimated = crate::advise::at(&first, r.maxmemory);
         }
     }
     finish(o, &reports, Sweep::Maxmemory);
