@@ -136,6 +136,29 @@ fn a_uniform_workload_is_estimated_in_proportion_to_ram() {
     let need = |p: u32| num(&info, &format!("ram_for_hit_ratio_{p}pct"));
     assert!(need(90) > 0.0 && need(90) <= need(95) && need(95) <= need(99));
     assert!(need(90) > num(&info, "estimator_fixed_bytes") + 0.8 * total);
+
+    // Deleted keys leave the sample; RESETSTAT and FLUSHALL start over,
+    // with the estimator still on.
+    let before = num(&tiering_info(&mut c), "estimator_sample_keys");
+    let mut r = s.client();
+    let mut p = redis::pipe();
+    for i in 0..n / 2 {
+        p.cmd("DEL").arg(format!("key:{i}")).ignore();
+    }
+    let () = p.query(&mut r).expect("DEL pipeline");
+    let after = num(&tiering_info(&mut c), "estimator_sample_keys");
+    assert!(
+        after < 0.75 * before && after > 0.25 * before,
+        "{before} -> {after}"
+    );
+    c.cmd(&["CONFIG", "RESETSTAT"]);
+    assert_eq!(num(&tiering_info(&mut c), "estimator_sample_keys"), 0.0);
+    c.cmd(&["GET", "key:39999"]);
+    c.cmd(&["FLUSHALL"]);
+    let info = tiering_info(&mut c);
+    assert_eq!(num(&info, "estimator_sample_keys"), 0.0);
+    assert!(!info.contains_key("hit_ratio_at_100pct"), "{info:?}");
+    assert!(advise(&mut c)["curve"].items().is_empty());
 }
 
 #[test]

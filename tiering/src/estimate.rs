@@ -298,8 +298,8 @@ impl Estimator {
 
     /// Forgets every access (FLUSHALL, a new data set).
     pub fn reset(&mut self) {
+        let n = self.max_samples;
         self.resize(0);
-        let n = std::mem::take(&mut self.max_samples);
         self.resize(n);
     }
 
@@ -393,6 +393,17 @@ impl Estimator {
                     c.misses /= 2.0;
                     c.prune(window, limit);
                 }
+            }
+        }
+    }
+
+    /// The sampled key of hash `h` was deleted: it leaves the sample and
+    /// every miniature cache (a key created again later comes back in).
+    pub fn forget(&mut self, h: u64) {
+        if let Some(s) = self.sampled.remove(&h) {
+            self.sampled_bytes -= s as u64;
+            for c in &mut self.caches {
+                c.forget(h);
             }
         }
     }
@@ -637,6 +648,28 @@ mod tests {
         assert_eq!(Estimator::bytes_for(&c, 0.7), Some(150.0));
         assert_eq!(Estimator::bytes_for(&c, 0.95), None);
         assert_eq!(Estimator::hit_ratio_at(&[], 1.0), None);
+    }
+
+    #[test]
+    fn deleted_keys_leave_and_a_reset_starts_over_still_on() {
+        let mut e = Estimator::new(100);
+        for i in 0..100_000u64 {
+            if let Some(h) = e.sampled(0, &key(i)) {
+                e.record(h, 10, 5, Touch::Read);
+            }
+        }
+        let n = e.sample_len();
+        assert!(n > 0 && !e.raw_curve().is_empty());
+        let bytes = e.sampled_bytes;
+        let h = *e.sampled.keys().next().expect("a sampled key");
+        e.forget(h);
+        assert_eq!(e.sample_len(), n - 1);
+        assert_eq!(e.sampled_bytes, bytes - 10);
+        assert!(e.caches.iter().all(|c| !c.resident.contains_key(&h)));
+        e.reset();
+        assert!(e.enabled());
+        assert_eq!(e.sample_len(), 0);
+        assert!(e.raw_curve().is_empty());
     }
 
     #[test]

@@ -600,6 +600,11 @@ impl Keyspace {
             NO_EXPIRE
         };
         self.snapshot_removed(db, key, &mut e, expire);
+        if self.cold.is_some() {
+            if let Some(h) = self.estimator.sampled(db, key) {
+                self.estimator.forget(h);
+            }
+        }
         if e.clean != NOT_CLEAN {
             e.clean = NOT_CLEAN;
             self.drop_clean(db, key);
@@ -740,6 +745,7 @@ impl Keyspace {
     /// inline or with [`lazy_free`] (`FLUSHDB ASYNC`).
     pub fn detach_db(&mut self, db: usize) -> Db {
         self.forget_cold_of(db);
+        self.estimator.reset();
         let old = std::mem::take(&mut self.dbs[db]);
         self.snapshot_adopt(db, old)
     }
@@ -752,6 +758,8 @@ impl Keyspace {
             return n;
         }
         self.forget_cold_of(db);
+        // The sample's keys are gone: the estimate starts over.
+        self.estimator.reset();
         let d = &mut self.dbs[db];
         let n = d.main.len();
         d.main.clear();
