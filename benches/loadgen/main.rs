@@ -560,19 +560,7 @@ async fn measure(o: &Opts) -> Result<Report, String> {
         .hist
         .unwrap_or_else(|| Histogram::new(3).expect("histogram"));
     let q = |p: f64| h.value_at_quantile(p);
-    let mut cdf: Vec<(f64, f64)> = (0..=98)
-        .map(|i| i as f64 / 100.0)
-        .chain([0.99, 0.995, 0.999])
-        .map(|f| (q(f) as f64, f))
-        .collect();
-    // Equal latencies at neighbouring fractions: keep the highest fraction.
-    cdf.dedup_by(|later, earlier| {
-        let same = later.0 == earlier.0;
-        if same {
-            earlier.1 = later.1;
-        }
-        same
-    });
+    let cdf = latency_cdf(&h);
     Ok(Report {
         server: format!("{}:{}", o.host, o.port),
         ops: t.ops,
@@ -610,6 +598,26 @@ async fn measure(o: &Opts) -> Result<Report, String> {
 }
 
 /// Prints a run's figures (text, and JSON with `--json`).
+/// The latency CDF of `h` up to p99.9: (latency µs, fraction of
+/// commands at or under it), one point per percent and at p99, p99.5 and
+/// p99.9, latencies non-decreasing.
+fn latency_cdf(h: &Histogram<u64>) -> Vec<(f64, f64)> {
+    let mut cdf: Vec<(f64, f64)> = (0..=98)
+        .map(|i| i as f64 / 100.0)
+        .chain([0.99, 0.995, 0.999])
+        .map(|f| (h.value_at_quantile(f) as f64, f))
+        .collect();
+    // Equal latencies at neighbouring fractions: keep the highest fraction.
+    cdf.dedup_by(|later, earlier| {
+        let same = later.0 == earlier.0;
+        if same {
+            earlier.1 = later.1;
+        }
+        same
+    });
+    cdf
+}
+
 fn show(o: &Opts, r: &Report) {
     r.print();
     if o.json {
@@ -665,6 +673,31 @@ async fn main() {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn latency_percentiles_and_cdf_follow_the_recorded_values() {
+        // 1..=10000 µs once each: the p-quantile is about p * 10000.
+        let mut h = Histogram::<u64>::new(3).expect("histogram");
+        for v in 1..=10_000u64 {
+            h.record(v).expect("record");
+        }
+        for p in [0.5, 0.9, 0.99, 0.999] {
+            let got = h.value_at_quantile(p) as f64;
+            let want = p * 10_000.0;
+            // Three significant digits: within 0.1%, plus one step.
+            assert!((got - want).abs() <= want * 0.001 + 1.0, "p{p}: {got}");
+        }
+        let cdf = latency_cdf(&h);
+        assert!(cdf.windows(2).all(|w| w[0].0 < w[1].0 && w[0].1 < w[1].1));
+        assert_eq!(cdf.last().map(|p| p.1), Some(0.999));
+        for &(lat, f) in &cdf {
+            assert!((lat / 10_000.0 - f).abs() < 0.002, "{lat} at {f}");
+        }
+        // One latency only: one point, at the highest fraction.
+        let mut one = Histogram::<u64>::new(3).expect("histogram");
+        one.record_n(250, 100).expect("record");
+        assert_eq!(latency_cdf(&one), vec![(250.0, 0.999)]);
+    }
 
     #[test]
     fn scatter_is_a_bijection() {

@@ -110,6 +110,10 @@ pub const FIELDS: &[Field] = &[
     num("dataset_bytes", |r| r.dataset_bytes.to_string()),
     num("db_keys", |r| r.db_keys.to_string()),
     num("dataset_ratio", |r| format!("{:.4}", r.dataset_ratio)),
+    num("ram_per_key", |r| format!("{:.1}", r.ram_per_key())),
+    num("disk_per_cold_key", |r| {
+        format!("{:.1}", r.disk_per_cold_key())
+    }),
     num("estimated_hit_ratio", |r| {
         r.estimated
             .map_or_else(|| "null".to_string(), |e| format!("{e:.4}"))
@@ -121,6 +125,24 @@ pub fn csv_header() -> String {
 }
 
 impl Report {
+    /// `used_memory` over every key (0 without tiering figures).
+    pub fn ram_per_key(&self) -> f64 {
+        if self.tiered_keys > 0.0 {
+            self.used / self.tiered_keys
+        } else {
+            0.0
+        }
+    }
+
+    /// Bytes on disk per cold key (0 with none).
+    pub fn disk_per_cold_key(&self) -> f64 {
+        if self.cold_keys > 0.0 {
+            self.disk / self.cold_keys
+        } else {
+            0.0
+        }
+    }
+
     pub fn csv_row(&self) -> String {
         FIELDS
             .iter()
@@ -177,14 +199,15 @@ impl Report {
             r.dataset_bytes
         );
         println!(
-            "server: used_memory {:.0}, hot hit ratio {:.3} ({:.0} hot / {:.0} cold), cold_keys {}, cold_bytes_on_disk {}, ram/key {:.1}",
+            "server: used_memory {:.0}, hot hit ratio {:.3} ({:.0} hot / {:.0} cold), cold_keys {}, cold_bytes_on_disk {}, ram/key {:.1}, disk/cold key {:.1}",
             r.used,
             r.hit_ratio,
             r.hot,
             r.cold,
             r.cold_keys,
             r.disk,
-            if r.tiered_keys > 0.0 { r.used / r.tiered_keys } else { 0.0 }
+            r.ram_per_key(),
+            r.disk_per_cold_key()
         );
     }
 }
