@@ -328,7 +328,7 @@ pub static DIRECTIVES: &[Directive] = &[
     ),
     d("tiering-dir", STR, "", IMMUTABLE),
     d("tiering-force-cold", BOOL, "no", 0),
-    d("tiering-estimator-samples", int(0, 1 << 20), "8192", 0),
+    d("tiering-estimator-samples", int(0, 65536), "8192", 0),
     d("tiering-io-threads", int(0, 64), "0", IMMUTABLE),
     d("tiering-min-value-size", mem(0, LL), "64", 0),
     d("timeout", int(0, I32), "0", 0),

@@ -164,10 +164,17 @@ pub async fn maxmemory(o: &Opts) {
             }
         }
     }
-    // The estimate the first run's server made for every other size.
-    if let Some(first) = reports.first().map(|r| r.curve.clone()) {
+    // One run's estimate, read at every size: the first run under memory
+    // pressure (a server whose values all fit has no measured misses to
+    // anchor its curve at), else the first.
+    let source = reports
+        .iter()
+        .find(|r| !r.curve.is_empty() && r.hit_ratio < 0.99)
+        .or(reports.first())
+        .map(|r| r.curve.clone());
+    if let Some(curve) = source {
         for r in &mut reports {
-            r.estimated = crate::advise::at(&first, r.maxmemory);
+            r.estimated = crate::advise::at(&curve, r.maxmemory);
         }
     }
     finish(o, &reports, Sweep::Maxmemory);

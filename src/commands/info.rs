@@ -440,7 +440,7 @@ fn estimate_fields(w: &mut InfoWriter, st: &State) {
         return;
     }
     w.field("estimator_sample_keys", est.sample_len());
-    w.field("estimator_sample_rate", format!("{:.6}", est.rate()));
+    w.field("estimator_sample_rate", format!("{:.8}", est.rate()));
     let Some(a) = advice(st) else {
         return;
     };

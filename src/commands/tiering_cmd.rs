@@ -77,7 +77,8 @@ impl Advice {
 
     /// The `maxmemory` the curve says reaches `ratio`, if it does.
     pub fn ram_for(&self, ratio: f64) -> Option<u64> {
-        Estimator::bytes_for(&self.values, ratio).map(|b| self.fixed + b.ceil() as u64)
+        Estimator::bytes_for(&self.values, ratio)
+            .map(|b| self.fixed.saturating_add(b.ceil() as u64))
     }
 }
 
@@ -95,7 +96,12 @@ pub fn advice(st: &State) -> Option<Advice> {
     let fixed = used.saturating_sub(hot);
     let curve = values
         .iter()
-        .map(|p| (fixed + p.value_bytes.round() as u64, p.hit_ratio))
+        .map(|p| {
+            (
+                fixed.saturating_add(p.value_bytes.round() as u64),
+                p.hit_ratio,
+            )
+        })
         .collect();
     Some(Advice {
         fixed,

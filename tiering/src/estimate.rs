@@ -210,14 +210,6 @@ impl MiniCache {
         }
         self.last_cold_read.remove(&h);
     }
-
-    /// Drops cold-read marks older than `window` once they are many.
-    fn prune(&mut self, window: u64, limit: usize) {
-        if self.last_cold_read.len() > limit {
-            let now = self.cold_reads;
-            self.last_cold_read.retain(|_, p| now - *p <= window);
-        }
-    }
 }
 
 /// The estimator (see the module comment).
@@ -339,6 +331,12 @@ impl Estimator {
         self.threshold as f64 / u64::MAX as f64
     }
 
+    /// The size last recorded for the sampled key of hash `h` (a cold
+    /// value's RAM size is not known without reading it back).
+    pub fn known_size(&self, h: u64) -> Option<usize> {
+        self.sampled.get(&h).map(|&s| s as usize)
+    }
+
     pub fn sample_len(&self) -> usize {
         self.sampled.len()
     }
@@ -348,6 +346,9 @@ impl Estimator {
     /// counter after the access, and how it was used.
     pub fn record(&mut self, h: u64, size: usize, counter: u8, t: Touch) {
         if size < self.min_value_size {
+            // Too small to leave RAM (now): not modelled, and a key that
+            // shrank below the size leaves the caches.
+            self.forget(h);
             return;
         }
         let size = size.clamp(1, u32::MAX as usize) as u32;
@@ -385,13 +386,11 @@ impl Estimator {
             self.counted += 1;
             if self.counted >= DECAY_EVERY {
                 self.counted = 0;
-                let limit = 2 * self.max_samples;
                 self.real_hits /= 2.0;
                 self.real_misses /= 2.0;
                 for c in &mut self.caches {
                     c.hits /= 2.0;
                     c.misses /= 2.0;
-                    c.prune(window, limit);
                 }
             }
         }

@@ -399,7 +399,8 @@ impl Keyspace {
         };
         // SAFETY: `e` comes from the unique borrow of `self` this call holds.
         // On the path that uses it, nothing touches the table between the
-        // lookup and the use (only `stats` and `rng`, other fields), so the
+        // lookup and the use (only `stats`, `rng` and `estimator`, other
+        // fields), so the
         // entry has not moved; the returned reference keeps the borrow.
         let volatile = unsafe { (*e).volatile };
         let e: &mut Entry = if !volatile {
@@ -774,6 +775,8 @@ impl Keyspace {
     }
 
     pub fn swap_db(&mut self, a: usize, b: usize) {
+        // The sample is by database and key: it starts over.
+        self.estimator.reset();
         self.snapshot_swapped(a, b);
         self.dbs.swap(a, b);
         self.swap_clean(a, b);

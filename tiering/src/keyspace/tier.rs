@@ -248,7 +248,8 @@ impl Keyspace {
             return;
         };
         let size = match &e.value {
-            Value::Cold(r) => r.size as usize,
+            // Its size in RAM as last seen; the record's size otherwise.
+            Value::Cold(r) => self.estimator.known_size(h).unwrap_or(r.size as usize),
             v => v.heap_size(),
         };
         let touch = if read { Touch::Read } else { Touch::Modify };
