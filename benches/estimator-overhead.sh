@@ -45,10 +45,12 @@ on=() off=()
 for i in $(seq 1 "$ROUNDS"); do
     redis-cli -p "$PORT" config set tiering-estimator-samples "$ON" > /dev/null
     a=$(ops)
+    mem_on=$(redis-cli -p "$PORT" info memory | sed -n 's/^used_memory:\([0-9]*\).*/\1/p')
     redis-cli -p "$PORT" config set tiering-estimator-samples 0 > /dev/null
     b=$(ops)
+    mem_off=$(redis-cli -p "$PORT" info memory | sed -n 's/^used_memory:\([0-9]*\).*/\1/p')
     on+=("$a") off+=("$b")
-    echo "round $i: on $a off $b ratio $(echo "$a / $b" | bc -l | cut -c1-5)"
+    echo "round $i: on $a off $b ratio $(echo "$a / $b" | bc -l | cut -c1-5); used_memory on $mem_on off $mem_off"
 done
 median() { printf '%s\n' "$@" | sort -n | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
 m_on=$(median "${on[@]}") m_off=$(median "${off[@]}")

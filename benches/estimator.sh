@@ -62,7 +62,7 @@ results="$WORK/results.txt"
 : > "$results"
 for dist in $DISTS; do
     serve "$BASE"
-    measure "$dist" > "$WORK/base.json"
+    measure "$dist" > "$WORK/base-${dist//:/_}.json"
     redis-cli -p "$PORT" --json tiering advise > "$WORK/advise-${dist//:/_}.json" 2>/dev/null \
         || redis-cli -p "$PORT" tiering advise > "$WORK/advise-${dist//:/_}.txt"
     for pct in $SIZES; do

@@ -59,7 +59,7 @@ const MAX_RATE: u64 = u64::MAX >> MAX_RATE_SHIFT;
 const MIN_REAL: u64 = 10_000;
 
 /// Counted sampled accesses between two halvings of the hit counts.
-const DECAY_EVERY: u64 = 1 << 15;
+const DECAY_EVERY: u64 = 1 << 13;
 
 /// The admission sketch's window in cold reads: a key read back once is
 /// forgotten after 2^17–2^18 more cold reads (see `keyspace/tier.rs`).
