@@ -156,9 +156,14 @@ fn blind_writes_do_not_read_the_old_value() {
     c.cmd(&["RPUSH", "b", "x"]);
     c.cmd(&["SET", "c", "old"]);
     c.cmd(&["SET", "d", "old"]);
+    c.cmd(&["SET", "f", "old", "EX", "100"]);
+    c.cmd(&["SET", "g", "old", "EX", "100"]);
     c.cmd(&["PING"]);
     let hits = field(&mut c, "cold_hits");
     assert_eq!(q(&mut c, &["SET", "a", "new"]), "+OK");
+    // A key with an expiry takes another path; still no read.
+    assert_eq!(q(&mut c, &["SET", "f", "new"]), "+OK");
+    assert_eq!(q(&mut c, &["SET", "g", "new", "EX", "200"]), "+OK");
     assert_eq!(q(&mut c, &["DEL", "b"]), ":1");
     assert_eq!(q(&mut c, &["UNLINK", "c"]), ":1");
     assert_eq!(q(&mut c, &["EXPIRE", "d", "100"]), ":1");
@@ -172,6 +177,11 @@ fn blind_writes_do_not_read_the_old_value() {
     );
     // No resurrection: the overwritten and deleted values are gone.
     assert_eq!(q(&mut c, &["GET", "a"]), "$new");
+    assert_eq!(q(&mut c, &["GET", "f"]), "$new");
+    assert_eq!(q(&mut c, &["TTL", "f"]), ":-1");
+    assert_eq!(q(&mut c, &["GET", "g"]), "$new");
+    let ttl: i64 = q(&mut c, &["TTL", "g"])[1..].parse().expect("TTL");
+    assert!((101..=200).contains(&ttl), "TTL {ttl}");
     assert_eq!(q(&mut c, &["LRANGE", "b", "0", "-1"]), "*[]");
     assert_eq!(q(&mut c, &["GET", "c"]), "$-1");
     assert_eq!(q(&mut c, &["SELECT", "1"]), "+OK");

@@ -514,8 +514,11 @@ impl Keyspace {
     /// propagation), and under an LFU policy the old counter is touched and
     /// kept, exactly as the two calls would do.
     pub fn overwrite(&mut self, db: usize, key: &[u8], value: Value, keep_ttl: bool, now_ms: i64) {
+        // The lookups below are for expiry and access tracking only: the
+        // old value is replaced unseen, so a cold one is not read back
+        // (`WriteMeta`), as for a key without an expiry.
         if self.snapshot.is_some() {
-            self.lookup(db, key, now_ms, Access::Write);
+            self.lookup(db, key, now_ms, Access::WriteMeta);
             self.set(db, key, value, keep_ttl, now_ms);
             return;
         }
@@ -545,7 +548,7 @@ impl Keyspace {
             }
             Some(_) => {
                 // Has an expiry: take the general path.
-                self.lookup(db, key, now_ms, Access::Write);
+                self.lookup(db, key, now_ms, Access::WriteMeta);
                 self.set(db, key, value, keep_ttl, now_ms);
                 return;
             }
