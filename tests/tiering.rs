@@ -636,6 +636,10 @@ fn hot_set_after_scan(admission: &str) -> f64 {
         "64",
         "--tiering-admission",
         admission,
+        // The estimator's own memory (about 1 MB here) would come out
+        // of this deliberately tight budget.
+        "--tiering-estimator-samples",
+        "0",
     ]);
     let mut c = s.conn();
     let mut r = s.client();
