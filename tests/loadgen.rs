@@ -58,16 +58,7 @@ fn loadgen_reports_json_csv_and_ratios() {
     if let Some(c) = &compare {
         args.extend(["--compare", c.as_str()]);
     }
-    let out = Command::new(env!("CARGO_BIN_EXE_valkey-tiered-bench"))
-        .args(&args)
-        .output()
-        .expect("run the load generator");
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        out.status.success(),
-        "{stdout}{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let stdout = bench(&args);
     let servers = 1 + usize::from(compare.is_some());
     let json: Vec<&str> = stdout.lines().filter(|l| l.starts_with('{')).collect();
     assert_eq!(json.len(), servers, "{stdout}");
@@ -133,38 +124,29 @@ fn loadgen_sweep_writes_a_report() {
     let out = dir.path().join("report");
     let out_s = out.to_string_lossy().into_owned();
     let port = ours.port.to_string();
-    let run = Command::new(env!("CARGO_BIN_EXE_valkey-tiered-bench"))
-        .args([
-            "--port",
-            &port,
-            "--keys",
-            "3000",
-            "--value-size",
-            "1000",
-            "--load",
-            "--dist",
-            "zipf:0.99",
-            "--reads",
-            "100",
-            "--connections",
-            "4",
-            "--warmup",
-            "0",
-            "--duration",
-            "1.2",
-            "--sweep-maxmemory",
-            &sweep,
-            "--out",
-            &out_s,
-        ])
-        .output()
-        .expect("run the load generator");
-    let stdout = String::from_utf8_lossy(&run.stdout);
-    assert!(
-        run.status.success(),
-        "{stdout}{}",
-        String::from_utf8_lossy(&run.stderr)
-    );
+    bench(&[
+        "--port",
+        &port,
+        "--keys",
+        "3000",
+        "--value-size",
+        "1000",
+        "--load",
+        "--dist",
+        "zipf:0.99",
+        "--reads",
+        "100",
+        "--connections",
+        "4",
+        "--warmup",
+        "0",
+        "--duration",
+        "1.2",
+        "--sweep-maxmemory",
+        &sweep,
+        "--out",
+        &out_s,
+    ]);
     let read =
         |f: &str| std::fs::read_to_string(out.join(f)).unwrap_or_else(|e| panic!("{f}: {e}"));
     let json = read("results.json");

@@ -482,11 +482,7 @@ const OBJECT_HELP: &[&str] = &[
 ];
 
 fn object_help(ctx: &mut Ctx, _args: &[Bytes]) -> CmdResult {
-    ctx.out.array(OBJECT_HELP.len());
-    for line in OBJECT_HELP {
-        ctx.out.simple(line);
-    }
-    Ok(())
+    help_reply(ctx, OBJECT_HELP)
 }
 
 /// What OBJECT reports about a key: found without touching it.

@@ -342,6 +342,15 @@ pub fn key_spec_flag_names(f: u32) -> Vec<&'static str> {
 }
 
 /// Every family's table.
+/// Replies a subcommand's HELP text: one simple string per line.
+pub(crate) fn help_reply(ctx: &mut crate::exec::Ctx, lines: &[&str]) -> crate::exec::CmdResult {
+    ctx.out.array(lines.len());
+    for line in lines {
+        ctx.out.simple(line);
+    }
+    Ok(())
+}
+
 static ALL: &[&[CommandDef]] = &[
     connection::COMMANDS,
     server::COMMANDS,

@@ -184,9 +184,5 @@ const HELP: &[&str] = &[
 ];
 
 fn help(ctx: &mut Ctx, _args: &[Bytes]) -> CmdResult {
-    ctx.out.array(HELP.len());
-    for line in HELP {
-        ctx.out.simple(line);
-    }
-    Ok(())
+    help_reply(ctx, HELP)
 }
