@@ -62,14 +62,24 @@ pub struct Advice {
     /// may leave).
     pub fixed: u64,
     pub hot_value_bytes: u64,
-    /// (`maxmemory`, estimated hot-hit ratio), from `fixed` up.
-    pub curve: Vec<(u64, f64)>,
     /// The factor the measured point scaled the miss ratios by.
     pub factor: f64,
+    /// The estimator's curve, in bytes of values.
     values: Vec<Point>,
 }
 
 impl Advice {
+    /// The curve in `maxmemory` terms: (`maxmemory`, estimated hot-hit
+    /// ratio) points, from `fixed` up.
+    pub fn curve(&self) -> impl ExactSizeIterator<Item = (u64, f64)> + '_ {
+        self.values.iter().map(|p| {
+            (
+                self.fixed.saturating_add(p.value_bytes.round() as u64),
+                p.hit_ratio,
+            )
+        })
+    }
+
     /// The hit ratio estimated at a `maxmemory` of `bytes`.
     pub fn hit_ratio_at(&self, bytes: u64) -> Option<f64> {
         Estimator::hit_ratio_at(&self.values, bytes as f64 - self.fixed as f64)
@@ -93,20 +103,9 @@ pub fn advice(st: &State) -> Option<Advice> {
         return None;
     }
     let used = tiering::memory::used_memory() as u64;
-    let fixed = used.saturating_sub(hot);
-    let curve = values
-        .iter()
-        .map(|p| {
-            (
-                fixed.saturating_add(p.value_bytes.round() as u64),
-                p.hit_ratio,
-            )
-        })
-        .collect();
     Some(Advice {
-        fixed,
+        fixed: used.saturating_sub(hot),
         hot_value_bytes: hot,
-        curve,
         factor,
         values,
     })
@@ -156,9 +155,9 @@ fn advise(ctx: &mut Ctx, _args: &[Bytes]) -> CmdResult {
         _ => out.null(),
     }
     out.bulk_str("curve");
-    let curve = a.as_ref().map_or(&[][..], |a| &a.curve[..]);
+    let curve: Vec<(u64, f64)> = a.as_ref().map_or_else(Vec::new, |a| a.curve().collect());
     out.array(curve.len());
-    for &(bytes, ratio) in curve {
+    for (bytes, ratio) in curve {
         out.array(2);
         out.int(bytes as i64);
         out.double(ratio);

@@ -275,24 +275,26 @@ impl Estimator {
     /// starts the estimate over.
     pub fn resize(&mut self, max_samples: usize) {
         if max_samples != self.max_samples {
-            let (min, gated) = (self.min_value_size, self.gated);
-            let (scan, hot) = (
-                (self.scan_db, self.scan_cursor, self.scan_sum),
-                self.hot_value_bytes,
-            );
-            *self = Estimator::new(max_samples);
-            self.min_value_size = min;
-            self.gated = gated;
-            (self.scan_db, self.scan_cursor, self.scan_sum) = scan;
-            self.hot_value_bytes = hot;
+            self.restart(max_samples);
         }
     }
 
     /// Forgets every access (FLUSHALL, a new data set).
     pub fn reset(&mut self) {
-        let n = self.max_samples;
-        self.resize(0);
-        self.resize(n);
+        self.restart(self.max_samples);
+    }
+
+    /// A fresh estimator of `max_samples` keys in place of this one. The
+    /// settings and the pass over the key space (which measures the key
+    /// space, not the accesses) carry over.
+    fn restart(&mut self, max_samples: usize) {
+        let old = std::mem::replace(self, Estimator::new(max_samples));
+        self.min_value_size = old.min_value_size;
+        self.gated = old.gated;
+        self.scan_db = old.scan_db;
+        self.scan_cursor = old.scan_cursor;
+        self.scan_sum = old.scan_sum;
+        self.hot_value_bytes = old.hot_value_bytes;
     }
 
     /// The sampling hash of `key` of `db`, if the key is in the sample:
@@ -339,6 +341,15 @@ impl Estimator {
 
     pub fn sample_len(&self) -> usize {
         self.sampled.len()
+    }
+
+    /// Records a blind write (see [`Touch::Blind`]) of a key whose
+    /// [`sampled`](Self::sampled) hash and new value's size are `sample`,
+    /// if it is in the sample; `field` is its LRU/LFU field afterwards.
+    pub fn record_blind(&mut self, sample: Option<(u64, usize)>, field: u32) {
+        if let Some((h, size)) = sample {
+            self.record(h, size, crate::lfu::counter(field), Touch::Blind);
+        }
     }
 
     /// Records an access to the sampled key of hash `h` (from

@@ -12,7 +12,6 @@ use rand::rngs::SmallRng;
 use rand::SeedableRng;
 
 use crate::dict::Dict;
-use crate::estimate::Touch;
 use crate::lfu::{self, LfuParams};
 use crate::value::Value;
 
@@ -473,10 +472,7 @@ impl Keyspace {
                 if !lfu_policy {
                     e.lru = lru;
                 }
-                if let Some((h, size)) = sample {
-                    self.estimator
-                        .record(h, size, lfu::counter(e.lru), Touch::Blind);
-                }
+                self.estimator.record_blind(sample, e.lru);
                 if !keep_ttl && e.volatile {
                     e.volatile = false;
                     d.volatile.remove(key);
@@ -487,10 +483,7 @@ impl Keyspace {
                 let mut e = Entry::new(value, lru);
                 e.snap = mark;
                 d.main.insert_new(key.into(), e);
-                if let Some((h, size)) = sample {
-                    self.estimator
-                        .record(h, size, lfu::counter(lru), Touch::Blind);
-                }
+                self.estimator.record_blind(sample, lru);
                 return;
             }
         };
@@ -541,9 +534,7 @@ impl Keyspace {
                 } else {
                     lfu::initial(false, now_ms as u64)
                 };
-                if let Some((h, size)) = sample {
-                    estimator.record(h, size, lfu::counter(e.lru), Touch::Blind);
-                }
+                estimator.record_blind(sample, e.lru);
                 (old, std::mem::take(&mut e.clean) != NOT_CLEAN)
             }
             Some(_) => {
@@ -555,9 +546,7 @@ impl Keyspace {
             None => {
                 let lru = lfu::initial(lfu_policy, now_ms as u64);
                 d.main.insert_new(key.into(), Entry::new(value, lru));
-                if let Some((h, size)) = sample {
-                    estimator.record(h, size, lfu::counter(lru), Touch::Blind);
-                }
+                estimator.record_blind(sample, lru);
                 return;
             }
         };
