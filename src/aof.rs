@@ -46,7 +46,7 @@ use persistence::aof::{self as fmt, AofFile, FileKind, Manifest, ReadError};
 use tokio::sync::watch;
 use tracing::{info, warn};
 
-use crate::server::{Shared, State};
+use crate::server::{Shared, State, StateAccess};
 
 /// `appendfsync`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -523,9 +523,12 @@ fn use_file(aof: &mut Aof, file: File, size: u64) -> Result<(), String> {
     let error = aof.error.clone();
     let written = aof.written_shared.clone();
     let policy = aof.policy;
+    // Everything written before this thread is synced already (by the one
+    // before it, when the log was closed), none of this file yet.
+    let durable = aof.written;
     let thread = std::thread::Builder::new()
         .name("aof-sync".into())
-        .spawn(move || syncer_main(rx, file, policy, &written, &marks, &error))
+        .spawn(move || syncer_main(rx, file, policy, durable, &written, &marks, &error))
         .map_err(|e| e.to_string())?;
     aof.syncer = Some(SyncerHandle {
         tx,
@@ -541,12 +544,13 @@ fn syncer_main(
     rx: mpsc::Receiver<SyncMsg>,
     mut file: Arc<File>,
     mut policy: Fsync,
+    mut durable: u64,
     written: &AtomicU64,
     marks: &watch::Sender<Mark>,
     error: &Mutex<Option<String>>,
 ) {
     let mut ring = Ring::new("AOF sync thread");
-    let mut durable = written.load(Ordering::Acquire);
+    marks.send_modify(|m| m.durable = m.durable.max(durable));
     let mut last_sync = Instant::now();
     let mut failing = false;
     let mut closed = false;
@@ -721,19 +725,26 @@ fn read_manifest(st: &State) -> Result<Option<Manifest>, String> {
 // Loading
 
 /// The client id the log is replayed with.
-const LOADER_ID: u64 = u64::MAX - 1;
+pub(crate) const LOADER_ID: u64 = u64::MAX - 1;
 
 /// Loads the AOF at start (`appendonly yes`). Ok(false) if there is none.
-pub fn load(st: &mut State, shared: &Shared) -> Result<bool, String> {
-    st.aof.policy = Fsync::parse(st.config.get("appendfsync").unwrap_or("everysec"));
-    let Some(manifest) = read_manifest(st)? else {
+pub fn load(acc: &mut StateAccess) -> Result<bool, String> {
+    let Some(manifest) = acc.with(|st| {
+        st.aof.policy = Fsync::parse(st.config.get("appendfsync").unwrap_or("everysec"));
+        read_manifest(st)
+    })?
+    else {
         return Ok(false);
     };
     let start = Instant::now();
-    let total = replay(st, shared, &manifest)?;
-    st.aof.manifest = manifest;
-    st.aof.current_size = total;
-    st.aof.rewrite_base_size = total;
+    let total = replay(acc, &manifest)?;
+    acc.with(|st| {
+        // What was replayed is on disk already.
+        st.dirty = 0;
+        st.aof.manifest = manifest;
+        st.aof.current_size = total;
+        st.aof.rewrite_base_size = total;
+    });
     info!(
         "DB loaded from append only file: {:.3} seconds",
         start.elapsed().as_secs_f64()
@@ -743,28 +754,36 @@ pub fn load(st: &mut State, shared: &Shared) -> Result<bool, String> {
 
 /// Replays the files of `manifest` into the keyspace, with expiry paused
 /// and nothing logged. Returns the bytes replayed.
-fn replay(st: &mut State, shared: &Shared, manifest: &Manifest) -> Result<u64, String> {
-    let dir = aof_dir(st);
-    let truncated_ok = st.config.get("aof-load-truncated") != Some("no");
+fn replay(acc: &mut StateAccess, manifest: &Manifest) -> Result<u64, String> {
     let files: Vec<AofFile> = manifest.replay_order().cloned().collect();
-    st.aof.loading = true;
-    st.ks.pause_expiry(true);
-    let kill = Arc::new(crate::server::KillSwitch::default());
-    let any: std::net::SocketAddr = ([0, 0, 0, 0], 0).into();
-    st.register_client(LOADER_ID, any, any, -1, kill);
-    if let Some(c) = st.clients.get_mut(&LOADER_ID) {
-        // The log's commands were authorised when they ran.
-        c.authenticated = true;
-    }
+    let (dir, truncated_ok) = acc.with(|st| {
+        let dir = aof_dir(st);
+        let total: u64 = files.iter().map(|f| file_size(&dir.join(&f.name))).sum();
+        if let Some(l) = st.loading.as_mut() {
+            l.total_bytes = total;
+        }
+        st.aof.loading = true;
+        st.ks.pause_expiry(true);
+        let kill = Arc::new(crate::server::KillSwitch::default());
+        let any: std::net::SocketAddr = ([0, 0, 0, 0], 0).into();
+        st.register_client(LOADER_ID, any, any, -1, kill);
+        if let Some(c) = st.clients.get_mut(&LOADER_ID) {
+            // The log's commands were authorised when they ran.
+            c.authenticated = true;
+        }
+        (dir, st.config.get("aof-load-truncated") != Some("no"))
+    });
     let mut result = Ok(0);
+    let mut done = 0u64;
     for (i, f) in files.iter().enumerate() {
         let path = dir.join(&f.name);
         let last = i + 1 == files.len();
-        match load_file(st, shared, &path, last, truncated_ok) {
+        match load_file(acc, &path, last, truncated_ok, done) {
             Ok(()) => {
                 let size = file_size(&path);
+                done += size;
                 if f.kind == FileKind::Base {
-                    st.aof.base_size = size;
+                    acc.with(|st| st.aof.base_size = size);
                 }
                 result = result.map(|t| t + size);
             }
@@ -774,20 +793,27 @@ fn replay(st: &mut State, shared: &Shared, manifest: &Manifest) -> Result<u64, S
             }
         }
     }
-    st.unregister_client(LOADER_ID);
-    st.ks.pause_expiry(false);
-    st.aof.loading = false;
-    st.prop.clear();
-    st.prop_override = None;
+    acc.with(|st| {
+        st.unregister_client(LOADER_ID);
+        st.ks.pause_expiry(false);
+        st.aof.loading = false;
+        st.prop.clear();
+        st.prop_override = None;
+    });
     result
 }
 
+/// Commands replayed per hold of the state lock.
+const REPLAY_BATCH: usize = 256;
+
+/// Replays one file. `before` is the bytes of the files replayed before
+/// it (progress).
 fn load_file(
-    st: &mut State,
-    shared: &Shared,
+    acc: &mut StateAccess,
     path: &Path,
     last: bool,
     truncated_ok: bool,
+    before: u64,
 ) -> Result<(), String> {
     let shown = path.display().to_string();
     let file = match File::open(path) {
@@ -802,44 +828,51 @@ fn load_file(
     let mut from = 0;
     if fmt::is_rdb(&map) {
         info!("Reading RDB base file on AOF loading...");
-        let loaded = crate::persist::load_rdb_bytes(st, &map, true)
+        let loaded = crate::persist::load_rdb_bytes(acc, &map, true)
             .map_err(|e| format!("the AOF base file {shown}: {e}"))?;
         from = loaded;
     }
     let data = &map[from..];
     let mut reader = fmt::Commands::new(data);
-    let mut out = crate::reply::Reply::new(crate::reply::Proto::Resp2);
     // Where the transaction being replayed started, if inside one.
     let mut multi_at: Option<usize> = None;
     let mut stop: Option<ReadError> = None;
     let mut last_report = Instant::now();
     let total = map.len().max(1);
-    for item in reader.by_ref() {
-        let (offset, args) = match item {
-            Ok(c) => c,
-            Err(e) => {
-                stop = Some(e);
-                break;
+    let mut batch: Vec<Vec<Bytes>> = Vec::with_capacity(REPLAY_BATCH);
+    let mut batch_end = 0usize;
+    loop {
+        let item = reader.next();
+        match &item {
+            Some(Ok((offset, args))) => {
+                if crate::commands::TABLE.get(args[0]).is_none() {
+                    return Err(format!(
+                        "Unknown command '{}' reading the append only file {shown} at offset {}",
+                        String::from_utf8_lossy(args[0]),
+                        from + offset
+                    ));
+                }
+                if args[0].eq_ignore_ascii_case(b"multi") {
+                    multi_at = Some(*offset);
+                } else if args[0].eq_ignore_ascii_case(b"exec") {
+                    multi_at = None;
+                }
+                batch.push(args.iter().map(|a| Bytes::copy_from_slice(a)).collect());
+                batch_end = from + reader.position();
+                if batch.len() < REPLAY_BATCH {
+                    continue;
+                }
             }
-        };
-        let args: Vec<Bytes> = args.into_iter().map(Bytes::copy_from_slice).collect();
-        if crate::commands::TABLE.get(&args[0]).is_none() {
-            return Err(format!(
-                "Unknown command '{}' reading the append only file {shown} at offset {}",
-                String::from_utf8_lossy(&args[0]),
-                from + offset
-            ));
+            Some(Err(e)) => stop = Some(e.clone()),
+            None => {}
         }
-        if args[0].eq_ignore_ascii_case(b"multi") {
-            multi_at = Some(offset);
-        } else if args[0].eq_ignore_ascii_case(b"exec") {
-            multi_at = None;
-        }
-        crate::exec::execute(st, shared, LOADER_ID, &mut out, &args);
-        out.buf.clear();
+        run_batch(acc, &mut batch, before + batch_end as u64)?;
         if last_report.elapsed() >= Duration::from_secs(1) {
             last_report = Instant::now();
-            info!("Loading AOF {shown}... {}%", (from + offset) * 100 / total);
+            info!("Loading AOF {shown}... {}%", batch_end * 100 / total);
+        }
+        if item.is_none() || stop.is_some() {
+            break;
         }
     }
     // A transaction without its EXEC is a torn tail too.
@@ -856,9 +889,11 @@ fn load_file(
         ReadError::Truncated { .. } if last && truncated_ok => {
             warn!("!!! Warning: short read while loading the AOF file {shown}!!!");
             warn!("!!! Truncating the AOF {shown} at offset {at} !!!");
-            if let Some(c) = st.clients.get_mut(&LOADER_ID) {
-                c.multi = None;
-            }
+            acc.with(|st| {
+                if let Some(c) = st.clients.get_mut(&LOADER_ID) {
+                    c.multi = None;
+                }
+            });
             drop(map);
             let f = std::fs::OpenOptions::new()
                 .write(true)
@@ -880,6 +915,29 @@ fn load_file(
              Make a backup of the file, then run valkey-tiered-check-aof --fix on it"
         )),
     }
+}
+
+/// Runs a batch of logged commands with the loader's client, in one hold
+/// of the state lock; records the progress.
+fn run_batch(
+    acc: &mut StateAccess,
+    batch: &mut Vec<Vec<Bytes>>,
+    loaded: u64,
+) -> Result<(), String> {
+    acc.with_shared(|st, shared| {
+        if st.shutdown_requested {
+            return Err("the load was stopped by SHUTDOWN".to_string());
+        }
+        let mut out = crate::reply::Reply::new(crate::reply::Proto::Resp2);
+        for args in batch.drain(..) {
+            crate::exec::execute(st, shared, LOADER_ID, &mut out, &args);
+            out.buf.clear();
+        }
+        if let Some(l) = st.loading.as_mut() {
+            l.loaded_bytes = loaded;
+        }
+        Ok(())
+    })
 }
 
 // ---------------------------------------------------------------------
@@ -1256,7 +1314,7 @@ pub fn reload(shared: &Shared, st: &mut State) -> Result<(), String> {
     flush_and_sync(st)?;
     st.ks.flush_all();
     let manifest = st.aof.manifest.clone();
-    replay(st, shared, &manifest).map(|_| ())
+    replay(&mut StateAccess::Held(st, shared), &manifest).map(|_| ())
 }
 
 #[cfg(test)]

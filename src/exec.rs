@@ -333,6 +333,19 @@ pub fn execute(st: &mut State, shared: &Shared, id: u64, out: &mut Reply, args: 
                 abort_multi(st, id);
             }
         }
+        Ok(r)
+            if st.loading.is_some()
+                && id != crate::aof::LOADER_ID
+                && r.cmd.flags & crate::commands::LOADING == 0 =>
+        {
+            let msg = "LOADING Redis is loading the dataset in memory";
+            out.error(msg);
+            st.stats.count_error(msg);
+            reject(st, r);
+            if queueing {
+                abort_multi(st, id);
+            }
+        }
         // Replaying the log, commands are not refused for memory: they
         // were accepted when they ran (Redis calls them directly too).
         Ok(r) if authed && !st.aof.loading && crate::evict::refuses(st, id, r, queueing) => {
