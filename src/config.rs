@@ -120,7 +120,7 @@ pub static DIRECTIVES: &[Directive] = &[
         "everysec",
         0,
     ),
-    d("appendonly", BOOL, "no", DEFAULT_ONLY),
+    d("appendonly", BOOL, "no", 0),
     d("auto-aof-rewrite-min-size", mem(0, LL), "67108864", 0),
     d("auto-aof-rewrite-percentage", int(0, I32), "100", 0),
     d("bind", Kind::List, "* -::*", 0),

@@ -90,6 +90,7 @@ pub fn perform_evictions(st: &mut State) -> Outcome {
         evicted += 1;
         st.stats.evicted_keys += 1;
         st.signal_modified(db, key.as_bytes());
+        crate::aof::deleted(st, db, key.as_bytes());
         crate::notify::notify(st, crate::notify::EVICTED, "evicted", key.as_bytes(), db);
         // Every 16 keys: with lazy freeing the bytes leave later, so look
         // at the real figure; and respect the time budget.

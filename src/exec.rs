@@ -141,6 +141,22 @@ impl Ctx<'_> {
         self.st.ks.lookup(db, key, now, access)
     }
 
+    /// The command is logged (AOF) as `ops` instead of itself: for
+    /// commands whose effect depends on when or how they ran (relative
+    /// expiries, random picks, float formatting, blocking).
+    pub fn propagate_as(&mut self, ops: Vec<Vec<Bytes>>) {
+        if self.st.aof.logging() {
+            self.st.prop_override = Some(ops);
+        }
+    }
+
+    /// True if the command's changes are logged (so a command builds its
+    /// [`Ctx::propagate_as`] arguments only then).
+    #[inline]
+    pub fn propagating(&self) -> bool {
+        self.st.aof.logging()
+    }
+
     /// Records `n` changes to the dataset (for save points and INFO).
     pub fn dirty(&mut self, n: u64) {
         self.st.dirty += n;
@@ -338,6 +354,15 @@ pub fn execute(st: &mut State, shared: &Shared, id: u64, out: &mut Reply, args: 
             st.stats.count_error(&msg);
             reject(st, r);
         }
+        Ok(r) if authed && st.aof.on && crate::aof::refuses(st, r.cmd).is_some() => {
+            let msg = crate::aof::refuses(st, r.cmd).unwrap_or_default();
+            out.error(&msg);
+            st.stats.count_error(&msg);
+            reject(st, r);
+            if queueing {
+                abort_multi(st, id);
+            }
+        }
         Ok(r) if authed && pubsub_mode && !allowed_in_pubsub_mode(r) => {
             let msg = format!(
                 "ERR Can't execute '{}': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context",
@@ -372,6 +397,7 @@ pub fn execute(st: &mut State, shared: &Shared, id: u64, out: &mut Reply, args: 
     if st.ks.has_ready() {
         crate::blocking::handle_ready(st, shared);
     }
+    crate::aof::end_unit(st);
     // Messages to this client that no command reply took (published while
     // serving another client's blocked command).
     if !st.pubsub.own_pending.is_empty() {
@@ -541,6 +567,7 @@ fn run(
         now_ms,
         cmd: r.cmd,
     };
+    let dirty_before = ctx.st.dirty;
     let result = handler(&mut ctx, args);
     let new_db = ctx.db;
     let st = ctx.st;
@@ -553,6 +580,10 @@ fn run(
     // Expiries this command caused and no later event of it published:
     // their events go before the command's reply too.
     st.drain_expired();
+    // Logged after the deletions of the keys it found expired.
+    if st.aof.logging() || st.prop_override.is_some() {
+        crate::aof::after_command(st, db, r.cmd.name, args, dirty_before);
+    }
     let usec = t0.elapsed().as_micros() as u64;
     let failed = result.is_err();
     if let Err(e) = result {

@@ -5,6 +5,7 @@
 //! lookup in [`commands`], checks, execute under the executor lock) →
 //! [`reply`] encode → socket.
 
+pub mod aof;
 pub mod blocking;
 pub mod commands;
 pub mod config;
@@ -45,7 +46,16 @@ pub async fn run(config: config::Config) -> i32 {
             tracing::error!("Fatal error opening the cold tier: {e}. Exiting.");
             return 1;
         }
-        if let Err(e) = persist::load(&mut st) {
+        // As Redis: with the AOF on, the AOF is the dataset (the RDB file
+        // is not read, even when there is no AOF yet).
+        let loaded = if st.config.get("appendonly") == Some("yes") {
+            aof::load(&mut st, &shared)
+                .and_then(|_| aof::open_on_start(&mut st))
+                .map(|()| 0)
+        } else {
+            persist::load(&mut st)
+        };
+        if let Err(e) = loaded {
             tracing::error!("Fatal error loading the DB: {e}. Exiting.");
             return 1;
         }
@@ -69,7 +79,14 @@ pub async fn run(config: config::Config) -> i32 {
     info!("Ready to accept connections tcp");
     wait_for_shutdown(&shared).await;
     {
-        let st = shared.state.lock();
+        let mut st = shared.state.lock();
+        // Everything acknowledged is in the log, synced, before exiting.
+        if st.aof.on || st.aof.wait_rewrite {
+            info!("Calling fsync() on the AOF file.");
+            if let Err(e) = aof::flush_and_sync(&mut st) {
+                warn!("Error syncing the AOF at shutdown: {e}");
+            }
+        }
         for c in st.clients.values() {
             c.kill.kill();
         }

@@ -288,6 +288,7 @@ async fn serve(
         let mut close: Option<&'static str> = None;
         let mut blocked = false;
         let mut cold_wait: Option<crate::promote::Wait> = None;
+        let aof_wait: Option<crate::aof::Wait>;
         {
             let mut st = shared.state.lock();
             let (mut limits, qbuf_limit) = {
@@ -315,6 +316,7 @@ async fn serve(
             // Messages published before this batch go out before its
             // replies (nothing is published while the lock is held).
             outbox.drain_into(&mut out.buf);
+            let log_from = crate::aof::position(&st);
             prefetch_batch(&st, id, &parser, &inbuf);
             loop {
                 let (args, planned) = match pending.take() {
@@ -377,6 +379,12 @@ async fn serve(
             if st.shutdown_requested {
                 shared.shutdown.notify_one();
             }
+            aof_wait = crate::aof::submit(&mut st, log_from);
+        }
+        // The replies of writes wait until the log has them (written, or
+        // synced with `appendfsync always`).
+        if let Some(w) = aof_wait {
+            w.done().await;
         }
         if !out.buf.is_empty() {
             if let Err(reason) = write_out(shared, stream, kill, &out.buf).await {
@@ -476,13 +484,26 @@ async fn wait_blocked(
         let (deadline, wake) = {
             let mut st = shared.state.lock();
             if let Some(r) = st.blocking.take_done(id) {
-                return Ok(r);
+                // The write that served it is in the log before the reply
+                // goes (the log position now covers it).
+                (None, Some((r, crate::aof::submit(&mut st, 0))))
+            } else {
+                match st.blocking.wait_info(id) {
+                    Some(w) => (Some(w), None),
+                    // Neither blocked nor answered: nothing to write.
+                    None => return Ok(Vec::new()),
+                }
             }
-            match st.blocking.wait_info(id) {
-                Some(w) => w,
-                // Neither blocked nor answered: nothing to write.
-                None => return Ok(Vec::new()),
+        };
+        let (deadline, wake) = match (deadline, wake) {
+            (_, Some((reply, logged))) => {
+                if let Some(w) = logged {
+                    w.done().await;
+                }
+                return Ok(reply);
             }
+            (Some(w), None) => w,
+            (None, None) => return Ok(Vec::new()),
         };
         let sleep = async {
             match deadline {
@@ -534,6 +555,7 @@ pub async fn cron(shared: Arc<Shared>) {
             st.drain_expired();
         }
         crate::persist::check_save_points(&shared, &mut st);
+        crate::aof::cron(&shared, &mut st);
         // Eviction that ran out of time keeps going between commands.
         st.ks.age_prepaid();
         st.ks.estimator_step();

@@ -23,7 +23,7 @@ fn rdb_path(st: &State) -> PathBuf {
 
 /// An RDB file started with the configured compression and list node
 /// size, and our AUX fields; with whether to end it with a checksum.
-fn start_file(st: &State, now_ms: i64) -> (RdbWriter, bool) {
+fn start_file(st: &State, now_ms: i64, aof_base: bool) -> (RdbWriter, bool) {
     let compress = st.config.get("rdbcompression") != Some("no");
     let checksum = st.config.get("rdbchecksum") != Some("no");
     let mut w = RdbWriter::new(compress, st.config.tun.limits.list_max_listpack_size);
@@ -34,7 +34,7 @@ fn start_file(st: &State, now_ms: i64) -> (RdbWriter, bool) {
         "used-mem",
         tiering::memory::used_memory().to_string().as_bytes(),
     );
-    w.aux("aof-base", b"0");
+    w.aux("aof-base", if aof_base { b"1" } else { b"0" });
     (w, checksum)
 }
 
@@ -47,7 +47,12 @@ pub fn has_save_points(st: &State) -> bool {
 /// Cold values are copied from the cold tier as the RDB object bytes they
 /// are stored as; a cold value that cannot be read fails the save.
 pub fn dump_dataset(st: &State, now_ms: i64) -> Result<Vec<u8>, String> {
-    let (mut w, checksum) = start_file(st, now_ms);
+    dump_dataset_as(st, now_ms, false)
+}
+
+/// [`dump_dataset`], marked as an AOF base (`aof-base` 1) if `aof_base`.
+pub fn dump_dataset_as(st: &State, now_ms: i64, aof_base: bool) -> Result<Vec<u8>, String> {
+    let (mut w, checksum) = start_file(st, now_ms, aof_base);
     let mut out = Vec::new();
     for db in 0..st.ks.db_count() {
         let d = st.ks.db(db);
@@ -143,7 +148,18 @@ pub fn load(st: &mut State) -> Result<usize, String> {
 }
 
 /// Loads RDB bytes into the keyspace (keys replace existing ones).
+/// Returns the number of keys loaded.
 pub fn load_bytes(st: &mut State, data: &[u8]) -> Result<usize, String> {
+    load_rdb(st, data, false).map(|(n, _)| n)
+}
+
+/// An AOF's RDB base: expired keys are kept (the log deletes them after,
+/// as Redis loads a preamble). Returns the bytes the RDB took.
+pub fn load_rdb_bytes(st: &mut State, data: &[u8], aof_base: bool) -> Result<usize, String> {
+    load_rdb(st, data, aof_base).map(|(_, len)| len)
+}
+
+fn load_rdb(st: &mut State, data: &[u8], keep_expired: bool) -> Result<(usize, usize), String> {
     let start = Instant::now();
     let now = crate::server::now_ms();
     let limits = st.config.tun.limits;
@@ -167,7 +183,7 @@ pub fn load_bytes(st: &mut State, data: &[u8]) -> Result<usize, String> {
                     k.db
                 ));
             }
-            if k.expire_ms.is_some_and(|t| t <= now) {
+            if !keep_expired && k.expire_ms.is_some_and(|t| t <= now) {
                 return Ok(());
             }
             let Some(value) = crate::values::from_object(k.value, k.form, &limits) else {
@@ -202,13 +218,14 @@ pub fn load_bytes(st: &mut State, data: &[u8]) -> Result<usize, String> {
         total,
         start.elapsed().as_millis()
     );
-    Ok(n)
+    Ok((n, loaded.length))
 }
 
 /// A background save in progress (see `tiering::keyspace` snapshots: the
 /// keyspace is walked a slice at a time between clients' commands, and a
 /// thread writes the bytes to disk).
 pub struct BgSave {
+    target: Target,
     writer: RdbWriter,
     /// The database the file is positioned in (SELECTDB written).
     current_db: Option<usize>,
@@ -271,23 +288,56 @@ impl BgSave {
     }
 }
 
+/// What a background snapshot writes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Target {
+    /// The dump (`BGSAVE`, save points).
+    Rdb,
+    /// A new AOF base (`BGREWRITEAOF`), renamed to `path` when complete.
+    AofBase { path: PathBuf },
+}
+
+impl BgSave {
+    /// This is a `BGSAVE` (not an AOF rewrite).
+    pub fn is_rdb(&self) -> bool {
+        self.target == Target::Rdb
+    }
+}
+
 /// `BGSAVE`: starts a background save. Err if one is running.
 pub fn start_bgsave(shared: &crate::server::Shared, st: &mut State) -> Result<(), &'static str> {
+    if st.bgsave.as_ref().is_some_and(|b| !b.is_rdb()) {
+        return Err("ERR An AOF log rewriting in progress: can't BGSAVE right now. Use BGSAVE SCHEDULE in order to schedule a BGSAVE whenever possible.");
+    }
+    start_snapshot(shared, st, Target::Rdb)
+}
+
+/// Starts a background snapshot to `target`. Err if one is running.
+pub fn start_snapshot(
+    shared: &crate::server::Shared,
+    st: &mut State,
+    target: Target,
+) -> Result<(), &'static str> {
     if st.bgsave.is_some() || !st.ks.begin_snapshot() {
         return Err("ERR Background save already in progress");
     }
     let now = crate::server::now_ms();
-    let (writer, checksum) = start_file(st, now);
+    let (writer, checksum) = start_file(st, now, target != Target::Rdb);
     let sizes = (0..st.ks.db_count())
         .map(|d| (st.ks.db(d).len() as u64, st.ks.db(d).volatile_len() as u64))
         .collect();
-    let path = rdb_path(st);
+    let path = match &target {
+        Target::Rdb => rdb_path(st),
+        Target::AofBase { path } => path.clone(),
+    };
     let (tx, rx) = std::sync::mpsc::channel::<Vec<u8>>();
     let file_task = std::thread::Builder::new()
         .name("bgsave-writer".into())
         .spawn(move || write_chunks(&path, rx))
         .map_err(|_| "ERR Background save failed to start")?;
+    let rdb = target == Target::Rdb;
     st.bgsave = Some(BgSave {
+        target,
         writer,
         current_db: None,
         sizes,
@@ -297,8 +347,10 @@ pub fn start_bgsave(shared: &crate::server::Shared, st: &mut State) -> Result<()
         checksum,
         cold: Vec::new(),
     });
-    st.persist.last_bgsave_try = now / 1000;
-    info!("Background saving started");
+    if rdb {
+        st.persist.last_bgsave_try = now / 1000;
+        info!("Background saving started");
+    }
     if let Some(me) = shared.me.upgrade() {
         tokio::spawn(drive_bgsave(me, file_task));
     }
@@ -368,7 +420,9 @@ async fn drive_bgsave(
             if let Err(e) = bg.write_cold(ks) {
                 // The file would miss values: abandon it.
                 warn!("Background saving error: {e}");
-                st.persist.last_status_ok = false;
+                if bg.is_rdb() {
+                    st.persist.last_status_ok = false;
+                }
                 abort_bgsave(&mut st);
                 return;
             }
@@ -398,6 +452,10 @@ async fn drive_bgsave(
     let Some(bg) = st.bgsave.take() else {
         return;
     };
+    if !bg.is_rdb() {
+        crate::aof::rewrite_done(&mut st, result);
+        return;
+    }
     st.persist.last_bgsave_secs = bg.started.elapsed().as_secs() as i64;
     match result {
         Ok(bytes) => {
@@ -424,10 +482,16 @@ impl BgSave {
 }
 
 /// Abandons a running background save (its temporary file is removed).
+/// An AOF rewrite abandoned this way is tried again later (its
+/// incremental file keeps everything meanwhile).
 pub fn abort_bgsave(st: &mut State) {
-    if st.bgsave.take().is_some() {
+    if let Some(bg) = st.bgsave.take() {
         st.ks.end_snapshot();
-        warn!("Background saving abandoned");
+        if bg.is_rdb() {
+            warn!("Background saving abandoned");
+        } else {
+            crate::aof::rewrite_abandoned(st);
+        }
     }
 }
 
@@ -435,7 +499,15 @@ pub fn abort_bgsave(st: &mut State) {
 /// `save <seconds> <changes>` conditions holds (and, after a failure, not
 /// sooner than 5 seconds after the last try), as Redis does.
 pub fn check_save_points(shared: &crate::server::Shared, st: &mut State) {
-    if st.bgsave.is_some() || st.dirty == 0 {
+    if st.bgsave.is_some() {
+        return;
+    }
+    if st.persist.bgsave_scheduled && st.aof.rewrite.is_none() {
+        st.persist.bgsave_scheduled = false;
+        let _ = start_bgsave(shared, st);
+        return;
+    }
+    if st.dirty == 0 {
         return;
     }
     let now_s = crate::server::now_ms() / 1000;

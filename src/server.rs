@@ -283,6 +283,13 @@ pub struct State {
     pub cold_readers: Option<crate::promote::ReadPool>,
     /// `tiering-io-threads`, read at start.
     pub cold_reader_threads: usize,
+    /// The append-only file.
+    pub aof: crate::aof::Aof,
+    /// What the command running now propagates (database, arguments):
+    /// see `crate::aof`.
+    pub prop: Vec<(usize, Vec<bytes::Bytes>)>,
+    /// Set by a command that propagates as other commands than itself.
+    pub prop_override: Option<Vec<Vec<bytes::Bytes>>>,
 }
 
 /// What INFO persistence reports about saving.
@@ -293,6 +300,8 @@ pub struct PersistStats {
     pub last_bgsave_try: i64,
     /// Duration of the last background save, or -1.
     pub last_bgsave_secs: i64,
+    /// `BGSAVE SCHEDULE` ran during an AOF rewrite: it starts after.
+    pub bgsave_scheduled: bool,
 }
 
 /// Everything the tasks share.
@@ -399,6 +408,7 @@ impl State {
     pub fn drain_expired(&mut self) {
         if self.ks.has_expired_events() {
             for (db, key) in self.ks.take_expired() {
+                crate::aof::deleted(self, db, &key);
                 if self.config.tun.notify_flags & crate::notify::EXPIRED != 0 {
                     crate::notify::publish(self, b"expired", &key, db);
                 }
@@ -450,6 +460,7 @@ impl State {
                 last_status_ok: true,
                 last_bgsave_try: 0,
                 last_bgsave_secs: -1,
+                bgsave_scheduled: false,
             },
             bgsave: None,
             blocking: Default::default(),
@@ -457,6 +468,9 @@ impl State {
             cold_inflight: Default::default(),
             cold_readers: None,
             cold_reader_threads: config_io_threads,
+            aof: crate::aof::Aof::default(),
+            prop: Vec::new(),
+            prop_override: None,
         }
     }
 

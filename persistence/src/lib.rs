@@ -1,5 +1,6 @@
 //! Persistence formats (RDB, DUMP/RESTORE, AOF) for valkey-tiered.
 
+pub mod aof;
 pub mod crc64;
 pub mod encodings;
 pub mod file;

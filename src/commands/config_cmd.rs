@@ -193,7 +193,25 @@ fn config_set(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
             }
         }
     }
+    // The append-only file switched on or off, or its sync policy.
+    let was_on = ctx.st.config.get("appendonly") == Some("yes");
+    let on = trial.get("appendonly") == Some("yes");
+    let fsync_changed = trial.get("appendfsync") != ctx.st.config.get("appendfsync");
+    if on && !was_on {
+        let old = std::mem::replace(&mut ctx.st.config, trial.clone());
+        if let Err(e) = crate::aof::enable(ctx.shared, ctx.st) {
+            ctx.st.config = old;
+            return Err(CmdError::msg(format!(
+                "ERR CONFIG SET failed (possibly related to argument 'appendonly') - {e}"
+            )));
+        }
+    } else if was_on && !on {
+        crate::aof::disable(ctx.st);
+    }
     ctx.st.config = trial;
+    if fsync_changed {
+        crate::aof::set_policy(ctx.st);
+    }
     ctx.st.config_changed();
     ctx.out.ok();
     Ok(())

@@ -78,6 +78,15 @@ fn debug(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
             })?;
             ctx.out.ok();
         }
+        ("loadaof", 2) => {
+            // Syncs the log, empties the dataset and replays the log.
+            crate::aof::reload(ctx.shared, ctx.st).map_err(|e| {
+                tracing::warn!("DEBUG LOADAOF failed: {e}");
+                CmdError::msg("ERR Error loading the AOF, check server logs.")
+            })?;
+            ctx.st.dirty = 0;
+            ctx.out.ok();
+        }
         ("object", 3) => {
             // The serialized length needs the value itself.
             ctx.st.ks.promote_key(ctx.db, &args[2]);

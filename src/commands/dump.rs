@@ -118,7 +118,7 @@ fn restore(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
         t if absttl => t,
         t => t.saturating_add(now),
     };
-    if expire != NO_EXPIRE && expire <= now {
+    if expire != NO_EXPIRE && expire <= now && !ctx.st.ks.expiry_paused() {
         // Already expired: nothing is created (a replaced key is gone).
         if deleted {
             ctx.modified(key);

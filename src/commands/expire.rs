@@ -239,7 +239,7 @@ fn expire_generic(ctx: &mut Ctx, args: &[Bytes], base: i64, unit_ms: bool) -> Cm
     let (db, now) = (ctx.db, ctx.now_ms);
     // A time already past deletes the key, except on a replica, which
     // waits for its primary's DEL.
-    if when <= now && !ctx.st.ks.hide_expired_only {
+    if when <= now && !ctx.st.ks.hide_expired_only && !ctx.st.ks.expiry_paused() {
         ctx.st.ks.delete(db, key, now);
         ctx.modified(key);
         ctx.notify(notify::GENERIC, "del", key);

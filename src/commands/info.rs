@@ -206,7 +206,10 @@ fn persistence(w: &mut InfoWriter, st: &State) {
     w.field("loading", 0);
     w.field("async_loading", 0);
     w.field("rdb_changes_since_last_save", st.dirty);
-    w.field("rdb_bgsave_in_progress", u8::from(st.bgsave.is_some()));
+    w.field(
+        "rdb_bgsave_in_progress",
+        u8::from(st.bgsave.as_ref().is_some_and(|b| b.is_rdb())),
+    );
     w.field("rdb_last_save_time", st.last_save_unix);
     w.field(
         "rdb_last_bgsave_status",
@@ -221,17 +224,35 @@ fn persistence(w: &mut InfoWriter, st: &State) {
         "rdb_current_bgsave_time_sec",
         st.bgsave
             .as_ref()
+            .filter(|b| b.is_rdb())
             .map_or(-1, |b| b.started.elapsed().as_secs() as i64),
     );
     w.field("rdb_saves", st.persist.saves);
-    w.field("aof_enabled", 0);
-    w.field("aof_rewrite_in_progress", 0);
-    w.field("aof_rewrite_scheduled", 0);
-    w.field("aof_last_rewrite_time_sec", -1);
-    w.field("aof_current_rewrite_time_sec", -1);
-    w.field("aof_last_bgrewrite_status", "ok");
-    w.field("aof_rewrites", 0);
-    w.field("aof_last_write_status", "ok");
+    let aof = &st.aof;
+    w.field("aof_enabled", u8::from(aof.on || aof.wait_rewrite));
+    w.field("aof_rewrite_in_progress", u8::from(aof.rewrite.is_some()));
+    w.field("aof_rewrite_scheduled", u8::from(aof.rewrite_scheduled));
+    w.field("aof_last_rewrite_time_sec", aof.last_rewrite_secs);
+    w.field(
+        "aof_current_rewrite_time_sec",
+        aof.rewrite
+            .as_ref()
+            .map_or(-1, |r| r.started.elapsed().as_secs() as i64),
+    );
+    let ok = |b: bool| if b { "ok" } else { "err" };
+    w.field("aof_last_bgrewrite_status", ok(aof.last_rewrite_ok));
+    w.field("aof_rewrites", aof.rewrites);
+    w.field("aof_rewrites_consecutive_failures", aof.rewrite_failures);
+    let write_error = aof.write_error();
+    w.field("aof_last_write_status", ok(write_error.is_none()));
+    if aof.on {
+        w.field("aof_current_size", aof.current_size);
+        w.field("aof_base_size", aof.base_size);
+        w.field("aof_pending_rewrite", u8::from(aof.rewrite_scheduled));
+        w.field("aof_buffer_length", aof.buffered());
+        w.field("aof_pending_bio_fsync", 0);
+        w.field("aof_delayed_fsync", 0);
+    }
 }
 
 fn stats(ctx: &mut Ctx, w: &mut InfoWriter) {

@@ -1,4 +1,5 @@
-//! SAVE and LASTSAVE (the RDB file itself: `crate::persist`).
+//! SAVE, BGSAVE, LASTSAVE (the RDB file itself: `crate::persist`) and
+//! BGREWRITEAOF (the append-only file: `crate::aof`).
 
 use bytes::Bytes;
 
@@ -29,6 +30,17 @@ pub static COMMANDS: &[CommandDef] = &[
         ..BASE
     },
     CommandDef {
+        name: "bgrewriteaof",
+        arity: 1,
+        flags: ADMIN | NOSCRIPT | NO_ASYNC_LOADING,
+        acl: C_SLOW,
+        group: "server",
+        summary: "Rewrites the append-only file in the background: a new base as of now.",
+        complexity: "O(1)",
+        handler: Some(bgrewriteaof),
+        ..BASE
+    },
+    CommandDef {
         name: "lastsave",
         arity: 1,
         flags: LOADING | STALE | FAST,
@@ -43,7 +55,7 @@ pub static COMMANDS: &[CommandDef] = &[
 ];
 
 fn save(ctx: &mut Ctx, _args: &[Bytes]) -> CmdResult {
-    if ctx.st.bgsave.is_some() {
+    if ctx.st.bgsave.as_ref().is_some_and(|b| b.is_rdb()) {
         return Err(CmdError::msg("ERR Background save already in progress"));
     }
     crate::persist::save(ctx.st).map_err(|_| CmdError::msg("ERR"))?;
@@ -52,10 +64,16 @@ fn save(ctx: &mut Ctx, _args: &[Bytes]) -> CmdResult {
 }
 
 fn bgsave(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
-    match args.len() {
-        1 => {}
-        2 if args[1].eq_ignore_ascii_case(b"schedule") => {}
+    let schedule = match args.len() {
+        1 => false,
+        2 if args[1].eq_ignore_ascii_case(b"schedule") => true,
         _ => return Err(CmdError::SYNTAX),
+    };
+    if schedule && ctx.st.aof.rewrite.is_some() {
+        // Started by the cron when the rewrite is done.
+        ctx.st.persist.bgsave_scheduled = true;
+        ctx.out.simple("Background saving scheduled");
+        return Ok(());
     }
     crate::persist::start_bgsave(ctx.shared, ctx.st).map_err(CmdError::msg)?;
     ctx.out.simple("Background saving started");
@@ -64,5 +82,11 @@ fn bgsave(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
 
 fn lastsave(ctx: &mut Ctx, _args: &[Bytes]) -> CmdResult {
     ctx.out.int(ctx.st.last_save_unix);
+    Ok(())
+}
+
+fn bgrewriteaof(ctx: &mut Ctx, _args: &[Bytes]) -> CmdResult {
+    let started = crate::aof::start_rewrite(ctx.shared, ctx.st).map_err(CmdError::msg)?;
+    ctx.out.simple(started);
     Ok(())
 }

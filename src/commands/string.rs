@@ -573,7 +573,9 @@ fn getex(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     }
     let (db, now) = (ctx.db, ctx.now_ms);
     match when {
-        Some(when) if o.flags & (F_EXAT | F_PXAT) != 0 && when <= now => {
+        Some(when)
+            if o.flags & (F_EXAT | F_PXAT) != 0 && when <= now && !ctx.st.ks.expiry_paused() =>
+        {
             ctx.st.ks.delete(db, key, now);
             ctx.modified(key);
             ctx.notify(notify::GENERIC, "del", key);

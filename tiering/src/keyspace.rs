@@ -76,6 +76,12 @@ impl Entry {
 }
 
 /// One numbered database.
+/// Expiry is paused: no key is expired, lazily or actively. The server
+/// replays its append-only file this way, as Redis does: a key that
+/// expired later is deleted by the `DEL` logged then, and the commands
+/// before that must find it. One per process, like the server's dataset.
+static EXPIRY_PAUSED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
 #[derive(Default)]
 pub struct Db {
     main: Dict<Key, Entry>,
@@ -105,9 +111,12 @@ impl Db {
     pub fn expire_of(&self, key: &[u8]) -> i64 {
         self.volatile.get(key).copied().unwrap_or(NO_EXPIRE)
     }
-    /// True if `e`, the entry of `key`, is logically expired at `now_ms`.
+    /// True if `e`, the entry of `key`, is logically expired at `now_ms`
+    /// (never while expiry is paused).
     pub fn is_expired(&self, key: &[u8], e: &Entry, now_ms: i64) -> bool {
-        e.volatile && self.volatile.get(key).is_some_and(|&t| now_ms > t)
+        e.volatile
+            && !EXPIRY_PAUSED.load(std::sync::atomic::Ordering::Relaxed)
+            && self.volatile.get(key).is_some_and(|&t| now_ms > t)
     }
     pub fn scan(&self, cursor: u64, f: impl FnMut(&Key, &Entry)) -> u64 {
         self.main.scan(cursor, f)
@@ -298,6 +307,17 @@ impl Keyspace {
             Value::ZSet(z) => z.prefetch(members),
             _ => {}
         }
+    }
+
+    /// Pauses (or resumes) expiry: see [`EXPIRY_PAUSED`].
+    pub fn pause_expiry(&mut self, paused: bool) {
+        EXPIRY_PAUSED.store(paused, std::sync::atomic::Ordering::Relaxed);
+    }
+
+    /// Expiry is paused (a command must not delete a key for an expiry
+    /// time already past either).
+    pub fn expiry_paused(&self) -> bool {
+        EXPIRY_PAUSED.load(std::sync::atomic::Ordering::Relaxed)
     }
 
     pub fn db_count(&self) -> usize {
