@@ -233,12 +233,17 @@ pub fn end_unit(st: &mut State) {
     if st.prop.is_empty() {
         return;
     }
-    let ops = std::mem::take(&mut st.prop);
-    let aof = &mut st.aof;
-    if !aof.logging() {
+    let mut ops = std::mem::take(&mut st.prop);
+    if !st.aof.logging() {
         return;
     }
     let wrap = ops.len() > 1;
+    encode_unit(&mut st.aof, &mut ops, wrap);
+}
+
+/// Appends `ops` to the buffer, with `SELECT` where the database changes
+/// and inside `MULTI`/`EXEC` if `wrap`.
+fn encode_unit(aof: &mut Aof, ops: &mut [(usize, Vec<Bytes>)], wrap: bool) {
     let select = |aof: &mut Aof, db: usize| {
         if aof.sel_db != Some(db) {
             fmt::encode_command(
@@ -254,7 +259,7 @@ pub fn end_unit(st: &mut State) {
         select(aof, ops[0].0);
         fmt::encode_command(&mut aof.buf, &[b"MULTI"]);
     }
-    for (db, args) in &ops {
+    for (db, args) in ops.iter() {
         select(aof, *db);
         fmt::encode_command(&mut aof.buf, args);
     }
@@ -328,20 +333,22 @@ impl Drop for WriterHandle {
 }
 
 /// Writes and syncs with io_uring when the kernel allows it: a write and
-/// a sync linked in one submission.
-struct Ring {
+/// a sync linked in one submission. Used by the AOF writer and the RDB
+/// (background save) writer.
+pub(crate) struct Ring {
     ring: Option<io_uring::IoUring>,
 }
 
 impl Ring {
-    fn new() -> Ring {
+    /// `who` names the writer in the log line saying which way it writes.
+    pub(crate) fn new(who: &str) -> Ring {
         match io_uring::IoUring::new(4) {
             Ok(ring) => {
-                info!("AOF writer uses io_uring");
+                tracing::debug!("{who} uses io_uring");
                 Ring { ring: Some(ring) }
             }
             Err(e) => {
-                warn!("io_uring is not available ({e}): the AOF writer falls back to write(2)");
+                warn!("io_uring is not available ({e}): the {who} falls back to write(2)");
                 Ring { ring: None }
             }
         }
@@ -349,7 +356,7 @@ impl Ring {
 
     /// Writes `data` at `offset` of `file`, then syncs its data if
     /// `sync`.
-    fn write(
+    pub(crate) fn write(
         &mut self,
         file: &File,
         mut data: &[u8],
@@ -483,7 +490,7 @@ fn writer_main(
     marks: &watch::Sender<Mark>,
     error: &Mutex<Option<String>>,
 ) {
-    let mut ring = Ring::new();
+    let mut ring = Ring::new("AOF writer");
     let mut pending: Vec<u8> = Vec::new();
     let mut durable = written;
     let mut last_sync = Instant::now();
@@ -565,6 +572,11 @@ fn writer_main(
 }
 
 fn fail(error: &Mutex<Option<String>>, e: String) {
+    // As strerror() reads, the way Redis shows it after MISCONF.
+    let e = match e.find(" (os error ") {
+        Some(i) => e[..i].to_string(),
+        None => e,
+    };
     let mut slot = error.lock();
     if slot.is_none() {
         warn!("Error writing the AOF: {e}. Writes are refused until it is written again");
@@ -772,6 +784,8 @@ fn load_file(
     // Where the transaction being replayed started, if inside one.
     let mut multi_at: Option<usize> = None;
     let mut stop: Option<ReadError> = None;
+    let mut last_report = Instant::now();
+    let total = map.len().max(1);
     for item in reader.by_ref() {
         let (offset, args) = match item {
             Ok(c) => c,
@@ -795,6 +809,10 @@ fn load_file(
         }
         crate::exec::execute(st, shared, LOADER_ID, &mut out, &args);
         out.buf.clear();
+        if last_report.elapsed() >= Duration::from_secs(1) {
+            last_report = Instant::now();
+            info!("Loading AOF {shown}... {}%", (from + offset) * 100 / total);
+        }
     }
     // A transaction without its EXEC is a torn tail too.
     let stop = match (stop, multi_at) {
@@ -851,9 +869,15 @@ pub fn open_on_start(st: &mut State) -> Result<(), String> {
         // No AOF yet: a base of the dataset as it is (empty, as Redis
         // does not load the RDB when the AOF is on).
         let seq = 1;
-        let base = fmt::base_name(&name, seq, true);
+        let rdb = st.config.get("aof-use-rdb-preamble") != Some("no");
+        let base = fmt::base_name(&name, seq, rdb);
         info!("Creating AOF base file {base} on server start");
-        let bytes = crate::persist::dump_dataset_as(st, crate::server::now_ms(), true)?;
+        // The dataset is empty here: as commands, that is an empty file.
+        let bytes = if rdb {
+            crate::persist::dump_dataset_as(st, crate::server::now_ms(), true)?
+        } else {
+            Vec::new()
+        };
         write_file_synced(&dir.join(&base), &bytes)?;
         st.aof.manifest.base = Some(AofFile {
             name: base,
@@ -938,9 +962,8 @@ fn rewrite_now(shared: &Shared, st: &mut State) -> Result<(), String> {
     let name = filename(st);
     std::fs::create_dir_all(&dir).map_err(|e| format!("creating {}: {e}", dir.display()))?;
     let base_seq = st.aof.manifest.last_seq(FileKind::Base) + 1;
-    // The base is always an RDB (`aof-use-rdb-preamble no` is not in
-    // effect: see docs/persistence.md).
-    let base_name = fmt::base_name(&name, base_seq, true);
+    let rdb = st.config.get("aof-use-rdb-preamble") != Some("no");
+    let base_name = fmt::base_name(&name, base_seq, rdb);
     // Commands from now on go to a new incremental file: the new base
     // holds everything before.
     let seq = st.aof.manifest.last_seq(FileKind::Incr) + 1;
@@ -958,7 +981,7 @@ fn rewrite_now(shared: &Shared, st: &mut State) -> Result<(), String> {
     }
     switch_file(st, file, size)?;
     let path = dir.join(&base_name);
-    crate::persist::start_snapshot(shared, st, crate::persist::Target::AofBase { path })
+    crate::persist::start_snapshot(shared, st, crate::persist::Target::AofBase { path, rdb })
         .map_err(|e| e.to_string())?;
     info!("Background append only file rewriting started");
     st.aof.rewrite = Some(Rewrite {
@@ -1199,4 +1222,92 @@ pub fn reload(shared: &Shared, st: &mut State) -> Result<(), String> {
     st.ks.flush_all();
     let manifest = st.aof.manifest.clone();
     replay(st, shared, &manifest).map(|_| ())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A full disk: the bytes stay with the writer, the error is set (so
+    /// writes answer -MISCONF), nothing is reported written.
+    #[test]
+    fn a_failed_write_keeps_the_bytes_and_reports_the_error() {
+        let Ok(full) = std::fs::OpenOptions::new().write(true).open("/dev/full") else {
+            eprintln!("NOTICE: no /dev/full; skipping");
+            return;
+        };
+        let mut aof = Aof::default();
+        let mut marks = aof.marks.subscribe();
+        start_writer(&mut aof, full, 0).expect("writer");
+        aof.buf = b"*1\r\n$4\r\nPING\r\n".to_vec();
+        aof.appended = 0;
+        let data = std::mem::take(&mut aof.buf);
+        let sent = data.len() as u64;
+        aof.writer
+            .as_ref()
+            .expect("writer")
+            .tx
+            .send(Msg::Data(data))
+            .expect("send");
+        let deadline = Instant::now() + Duration::from_secs(5);
+        while aof.write_error().is_none() {
+            assert!(Instant::now() < deadline, "no error reported");
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        let e = aof.write_error().expect("error");
+        assert!(e.contains("No space left on device"), "{e}");
+        assert!(marks.borrow_and_update().written < sent);
+        // A flush answers with the error rather than pretending.
+        let (tx, rx) = mpsc::channel();
+        aof.writer
+            .as_ref()
+            .expect("writer")
+            .tx
+            .send(Msg::Flush(tx))
+            .expect("send");
+        assert!(rx.recv().expect("answer").is_err());
+    }
+
+    #[test]
+    fn units_of_several_commands_are_transactions_and_select_is_written_once() {
+        let mut aof = Aof {
+            on: true,
+            ..Aof::default()
+        };
+        let ops = |v: &[&[&str]]| -> Vec<Vec<Bytes>> {
+            v.iter()
+                .map(|c| {
+                    c.iter()
+                        .map(|a| Bytes::copy_from_slice(a.as_bytes()))
+                        .collect()
+                })
+                .collect()
+        };
+        let mut buf = Vec::new();
+        for (db, unit) in [
+            (0, ops(&[&["SET", "a", "1"]])),
+            (0, ops(&[&["DEL", "x"], &["SET", "x", "2"]])),
+            (3, ops(&[&["INCR", "n"]])),
+        ] {
+            aof.buf.clear();
+            let mut pending: Vec<(usize, Vec<Bytes>)> = unit.into_iter().map(|o| (db, o)).collect();
+            let wrap = pending.len() > 1;
+            // The same encoding end_unit does, through its State-free core.
+            encode_unit(&mut aof, &mut pending, wrap);
+            buf.extend_from_slice(&aof.buf);
+        }
+        let cmds: Vec<String> = fmt::Commands::new(&buf)
+            .map(|c| {
+                let (_, args) = c.expect("valid");
+                args.iter()
+                    .map(|a| String::from_utf8_lossy(a).into_owned())
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            })
+            .collect();
+        assert_eq!(
+            cmds,
+            ["SELECT 0", "SET a 1", "MULTI", "DEL x", "SET x 2", "EXEC", "SELECT 3", "INCR n"]
+        );
+    }
 }

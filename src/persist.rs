@@ -226,6 +226,8 @@ fn load_rdb(st: &mut State, data: &[u8], keep_expired: bool) -> Result<(usize, u
 /// thread writes the bytes to disk).
 pub struct BgSave {
     target: Target,
+    /// A base written as commands collects here instead of `writer`.
+    commands: Option<Vec<u8>>,
     writer: RdbWriter,
     /// The database the file is positioned in (SELECTDB written).
     current_db: Option<usize>,
@@ -252,14 +254,25 @@ impl BgSave {
         }
         self.select(db);
         let (obj, form) = crate::values::to_object(value);
-        self.writer
-            .entry(key, &obj, form, (expire != NO_EXPIRE).then_some(expire));
+        let expire = (expire != NO_EXPIRE).then_some(expire);
+        match &mut self.commands {
+            Some(out) => persistence::aof::object_commands(out, key, &obj, expire),
+            None => self.writer.entry(key, &obj, form, expire),
+        }
     }
 
     fn select(&mut self, db: usize) {
         if self.current_db != Some(db) {
-            let (keys, expires) = self.sizes.get(db).copied().unwrap_or((0, 0));
-            self.writer.select_db(db as u64, keys, expires);
+            match &mut self.commands {
+                Some(out) => persistence::aof::encode_command(
+                    out,
+                    &[b"SELECT".as_slice(), db.to_string().as_bytes()],
+                ),
+                None => {
+                    let (keys, expires) = self.sizes.get(db).copied().unwrap_or((0, 0));
+                    self.writer.select_db(db as u64, keys, expires);
+                }
+            }
             self.current_db = Some(db);
         }
     }
@@ -268,16 +281,29 @@ impl BgSave {
     /// (kept while the snapshot runs).
     fn write_cold(&mut self, ks: &tiering::Keyspace) -> Result<(), String> {
         for (db, key, r, expire) in std::mem::take(&mut self.cold) {
-            let obj = ks.cold_object(&r)?;
+            let raw = ks.cold_object(&r)?;
             self.select(db);
-            self.writer
-                .entry_raw(&key, &obj, (expire != NO_EXPIRE).then_some(expire));
+            let expire = (expire != NO_EXPIRE).then_some(expire);
+            match &mut self.commands {
+                Some(out) => {
+                    let obj = decode_object(&raw)?;
+                    persistence::aof::object_commands(out, &key, &obj, expire);
+                }
+                None => self.writer.entry_raw(&key, &raw, expire),
+            }
         }
         Ok(())
     }
 
+    fn take_pending(&mut self) -> Vec<u8> {
+        match &mut self.commands {
+            Some(out) => std::mem::take(out),
+            None => self.writer.take(),
+        }
+    }
+
     fn flush_chunk(&mut self, force: bool) {
-        let pending = self.writer.take();
+        let pending = self.take_pending();
         if pending.is_empty() && !force {
             return;
         }
@@ -288,13 +314,23 @@ impl BgSave {
     }
 }
 
+/// A cold record's RDB object bytes (type byte + body) decoded.
+fn decode_object(raw: &[u8]) -> Result<persistence::object::Object, String> {
+    let Some((&t, body)) = raw.split_first() else {
+        return Err("an empty cold record".into());
+    };
+    persistence::object::read_object(t, &mut persistence::rdb::Reader::new(body))
+        .map_err(|e| format!("a cold record does not decode: {e:?}"))
+}
+
 /// What a background snapshot writes.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Target {
     /// The dump (`BGSAVE`, save points).
     Rdb,
-    /// A new AOF base (`BGREWRITEAOF`), renamed to `path` when complete.
-    AofBase { path: PathBuf },
+    /// A new AOF base (`BGREWRITEAOF`), renamed to `path` when complete:
+    /// an RDB, or commands if not `rdb` (`aof-use-rdb-preamble no`).
+    AofBase { path: PathBuf, rdb: bool },
 }
 
 impl BgSave {
@@ -328,8 +364,9 @@ pub fn start_snapshot(
         .collect();
     let path = match &target {
         Target::Rdb => rdb_path(st),
-        Target::AofBase { path } => path.clone(),
+        Target::AofBase { path, .. } => path.clone(),
     };
+    let commands = matches!(target, Target::AofBase { rdb: false, .. }).then(Vec::new);
     let (tx, rx) = std::sync::mpsc::channel::<Vec<u8>>();
     let file_task = std::thread::Builder::new()
         .name("bgsave-writer".into())
@@ -338,6 +375,7 @@ pub fn start_snapshot(
     let rdb = target == Target::Rdb;
     st.bgsave = Some(BgSave {
         target,
+        commands,
         writer,
         current_db: None,
         sizes,
@@ -364,19 +402,26 @@ fn write_chunks(path: &Path, rx: std::sync::mpsc::Receiver<Vec<u8>>) -> Result<u
     let tmp = path.with_file_name(format!("temp-bg-{}.rdb", std::process::id()));
     let result = (|| -> Result<u64, String> {
         let f = std::fs::File::create(&tmp).map_err(|e| e.to_string())?;
-        let mut out = std::io::BufWriter::with_capacity(1 << 20, f);
+        // Writes of about CHUNK bytes, on io_uring where the kernel has it.
+        let mut ring = crate::aof::Ring::new("RDB writer");
+        let mut buf: Vec<u8> = Vec::with_capacity(CHUNK);
         let mut n = 0u64;
         loop {
-            match rx.recv() {
-                Ok(chunk) if chunk.is_empty() => break,
-                Ok(chunk) => {
-                    out.write_all(&chunk).map_err(|e| e.to_string())?;
-                    n += chunk.len() as u64;
-                }
+            let (chunk, last) = match rx.recv() {
+                Ok(chunk) if chunk.is_empty() => (chunk, true),
+                Ok(chunk) => (chunk, false),
                 Err(_) => return Err("the background save was abandoned".into()),
+            };
+            buf.extend_from_slice(&chunk);
+            if buf.len() >= CHUNK || (last && !buf.is_empty()) {
+                ring.write(&f, &buf, n, false).map_err(|e| e.to_string())?;
+                n += buf.len() as u64;
+                buf.clear();
+            }
+            if last {
+                break;
             }
         }
-        let f = out.into_inner().map_err(|e| e.to_string())?;
         f.sync_all().map_err(|e| e.to_string())?;
         std::fs::rename(&tmp, path).map_err(|e| e.to_string())?;
         let dir = path
@@ -429,7 +474,10 @@ async fn drive_bgsave(
             if done {
                 ks.end_snapshot();
                 let finished = std::mem::replace(&mut bg.writer, RdbWriter::new(false, -2));
-                let mut tail = finished.finish(bg.checksum);
+                let mut tail = match bg.commands.take() {
+                    Some(out) => out,
+                    None => finished.finish(bg.checksum),
+                };
                 // The file writer sees the final bytes, then the end mark.
                 if let Some(tx) = bg.chunks.take() {
                     let _ = tx.send(std::mem::take(&mut tail));
@@ -477,7 +525,9 @@ async fn drive_bgsave(
 
 impl BgSave {
     fn writer_buffered(&self) -> usize {
-        self.writer.buffered()
+        self.commands
+            .as_ref()
+            .map_or_else(|| self.writer.buffered(), Vec::len)
     }
 }
 
