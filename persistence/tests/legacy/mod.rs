@@ -140,7 +140,7 @@ pub fn legacy_objects() -> Vec<Vec<u8>> {
         w.string(&ziplist(&[b"f1", b"v1", b"f2", b"12", b"f3", b"x"]))
     });
     obj(TYPE_ZSET_ZIPLIST, &|w| {
-        w.string(&ziplist(&[b"m1", b"1", b"m2", b"2.5", b"m3", b"-inf"]))
+        w.string(&ziplist(&[b"m3", b"-inf", b"m1", b"1", b"m2", b"2.5"]))
     });
     obj(TYPE_HASH_ZIPMAP, &|w| {
         let long = [b'v'; 300];
