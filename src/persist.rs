@@ -15,7 +15,7 @@ use persistence::file::{read_rdb, Event, RdbWriter};
 use tiering::{lfu, Entry, NO_EXPIRE};
 use tracing::{info, warn};
 
-use crate::server::State;
+use crate::server::{State, StateAccess};
 
 fn rdb_path(st: &State) -> PathBuf {
     PathBuf::from(st.config.get("dbfilename").unwrap_or("dump.rdb"))
@@ -134,8 +134,8 @@ pub fn save(st: &mut State) -> Result<(), String> {
 
 /// Loads `<dbfilename>` into the (empty) keyspace if the file exists.
 /// Returns the number of keys loaded.
-pub fn load(st: &mut State) -> Result<usize, String> {
-    let path = rdb_path(st);
+pub fn load(acc: &mut StateAccess) -> Result<usize, String> {
+    let path = acc.with(|st| rdb_path(st));
     let file = match std::fs::File::open(&path) {
         Ok(f) => f,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(0),
@@ -144,37 +144,80 @@ pub fn load(st: &mut State) -> Result<usize, String> {
     // SAFETY: the file is ours (in our data directory) and is only read
     // while mapped; nothing else writes it while the server starts.
     let map = unsafe { memmap2::Mmap::map(&file) }.map_err(|e| e.to_string())?;
-    load_bytes(st, &map).map_err(|e| format!("{}: {e}", path.display()))
-}
-
-/// Loads RDB bytes into the keyspace (keys replace existing ones).
-/// Returns the number of keys loaded.
-pub fn load_bytes(st: &mut State, data: &[u8]) -> Result<usize, String> {
-    load_rdb(st, data, false).map(|(n, _)| n)
+    acc.with(|st| {
+        if let Some(l) = st.loading.as_mut() {
+            l.total_bytes = map.len() as u64;
+        }
+    });
+    load_rdb(acc, &map, false)
+        .map(|(n, _)| n)
+        .map_err(|e| format!("{}: {e}", path.display()))
 }
 
 /// An AOF's RDB base: expired keys are kept (the log deletes them after,
 /// as Redis loads a preamble). Returns the bytes the RDB took.
-pub fn load_rdb_bytes(st: &mut State, data: &[u8], aof_base: bool) -> Result<usize, String> {
-    load_rdb(st, data, aof_base).map(|(_, len)| len)
+pub fn load_rdb_bytes(acc: &mut StateAccess, data: &[u8], aof_base: bool) -> Result<usize, String> {
+    load_rdb(acc, data, aof_base).map(|(_, len)| len)
 }
 
-fn load_rdb(st: &mut State, data: &[u8], keep_expired: bool) -> Result<(usize, usize), String> {
+/// Keys decoded before they go into the keyspace, a batch at a time.
+const LOAD_BATCH: usize = 1024;
+
+/// Loads RDB bytes into the keyspace (keys replace existing ones): keys
+/// are decoded outside the state lock and inserted a batch at a time, so
+/// that clients are answered while a big file loads. Returns the keys
+/// loaded and the bytes the RDB took.
+fn load_rdb(
+    acc: &mut StateAccess,
+    data: &[u8],
+    keep_expired: bool,
+) -> Result<(usize, usize), String> {
     let start = Instant::now();
     let now = crate::server::now_ms();
-    let limits = st.config.tun.limits;
-    let lfu_policy = st.ks.lfu_policy;
-    let dbs = st.ks.db_count() as u64;
+    let (limits, lfu_policy, dbs) = acc.with(|st| {
+        (
+            st.config.tun.limits,
+            st.ks.lfu_policy,
+            st.ks.db_count() as u64,
+        )
+    });
     let mut n = 0usize;
     let total = data.len().max(1);
     let mut last_report = Instant::now();
-    let t = &st.config.tun;
-    let (maxmemory, samples, min_size) =
-        (t.maxmemory, t.maxmemory_samples, t.tiering_min_value_size);
-    let ks = &mut st.ks;
-    // A dataset bigger than the hot tier spills to the cold tier as it
-    // loads, so loading never needs more RAM than `maxmemory`.
-    let spill = ks.cold().is_some() && maxmemory > 0;
+    let mut batch: Vec<(usize, Vec<u8>, Entry, i64)> = Vec::with_capacity(LOAD_BATCH);
+    let mut at = 0usize;
+    let mut insert = |acc: &mut StateAccess,
+                      batch: &mut Vec<(usize, Vec<u8>, Entry, i64)>,
+                      at: usize|
+     -> Result<(), String> {
+        acc.with(|st| {
+            if st.shutdown_requested {
+                return Err("the load was stopped by SHUTDOWN".to_string());
+            }
+            let t = &st.config.tun;
+            let (maxmemory, samples, min_size) =
+                (t.maxmemory, t.maxmemory_samples, t.tiering_min_value_size);
+            // A dataset bigger than the hot tier spills to the cold tier
+            // as it loads, so loading never needs more RAM than
+            // `maxmemory`.
+            let spill = st.ks.cold().is_some() && maxmemory > 0;
+            for (db, key, entry, expire) in batch.drain(..) {
+                st.ks.delete(db, &key, now);
+                st.ks.insert_entry(db, key.into(), entry, expire);
+                n += 1;
+                if spill && n % 256 == 0 {
+                    st.ks
+                        .demote_while(samples, min_size, crate::evict::DEMOTE_BATCH, now, || {
+                            tiering::memory::used_memory() as u64 > maxmemory
+                        });
+                }
+            }
+            if let Some(l) = st.loading.as_mut() {
+                l.loaded_bytes = at as u64;
+            }
+            Ok(())
+        })
+    };
     let loaded = read_rdb(data, |ev| {
         if let Event::Key(k) = ev {
             if k.db >= dbs {
@@ -183,6 +226,7 @@ fn load_rdb(st: &mut State, data: &[u8], keep_expired: bool) -> Result<(usize, u
                     k.db
                 ));
             }
+            at = k.offset;
             if !keep_expired && k.expire_ms.is_some_and(|t| t <= now) {
                 return Ok(());
             }
@@ -190,28 +234,24 @@ fn load_rdb(st: &mut State, data: &[u8], keep_expired: bool) -> Result<(usize, u
                 return Ok(());
             };
             let lru = lfu::restored(lfu_policy, k.freq, k.idle_secs, now as u64);
-            let db = k.db as usize;
-            ks.delete(db, &k.key, now);
-            ks.insert_entry(
-                db,
-                k.key.into(),
+            batch.push((
+                k.db as usize,
+                k.key,
                 Entry::new(value, lru),
                 k.expire_ms.unwrap_or(NO_EXPIRE),
-            );
-            n += 1;
-            if spill && n % 256 == 0 {
-                ks.demote_while(samples, min_size, crate::evict::DEMOTE_BATCH, now, || {
-                    tiering::memory::used_memory() as u64 > maxmemory
-                });
-            }
-            if n % 100_000 == 0 && last_report.elapsed().as_secs() >= 1 {
-                last_report = Instant::now();
-                info!("Loading RDB... {n} keys");
+            ));
+            if batch.len() >= LOAD_BATCH {
+                insert(acc, &mut batch, at)?;
+                if last_report.elapsed().as_secs() >= 1 {
+                    last_report = Instant::now();
+                    info!("Loading RDB... {}%", at * 100 / total);
+                }
             }
         }
         Ok(())
     })
     .map_err(|e| e.to_string())?;
+    insert(acc, &mut batch, loaded.length)?;
     info!(
         "DB loaded from disk: {n} keys, RDB version {}, {} bytes in {} ms",
         loaded.version,

@@ -516,3 +516,35 @@ fn bgsave_and_bgrewriteaof_take_turns() {
         std::thread::sleep(Duration::from_millis(20));
     }
 }
+
+#[test]
+fn the_log_replays_whatever_the_password_and_the_memory_limit() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let opts = ["--requirepass", "pw", "--tiering", "no"];
+    let s = start_in(dir.path(), &opts);
+    let mut c = s.conn();
+    c.cmd(&["AUTH", "pw"]);
+    for i in 0..2000 {
+        c.cmd(&["SET", &format!("k{i}"), &"x".repeat(1000)]);
+    }
+    drop(c);
+    drop(s);
+    // Replayed in full although it is over maxmemory with noeviction:
+    // the commands were accepted when they ran.
+    let tight = [
+        "--requirepass",
+        "pw",
+        "--tiering",
+        "no",
+        "--maxmemory",
+        "1mb",
+        "--maxmemory-policy",
+        "noeviction",
+    ];
+    let s = start_in(dir.path(), &tight);
+    let mut c = s.conn();
+    c.cmd(&["AUTH", "pw"]);
+    assert_eq!(Value::parse(&c.cmd(&["DBSIZE"])).int(), Some(2000));
+    let r = show(&c.cmd(&["SET", "more", "x"]));
+    assert!(r.starts_with("-OOM"), "{r}");
+}
