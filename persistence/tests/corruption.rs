@@ -121,8 +121,8 @@ fn canonical(o: &Object) -> Object {
 /// The invariants every value the reader returns must hold: no duplicate
 /// set members or hash fields, sorted sets ordered by score then member
 /// and free of NaN; and the value must survive being written and read
-/// again unchanged (in both forms).
-fn check_value(t: u8, o: &Object) {
+/// again unchanged (in the form it came in, and the large one).
+fn check_value(form: Form, o: &Object) {
     let unique = |v: Vec<&Vec<u8>>| {
         let set: BTreeSet<&Vec<u8>> = v.iter().copied().collect();
         assert_eq!(set.len(), v.len(), "duplicate in {o:?}");
@@ -144,13 +144,13 @@ fn check_value(t: u8, o: &Object) {
         }
         _ => {}
     }
-    for form in [persistence::object::stored_form(t), Form::Large] {
+    for form in [form, Form::Large] {
         let mut w = Writer::new(true);
         write_object(&mut w, o, form, -2);
         let mut r = Reader::new(&w.buf[1..]);
         let back = read_object(w.buf[0], &mut r).expect("a value read back writes readably");
         assert_eq!(r.remaining(), 0);
-        assert_eq!(canonical(&back), canonical(o), "type {t}");
+        assert_eq!(canonical(&back), canonical(o), "{form:?}");
     }
 }
 
@@ -182,7 +182,7 @@ fn check_file(data: &[u8]) -> Result<usize, FileError> {
             // and each value survives a write/read cycle.
             read_rdb(data, |e| {
                 if let Event::Key(k) = e {
-                    check_value(type_of(&k.value, k.form), &k.value);
+                    check_value(k.form, &k.value);
                 }
                 Ok(())
             })
@@ -206,17 +206,6 @@ fn check_value_cheap(o: &Object) {
     }
 }
 
-/// The type byte a value read with `form` would be written with (only used
-/// to pick the form again).
-fn type_of(o: &Object, form: Form) -> u8 {
-    match (o, form) {
-        (Object::Hash(_), Form::Compact) => TYPE_HASH_LISTPACK,
-        (Object::ZSet(_), Form::Compact) => TYPE_ZSET_LISTPACK,
-        (Object::Set(_), Form::Compact) => TYPE_SET_INTSET,
-        _ => TYPE_STRING,
-    }
-}
-
 /// Reads a (possibly damaged) DUMP payload the way RESTORE does: footer
 /// check, then the object from everything after the type byte (footer
 /// included, as Redis does).
@@ -231,7 +220,7 @@ fn check_payload(p: &[u8]) -> Option<Object> {
         p.len()
     );
     let o = res.ok()?;
-    check_value(t, &o);
+    check_value(persistence::object::stored_form(t), &o);
     Some(o)
 }
 
