@@ -574,6 +574,12 @@ fn single_files_garbage_tails_and_usage() {
     let r = run(CHECK_AOF, &[p(dir.path())], "");
     assert_eq!(r.code, 1);
     assert!(r.out.contains("no AOF manifest"), "{}", r.out);
+    // A manifest that does not parse: named, with its line, never fixed.
+    let m = dir.path().join("appendonly.aof.manifest");
+    std::fs::write(&m, "file appendonly.aof.1.incr.aof seq 1 type q\n").expect("write");
+    let r = run(CHECK_AOF, &["--fix", "-y", p(dir.path())], "");
+    assert_eq!(r.code, 1, "{}", r.out);
+    assert!(r.out.contains("invalid AOF manifest line 1"), "{}", r.out);
 }
 
 // ---------------------------------------------------------------------------
