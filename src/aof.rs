@@ -933,6 +933,20 @@ fn run_batch(
             crate::exec::execute(st, shared, LOADER_ID, &mut out, &args);
             out.buf.clear();
         }
+        // A log bigger than the hot tier spills to the cold tier as it
+        // replays (the commands themselves are never refused).
+        let t = &st.config.tun;
+        let (maxmemory, samples, min_size) =
+            (t.maxmemory, t.maxmemory_samples, t.tiering_min_value_size);
+        if st.ks.cold().is_some() && maxmemory > 0 {
+            let now = crate::server::now_ms();
+            st.ks
+                .demote_while(samples, min_size, crate::evict::DEMOTE_BATCH, now, || {
+                    tiering::memory::used_memory() as u64 > maxmemory
+                });
+        }
+        let used = tiering::memory::used_memory() as u64;
+        st.stats.peak_memory = st.stats.peak_memory.max(used);
         if let Some(l) = st.loading.as_mut() {
             l.loaded_bytes = loaded;
         }

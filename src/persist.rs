@@ -215,6 +215,8 @@ fn load_rdb(
             if let Some(l) = st.loading.as_mut() {
                 l.loaded_bytes = at as u64;
             }
+            let used = tiering::memory::used_memory() as u64;
+            st.stats.peak_memory = st.stats.peak_memory.max(used);
             Ok(())
         })
     };

@@ -548,3 +548,45 @@ fn the_log_replays_whatever_the_password_and_the_memory_limit() {
     let r = show(&c.cmd(&["SET", "more", "x"]));
     assert!(r.starts_with("-OOM"), "{r}");
 }
+
+#[test]
+fn a_log_bigger_than_maxmemory_replays_into_the_cold_tier() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let s = start_in(dir.path(), &["--tiering", "no"]);
+    let mut c = s.conn();
+    let n = 20_000;
+    for i in 0..n {
+        c.send_raw(&Conn::encode(&[
+            b"SET",
+            format!("k{i}").as_bytes(),
+            format!("{i}:{}", "v".repeat(2000)).as_bytes(),
+        ]));
+    }
+    for _ in 0..n {
+        c.read_reply();
+    }
+    let before = digest(&mut c);
+    drop(c);
+    drop(s);
+    // 40 MB of values replayed under a 4 MB hot tier: the memory peak
+    // stays far below the dataset.
+    let s = start_in(
+        dir.path(),
+        &[
+            "--tiering",
+            "yes",
+            "--maxmemory",
+            "4mb",
+            "--tiering-min-value-size",
+            "0",
+        ],
+    );
+    let mut c = s.conn();
+    let peak: u64 = info_field(&mut c, "memory", "used_memory_peak")
+        .parse()
+        .expect("peak");
+    eprintln!("used_memory_peak after the replay: {peak}");
+    assert!(peak < 16 << 20, "peak {peak} bytes for 40 MB of values");
+    let mut c = s.conn();
+    assert_eq!(digest(&mut c), before);
+}
