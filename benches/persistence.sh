@@ -8,7 +8,9 @@
 #     very file (time from their logs), and each SAVEs it again (timed
 #     around the command). MB/s = file size / time.
 #  2. Client latency during BGSAVE, tiering on, dataset RATIO x maxmemory
-#     (BG_KEYS values of BG_VALUE bytes): a Zipf 90/10 run of SECS seconds
+#     (BG_KEYS values of BG_VALUE bytes; keys and their headers stay in
+#     RAM, about 100 bytes each, so they must fit well inside maxmemory):
+#     a Zipf 90/10 run of SECS seconds
 #     without a snapshot, then the same run while BGSAVEs follow one
 #     another; p50/p99/p99.9 of both and their ratio.
 #
@@ -23,8 +25,8 @@ cd "$(dirname "$0")/.."
 KEYS=${KEYS:-1000000}
 VALUE=${VALUE:-100}
 TYPES=${TYPES:-string:70,hash:10,set:10,zset:10}
-BG_KEYS=${BG_KEYS:-1000000}
-BG_VALUE=${BG_VALUE:-1000}
+BG_KEYS=${BG_KEYS:-250000}
+BG_VALUE=${BG_VALUE:-4000}
 RATIO=${RATIO:-10}
 CONNS=${CONNS:-16}
 SECS=${SECS:-30}

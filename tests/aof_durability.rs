@@ -74,11 +74,14 @@ fn failed_start(dir: &Path, extra: &[&str]) -> String {
 /// server acknowledges, remembering the last value acknowledged, until
 /// the server is killed.
 fn writers(port: u16, clients: usize, stop: Arc<AtomicBool>) -> Vec<std::thread::JoinHandle<i64>> {
-    (0..clients)
-        .map(|i| {
+    // Connected here, before the caller can kill the server.
+    let conns: Vec<Conn> = (0..clients).map(|_| Conn::connect(port)).collect();
+    conns
+        .into_iter()
+        .enumerate()
+        .map(|(i, mut c)| {
             let stop = stop.clone();
             std::thread::spawn(move || {
-                let mut c = Conn::connect(port);
                 c.set_read_timeout(Duration::from_secs(5));
                 let key = format!("counter:{i}");
                 let mut acked = 0;
