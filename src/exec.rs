@@ -168,6 +168,7 @@ impl Ctx<'_> {
     /// Records `n` changes to the dataset (for save points and INFO).
     pub fn dirty(&mut self, n: u64) {
         self.st.dirty += n;
+        self.st.changes += n;
     }
 
     /// Reports that the command changed `key` in the selected database
@@ -595,7 +596,7 @@ fn run(
         now_ms,
         cmd: r.cmd,
     };
-    let dirty_before = ctx.st.dirty;
+    let changes_before = ctx.st.changes;
     let result = handler(&mut ctx, args);
     let new_db = ctx.db;
     let st = ctx.st;
@@ -610,7 +611,8 @@ fn run(
     st.drain_expired();
     // Logged after the deletions of the keys it found expired.
     if st.aof.logging() || st.prop_override.is_some() {
-        crate::aof::after_command(st, db, r.cmd.name, args, dirty_before);
+        let changed = st.changes != changes_before;
+        crate::aof::after_command(st, db, r.cmd.name, args, changed);
     }
     let usec = t0.elapsed().as_micros() as u64;
     let failed = result.is_err();

@@ -522,3 +522,21 @@ fn the_rewritten_log_replays_to_the_same_dataset() {
     assert_eq!(l.cmd(&["DEBUG", "LOADAOF"]), b"+OK\r\n");
     assert_eq!(show(&l.cmd(&["DEBUG", "DIGEST"])), show(&before));
 }
+
+/// Commands that reset the change counter (SAVE, DEBUG LOADAOF) are not
+/// changes: logged, DEBUG LOADAOF would replay itself over and over (a
+/// redis-server loading our log looped on it). FLUSHALL, which saves the
+/// emptied dataset when there are save points, still is.
+#[test]
+fn resetting_the_change_counter_is_not_a_change() {
+    let mut l = Logged::start();
+    l.cmd(&["SET", "k", "v"]);
+    assert_eq!(l.cmd(&["DEBUG", "LOADAOF"]), b"+OK\r\n");
+    l.cmd(&["SET", "k", "w"]);
+    assert_eq!(l.cmd(&["SAVE"]), b"+OK\r\n");
+    l.expect("DEBUG LOADAOF, SAVE", &["SET k v", "SET k w"]);
+    assert_eq!(l.cmd(&["CONFIG", "SET", "save", "3600 1"]), b"+OK\r\n");
+    l.cmd(&["SET", "k", "x"]);
+    l.cmd(&["FLUSHALL"]);
+    l.expect("FLUSHALL with save points", &["SET k x", "FLUSHALL"]);
+}

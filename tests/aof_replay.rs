@@ -300,6 +300,15 @@ fn logs_replay_to_the_same_dataset_here_and_in_redis() {
     shut_down(&mut reference);
     let ours_log = copy_log(ours.dir.path());
     let ref_log = copy_log(reference.dir.path());
+    if std::env::var_os("AOF_KEEP").is_some() {
+        // For a look at the logs when a server does not even start.
+        eprintln!(
+            "logs kept: ours in {}, redis-server's in {}",
+            ours_log.path().display(),
+            ref_log.path().display()
+        );
+        let _ = (copy_log(ours.dir.path()).into_path(), copy_log(reference.dir.path()).into_path());
+    }
     let mut args: Vec<&str> = AOF_ARGS.to_vec();
     args.push("--dir");
     args.push(ours_log.path().to_str().expect("utf-8 path"));
