@@ -20,7 +20,9 @@
 //! first digest.
 //!
 //! Environment: `AOF_SEED=<n>` replays a run (printed on failure),
-//! `AOF_COMMANDS=<n>` sets the stream's length (default 20000).
+//! `AOF_COMMANDS=<n>` sets the stream's length (default 20000, 10000
+//! with every value cold),
+//! `AOF_KEEP=1` keeps copies of both logs (their paths are printed).
 
 mod common;
 #[allow(dead_code)]
@@ -159,6 +161,10 @@ fn random_effects(port: u16, seed: u64, rounds: usize) {
                 if rng.chance(30) {
                     c.cmd(&["SORT", key, "BY", "nosort", "STORE", "x:sorted"]);
                 }
+                if rng.chance(30) {
+                    // Equal (missing) weights: see tests/aof.rs.
+                    c.cmd(&["SORT", key, "BY", "x:w_*", "ALPHA", "STORE", "x:sorted"]);
+                }
             }
             2 => {
                 // A list pop served later, by a push.
@@ -224,13 +230,40 @@ fn random_effects(port: u16, seed: u64, rounds: usize) {
 
 #[test]
 fn logs_replay_to_the_same_dataset_here_and_in_redis() {
-    let Some(mut reference) = Server::start_reference(AOF_ARGS) else {
+    check_replay(
+        "logs_replay_to_the_same_dataset_here_and_in_redis",
+        &[],
+        &[],
+        20_000,
+    );
+}
+
+/// The same with every value demoted to the cold tier after each command:
+/// tier moves are not changes and never reach the log (DESIGN §4,
+/// invariant 8), and cold values are logged as hot ones.
+#[test]
+fn logs_replay_with_every_value_cold() {
+    // With tiering on, our LFU counters are kept as under an LFU policy
+    // (OBJECT FREQ answers): the reference gets one too.
+    check_replay(
+        "logs_replay_with_every_value_cold",
+        common::ALL_COLD,
+        &["--maxmemory-policy", "allkeys-lfu"],
+        10_000,
+    );
+}
+
+fn check_replay(test: &str, ours_extra: &[&str], ref_extra: &[&str], default_commands: u64) {
+    let ref_args = [AOF_ARGS, ref_extra].concat();
+    let Some(mut reference) = Server::start_reference(&ref_args) else {
         return;
     };
-    let mut ours = Server::start(AOF_ARGS);
+    let ours_args = [AOF_ARGS, ours_extra].concat();
+    let mut ours = Server::start(&ours_args);
     let seed = seed();
-    let commands = env_num("AOF_COMMANDS").unwrap_or(20_000) as usize;
-    let replay = format!("AOF_SEED={seed:#x} AOF_COMMANDS={commands} cargo test --test aof_replay");
+    let commands = env_num("AOF_COMMANDS").unwrap_or(default_commands) as usize;
+    let replay =
+        format!("AOF_SEED={seed:#x} AOF_COMMANDS={commands} cargo test --test aof_replay {test}");
     eprintln!("aof_replay: seed {seed:#x}, {commands} commands\n  replay: {replay}");
     let fail = |what: String| -> ! { panic!("{what}\n(seed {seed:#x}; replay with: {replay})") };
 
@@ -241,14 +274,15 @@ fn logs_replay_to_the_same_dataset_here_and_in_redis() {
     }
     let unknown: BTreeSet<&str> = names
         .into_iter()
-        .filter(|n| !n.starts_with('(') && !(knows(ours.port, n) && knows(reference.port, n)))
+        .filter(|n| {
+            let both = knows(ours.port, n) && knows(reference.port, n);
+            !n.starts_with('(') && !both
+        })
         .collect();
     let enabled: Vec<&Spec> = specs
         .iter()
         .filter(|s| !LEFT_OUT.contains(&s.name))
-        .filter(|s| {
-            !unknown.contains(s.name) && !s.requires.iter().any(|r| unknown.contains(r))
-        })
+        .filter(|s| !unknown.contains(s.name) && !s.requires.iter().any(|r| unknown.contains(r)))
         .collect();
 
     // The stream, replies compared.
@@ -282,7 +316,10 @@ fn logs_replay_to_the_same_dataset_here_and_in_redis() {
     let (d_ours, d_ref) = (digest(ours.port), digest(reference.port));
 
     // Each replays its own log.
-    for (label, port, want) in [("ours", ours.port, &d_ours), ("redis", reference.port, &d_ref)] {
+    for (label, port, want) in [
+        ("ours", ours.port, &d_ours),
+        ("redis", reference.port, &d_ref),
+    ] {
         let r = Conn::connect(port).cmd(&["DEBUG", "LOADAOF"]);
         if r != b"+OK\r\n" {
             fail(format!("{label}: DEBUG LOADAOF answered {}", show(&r)));
@@ -304,12 +341,11 @@ fn logs_replay_to_the_same_dataset_here_and_in_redis() {
         // For a look at the logs when a server does not even start.
         eprintln!(
             "logs kept: ours in {}, redis-server's in {}",
-            ours_log.path().display(),
-            ref_log.path().display()
+            copy_log(ours.dir.path()).keep().display(),
+            copy_log(reference.dir.path()).keep().display()
         );
-        let _ = (copy_log(ours.dir.path()).into_path(), copy_log(reference.dir.path()).into_path());
     }
-    let mut args: Vec<&str> = AOF_ARGS.to_vec();
+    let mut args: Vec<&str> = ref_args.clone();
     args.push("--dir");
     args.push(ours_log.path().to_str().expect("utf-8 path"));
     let redis_on_ours = Server::start_reference(&args).expect("redis-server");
@@ -317,10 +353,10 @@ fn logs_replay_to_the_same_dataset_here_and_in_redis() {
     if got != d_ours {
         fail(format!(
             "redis-server loading our log: digest {got}, ours was {d_ours} (log kept in {})",
-            ours_log.into_path().display()
+            ours_log.keep().display()
         ));
     }
-    let mut args: Vec<&str> = AOF_ARGS.to_vec();
+    let mut args: Vec<&str> = ours_args.clone();
     args.push("--dir");
     args.push(ref_log.path().to_str().expect("utf-8 path"));
     let ours_on_redis = Server::start(&args);
@@ -328,7 +364,7 @@ fn logs_replay_to_the_same_dataset_here_and_in_redis() {
     if got != d_ref {
         fail(format!(
             "our server loading redis-server's log: digest {got}, redis-server's was {d_ref} (log kept in {})",
-            ref_log.into_path().display()
+            ref_log.keep().display()
         ));
     }
 }

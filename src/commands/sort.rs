@@ -7,7 +7,8 @@
 //! - a `BY` pattern without `*` means "do not sort": lists and sorted sets
 //!   keep their own order (reversed by DESC, sliced by LIMIT), and a set is
 //!   sorted lexically anyway when the result is stored, so that a replica
-//!   or the AOF gets the same list;
+//!   or the AOF gets the same list; for the same reason, equal ALPHA
+//!   weights of a set's elements are ordered by the elements when stored;
 //! - numeric sorting parses with C's `strtod` (leading spaces, hex floats,
 //!   `inf` are fine; trailing junk, NaN and out-of-range values fail the
 //!   whole command), and equal numbers are ordered by the element bytes;
@@ -489,6 +490,11 @@ fn sort_generic(ctx: &mut Ctx, args: &[Bytes], readonly: bool) -> CmdResult {
             }
         }
         let (alpha, by, store, desc) = (o.alpha, o.by.is_some(), o.store.is_some(), o.desc);
+        // Equal ALPHA weights would keep the set's own order, which is
+        // not the same in another server or after a reload: a stored
+        // result (which the AOF and replicas replay) orders them by the
+        // elements. Redis leaves that order to its quicksort.
+        let tie_by_elem = store && kind == Kind::Set;
         items.sort_by(|a, b| {
             let c = if !alpha {
                 a.score
@@ -496,12 +502,17 @@ fn sort_generic(ctx: &mut Ctx, args: &[Bytes], readonly: bool) -> CmdResult {
                     .unwrap_or(Ordering::Equal)
                     .then_with(|| a.elem.cmp(&b.elem))
             } else if by {
-                match (&a.cmp, &b.cmp) {
+                let c = match (&a.cmp, &b.cmp) {
                     (None, None) => Ordering::Equal,
                     (None, Some(_)) => Ordering::Less,
                     (Some(_), None) => Ordering::Greater,
                     (Some(x), Some(y)) if store => x.cmp(y),
                     (Some(x), Some(y)) => collate(x, y),
+                };
+                if tie_by_elem {
+                    c.then_with(|| a.elem.cmp(&b.elem))
+                } else {
+                    c
                 }
             } else if store {
                 a.elem.cmp(&b.elem)
