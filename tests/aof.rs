@@ -553,7 +553,8 @@ fn resetting_the_change_counter_is_not_a_change() {
 /// `SORT set BY pattern ALPHA STORE` with equal (here missing) weights:
 /// the stored list would follow the set's own order, which differs after
 /// a reload or in another server, so the replayed log would build another
-/// list. Ties in a stored sort of a set are ordered by the elements.
+/// list. Ties in a stored sort of a set are ordered by the elements, and
+/// the result is logged as the list stored.
 #[test]
 fn stored_sort_of_a_set_does_not_depend_on_its_order() {
     let mut l = Logged::start();
@@ -581,4 +582,28 @@ fn stored_sort_of_a_set_does_not_depend_on_its_order() {
     let got: Vec<String> = Value::parse(&r).items().iter().map(Value::text).collect();
     all.reverse();
     assert_eq!(got, all, "DESC");
+    // Logged as the list it stored: replayed by redis-server, the SORT
+    // itself would order the ties by its own hash table.
+    l.since();
+    l.cmd(&["SADD", "t", "b", "c", "a"]);
+    l.cmd(&["SORT", "t", "BY", "w_*", "ALPHA", "STORE", "dst"]);
+    l.cmd(&[
+        "SORT", "t", "BY", "w_*", "ALPHA", "LIMIT", "5", "1", "STORE", "dst",
+    ]);
+    // Other stored sorts of a set are deterministic and logged as sent.
+    l.cmd(&["SORT", "t", "ALPHA", "STORE", "dst"]);
+    l.cmd(&["SORT", "t", "BY", "nosort", "STORE", "dst"]);
+    l.expect(
+        "stored sorts",
+        &[
+            "SADD t b c a",
+            "MULTI",
+            "DEL dst",
+            "RPUSH dst a b c",
+            "EXEC",
+            "SORT t BY w_* ALPHA LIMIT 5 1 STORE dst",
+            "SORT t ALPHA STORE dst",
+            "SORT t BY nosort STORE dst",
+        ],
+    );
 }

@@ -137,7 +137,7 @@ fn wait_blocked(c: &mut Conn, n: usize) {
 /// one server (the two servers' datasets part ways here): SPOP of part
 /// of a set or without a count, and blocking commands served by a push
 /// from another client. The same seed sends the same commands to both.
-fn random_effects(port: u16, seed: u64, rounds: usize) {
+fn random_effects(port: u16, ours: bool, seed: u64, rounds: usize) {
     let mut rng = Rng::new(seed);
     let mut c = Conn::connect(port);
     let mut waiter = Conn::connect(port);
@@ -161,8 +161,11 @@ fn random_effects(port: u16, seed: u64, rounds: usize) {
                 if rng.chance(30) {
                     c.cmd(&["SORT", key, "BY", "nosort", "STORE", "x:sorted"]);
                 }
-                if rng.chance(30) {
-                    // Equal (missing) weights: see tests/aof.rs.
+                if rng.chance(30) && ours {
+                    // Equal (missing) weights (see tests/aof.rs). Not on
+                    // redis-server, whose log replays this SORT, ordering
+                    // the ties by its hash table: another list on every
+                    // load.
                     c.cmd(&["SORT", key, "BY", "x:w_*", "ALPHA", "STORE", "x:sorted"]);
                 }
             }
@@ -309,8 +312,8 @@ fn check_replay(test: &str, ours_extra: &[&str], ref_extra: &[&str], default_com
     }
 
     // Random effects, each server on its own.
-    random_effects(ours.port, seed ^ 0x5eed, 400);
-    random_effects(reference.port, seed ^ 0x5eed, 400);
+    random_effects(ours.port, true, seed ^ 0x5eed, 400);
+    random_effects(reference.port, false, seed ^ 0x5eed, 400);
     sweep_expired(ours.port);
     sweep_expired(reference.port);
     let (d_ours, d_ref) = (digest(ours.port), digest(reference.port));

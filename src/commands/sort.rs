@@ -439,6 +439,11 @@ fn sort_generic(ctx: &mut Ctx, args: &[Bytes], readonly: bool) -> CmdResult {
         o.alpha = true;
         o.by = None;
     }
+    // Equal ALPHA weights of a set's elements (see below): Redis's order
+    // for them follows its hash table, so a log replaying this SORT gives
+    // another list in redis-server (or even in the same one, restarted).
+    // The stored result is logged instead.
+    let log_result = o.store.is_some() && kind == Kind::Set && o.alpha && o.by.is_some();
     let len = elems.len() as i64;
     let (limit_start, limit_count) = o.limit.unwrap_or((0, -1));
     let mut start = limit_start.max(0);
@@ -584,11 +589,32 @@ fn sort_generic(ctx: &mut Ctx, args: &[Bytes], readonly: bool) -> CmdResult {
                 // A list event in Redis, not a generic one.
                 ctx.notify(notify::LIST, "sortstore", dst);
                 ctx.dirty(out.len() as u64);
+                if log_result && ctx.propagating() {
+                    ctx.propagate_as(stored_list_ops(dst, &out));
+                }
             }
             ctx.out.int(output_len as i64);
         }
     }
     Ok(())
+}
+
+/// Elements per logged `RPUSH` of a stored result.
+const RPUSH_BATCH: usize = 1024;
+
+/// A stored SORT result as the commands that rebuild it: `DEL dst`, then
+/// `RPUSH dst e...` in batches of [`RPUSH_BATCH`] (one unit of the log).
+fn stored_list_ops(dst: &[u8], elems: &[Vec<u8>]) -> Vec<Vec<Bytes>> {
+    let key = Bytes::copy_from_slice(dst);
+    let mut ops = vec![vec![Bytes::from_static(b"DEL"), key.clone()]];
+    for chunk in elems.chunks(RPUSH_BATCH) {
+        let mut c = Vec::with_capacity(chunk.len() + 2);
+        c.push(Bytes::from_static(b"RPUSH"));
+        c.push(key.clone());
+        c.extend(chunk.iter().map(|e| Bytes::copy_from_slice(e)));
+        ops.push(c);
+    }
+    ops
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
