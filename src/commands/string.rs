@@ -543,11 +543,13 @@ fn set_key_flags(args: &[Bytes]) -> u32 {
 
 fn set(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     let o = parse_str_opts(args, 3, true)?;
-    let dirty = ctx.st.dirty;
+    let changes = ctx.st.changes;
     set_generic(ctx, o.flags, &args[1], &args[2], o.expire, SetReply::OkNil)?;
-    if o.flags & F_GET != 0 && o.expire.is_none() && ctx.st.dirty != dirty && ctx.propagating() {
-        // Logged without GET, as Redis 7.0 does (the reply is no change;
-        // with an expiry the command is rewritten whole).
+    if o.flags & F_GET != 0 && o.expire.is_none() && ctx.st.changes != changes && ctx.propagating()
+    {
+        // Logged without GET, as Redis 7.0 does: reading the old value
+        // changed nothing. (With an expiry the whole command is
+        // rewritten, in `set_generic`.)
         let logged = args
             .iter()
             .enumerate()
