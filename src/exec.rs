@@ -360,7 +360,22 @@ pub fn execute(st: &mut State, shared: &Shared, id: u64, out: &mut Reply, args: 
                 abort_multi(st, id);
             }
         }
-        Ok(r) if authed && crate::evict::refuses(st, id, r, queueing) => {
+        Ok(r)
+            if st.loading.is_some()
+                && id != crate::aof::LOADER_ID
+                && r.cmd.flags & crate::commands::LOADING == 0 =>
+        {
+            let msg = "LOADING Redis is loading the dataset in memory";
+            out.error(msg);
+            st.stats.count_error(msg);
+            reject(st, r);
+            if queueing {
+                abort_multi(st, id);
+            }
+        }
+        // Replaying the log, commands are not refused for memory: they
+        // were accepted when they ran (Redis calls them directly too).
+        Ok(r) if authed && !st.aof.loading && crate::evict::refuses(st, id, r, queueing) => {
             let msg = if r.parent.unwrap_or(r.cmd).name == "exec" {
                 // EXEC refused ends the transaction (Redis's execCommandAbort).
                 if let Some(c) = st.clients.get_mut(&id) {
@@ -381,7 +396,7 @@ pub fn execute(st: &mut State, shared: &Shared, id: u64, out: &mut Reply, args: 
             st.stats.count_error(&msg);
             reject(st, r);
         }
-        Ok(r) if authed && st.aof.on && crate::aof::refuses(st, r.cmd).is_some() => {
+        Ok(r) if authed && st.aof.logging() && crate::aof::refuses(st, r.cmd).is_some() => {
             let msg = crate::aof::refuses(st, r.cmd).unwrap_or_default();
             out.error(&msg);
             st.stats.count_error(&msg);

@@ -46,19 +46,14 @@ pub async fn run(config: config::Config) -> i32 {
             tracing::error!("Fatal error opening the cold tier: {e}. Exiting.");
             return 1;
         }
-        // As Redis: with the AOF on, the AOF is the dataset (the RDB file
-        // is not read, even when there is no AOF yet).
-        let loaded = if st.config.get("appendonly") == Some("yes") {
-            aof::load(&mut st, &shared)
-                .and_then(|_| aof::open_on_start(&mut st))
-                .map(|()| 0)
-        } else {
-            persist::load(&mut st)
-        };
-        if let Err(e) = loaded {
-            tracing::error!("Fatal error loading the DB: {e}. Exiting.");
-            return 1;
-        }
+        // Clients connecting while the dataset loads are answered: INFO
+        // shows the progress, commands that need the data `-LOADING`.
+        st.loading = Some(server::LoadingInfo {
+            started: std::time::Instant::now(),
+            start_unix: server::now_ms() / 1000,
+            total_bytes: 0,
+            loaded_bytes: 0,
+        });
     }
     let addrs = shared.state.lock().config.tun.bind.clone();
     let bound = net::bind_addrs(&addrs, port).and_then(|l| {
@@ -68,6 +63,31 @@ pub async fn run(config: config::Config) -> i32 {
     if let Err(e) = bound {
         tracing::error!("Failed listening on port {port} (tcp), aborting: {e}");
         return 1;
+    }
+    let loader = shared.clone();
+    let loaded = tokio::task::spawn_blocking(move || {
+        let mut acc = server::StateAccess::Lock(&loader);
+        // As Redis: with the AOF on, the AOF is the dataset (the RDB file
+        // is not read, even when there is no AOF yet).
+        if acc.with(|st| st.config.get("appendonly") == Some("yes")) {
+            aof::load(&mut acc).and_then(|_| acc.with(aof::open_on_start))
+        } else {
+            persist::load(&mut acc).map(|_| ())
+        }
+    })
+    .await
+    .unwrap_or_else(|e| Err(format!("the loader failed: {e}")));
+    {
+        let mut st = shared.state.lock();
+        st.loading = None;
+        if let Err(e) = loaded {
+            if st.shutdown_requested {
+                info!("Shutdown requested while loading: exiting");
+                return 0;
+            }
+            tracing::error!("Fatal error loading the DB: {e}. Exiting.");
+            return 1;
+        }
     }
     let actual_port = shared.state.lock().tcp_port;
     info!(

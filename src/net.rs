@@ -555,11 +555,13 @@ pub async fn cron(shared: Arc<Shared>) {
             st.drain_expired();
         }
         crate::persist::check_save_points(&shared, &mut st);
-        crate::aof::cron(&shared, &mut st);
         // Eviction that ran out of time keeps going between commands.
         st.ks.age_prepaid();
         st.ks.estimator_step();
         crate::evict::perform_evictions(&mut st);
+        // After the cron's own deletions (expiry, eviction): they are
+        // logged as one unit.
+        crate::aof::cron(&shared, &mut st);
         if st.config.tun.activerehashing {
             st.ks.rehash_step(1);
         }

@@ -15,7 +15,7 @@ use persistence::file::{read_rdb, Event, RdbWriter};
 use tiering::{lfu, Entry, NO_EXPIRE};
 use tracing::{info, warn};
 
-use crate::server::State;
+use crate::server::{State, StateAccess};
 
 fn rdb_path(st: &State) -> PathBuf {
     PathBuf::from(st.config.get("dbfilename").unwrap_or("dump.rdb"))
@@ -134,8 +134,8 @@ pub fn save(st: &mut State) -> Result<(), String> {
 
 /// Loads `<dbfilename>` into the (empty) keyspace if the file exists.
 /// Returns the number of keys loaded.
-pub fn load(st: &mut State) -> Result<usize, String> {
-    let path = rdb_path(st);
+pub fn load(acc: &mut StateAccess) -> Result<usize, String> {
+    let path = acc.with(|st| rdb_path(st));
     let file = match std::fs::File::open(&path) {
         Ok(f) => f,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(0),
@@ -144,37 +144,82 @@ pub fn load(st: &mut State) -> Result<usize, String> {
     // SAFETY: the file is ours (in our data directory) and is only read
     // while mapped; nothing else writes it while the server starts.
     let map = unsafe { memmap2::Mmap::map(&file) }.map_err(|e| e.to_string())?;
-    load_bytes(st, &map).map_err(|e| format!("{}: {e}", path.display()))
-}
-
-/// Loads RDB bytes into the keyspace (keys replace existing ones).
-/// Returns the number of keys loaded.
-pub fn load_bytes(st: &mut State, data: &[u8]) -> Result<usize, String> {
-    load_rdb(st, data, false).map(|(n, _)| n)
+    acc.with(|st| {
+        if let Some(l) = st.loading.as_mut() {
+            l.total_bytes = map.len() as u64;
+        }
+    });
+    load_rdb(acc, &map, false)
+        .map(|(n, _)| n)
+        .map_err(|e| format!("{}: {e}", path.display()))
 }
 
 /// An AOF's RDB base: expired keys are kept (the log deletes them after,
 /// as Redis loads a preamble). Returns the bytes the RDB took.
-pub fn load_rdb_bytes(st: &mut State, data: &[u8], aof_base: bool) -> Result<usize, String> {
-    load_rdb(st, data, aof_base).map(|(_, len)| len)
+pub fn load_rdb_bytes(acc: &mut StateAccess, data: &[u8], aof_base: bool) -> Result<usize, String> {
+    load_rdb(acc, data, aof_base).map(|(_, len)| len)
 }
 
-fn load_rdb(st: &mut State, data: &[u8], keep_expired: bool) -> Result<(usize, usize), String> {
+/// Keys decoded before they go into the keyspace, a batch at a time.
+const LOAD_BATCH: usize = 1024;
+
+/// Loads RDB bytes into the keyspace (keys replace existing ones): keys
+/// are decoded outside the state lock and inserted a batch at a time, so
+/// that clients are answered while a big file loads. Returns the keys
+/// loaded and the bytes the RDB took.
+fn load_rdb(
+    acc: &mut StateAccess,
+    data: &[u8],
+    keep_expired: bool,
+) -> Result<(usize, usize), String> {
     let start = Instant::now();
     let now = crate::server::now_ms();
-    let limits = st.config.tun.limits;
-    let lfu_policy = st.ks.lfu_policy;
-    let dbs = st.ks.db_count() as u64;
+    let (limits, lfu_policy, dbs) = acc.with(|st| {
+        (
+            st.config.tun.limits,
+            st.ks.lfu_policy,
+            st.ks.db_count() as u64,
+        )
+    });
     let mut n = 0usize;
     let total = data.len().max(1);
     let mut last_report = Instant::now();
-    let t = &st.config.tun;
-    let (maxmemory, samples, min_size) =
-        (t.maxmemory, t.maxmemory_samples, t.tiering_min_value_size);
-    let ks = &mut st.ks;
-    // A dataset bigger than the hot tier spills to the cold tier as it
-    // loads, so loading never needs more RAM than `maxmemory`.
-    let spill = ks.cold().is_some() && maxmemory > 0;
+    let mut batch: Vec<(usize, Vec<u8>, Entry, i64)> = Vec::with_capacity(LOAD_BATCH);
+    let mut at = 0usize;
+    let mut insert = |acc: &mut StateAccess,
+                      batch: &mut Vec<(usize, Vec<u8>, Entry, i64)>,
+                      at: usize|
+     -> Result<(), String> {
+        acc.with(|st| {
+            if st.shutdown_requested {
+                return Err("the load was stopped by SHUTDOWN".to_string());
+            }
+            let t = &st.config.tun;
+            let (maxmemory, samples, min_size) =
+                (t.maxmemory, t.maxmemory_samples, t.tiering_min_value_size);
+            // A dataset bigger than the hot tier spills to the cold tier
+            // as it loads, so loading never needs more RAM than
+            // `maxmemory`.
+            let spill = st.ks.cold().is_some() && maxmemory > 0;
+            for (db, key, entry, expire) in batch.drain(..) {
+                st.ks.delete(db, &key, now);
+                st.ks.insert_entry(db, key.into(), entry, expire);
+                n += 1;
+                if spill && n % 256 == 0 {
+                    st.ks
+                        .demote_while(samples, min_size, crate::evict::DEMOTE_BATCH, now, || {
+                            tiering::memory::used_memory() as u64 > maxmemory
+                        });
+                }
+            }
+            if let Some(l) = st.loading.as_mut() {
+                l.loaded_bytes = at as u64;
+            }
+            let used = tiering::memory::used_memory() as u64;
+            st.stats.peak_memory = st.stats.peak_memory.max(used);
+            Ok(())
+        })
+    };
     let loaded = read_rdb(data, |ev| {
         if let Event::Key(k) = ev {
             if k.db >= dbs {
@@ -183,6 +228,7 @@ fn load_rdb(st: &mut State, data: &[u8], keep_expired: bool) -> Result<(usize, u
                     k.db
                 ));
             }
+            at = k.offset;
             if !keep_expired && k.expire_ms.is_some_and(|t| t <= now) {
                 return Ok(());
             }
@@ -190,28 +236,24 @@ fn load_rdb(st: &mut State, data: &[u8], keep_expired: bool) -> Result<(usize, u
                 return Ok(());
             };
             let lru = lfu::restored(lfu_policy, k.freq, k.idle_secs, now as u64);
-            let db = k.db as usize;
-            ks.delete(db, &k.key, now);
-            ks.insert_entry(
-                db,
-                k.key.into(),
+            batch.push((
+                k.db as usize,
+                k.key,
                 Entry::new(value, lru),
                 k.expire_ms.unwrap_or(NO_EXPIRE),
-            );
-            n += 1;
-            if spill && n % 256 == 0 {
-                ks.demote_while(samples, min_size, crate::evict::DEMOTE_BATCH, now, || {
-                    tiering::memory::used_memory() as u64 > maxmemory
-                });
-            }
-            if n % 100_000 == 0 && last_report.elapsed().as_secs() >= 1 {
-                last_report = Instant::now();
-                info!("Loading RDB... {n} keys");
+            ));
+            if batch.len() >= LOAD_BATCH {
+                insert(acc, &mut batch, at)?;
+                if last_report.elapsed().as_secs() >= 1 {
+                    last_report = Instant::now();
+                    info!("Loading RDB... {}%", at * 100 / total);
+                }
             }
         }
         Ok(())
     })
     .map_err(|e| e.to_string())?;
+    insert(acc, &mut batch, loaded.length)?;
     info!(
         "DB loaded from disk: {n} keys, RDB version {}, {} bytes in {} ms",
         loaded.version,
@@ -226,6 +268,8 @@ fn load_rdb(st: &mut State, data: &[u8], keep_expired: bool) -> Result<(usize, u
 /// thread writes the bytes to disk).
 pub struct BgSave {
     target: Target,
+    /// A base written as commands collects here instead of `writer`.
+    commands: Option<Vec<u8>>,
     writer: RdbWriter,
     /// The database the file is positioned in (SELECTDB written).
     current_db: Option<usize>,
@@ -252,14 +296,25 @@ impl BgSave {
         }
         self.select(db);
         let (obj, form) = crate::values::to_object(value);
-        self.writer
-            .entry(key, &obj, form, (expire != NO_EXPIRE).then_some(expire));
+        let expire = (expire != NO_EXPIRE).then_some(expire);
+        match &mut self.commands {
+            Some(out) => persistence::aof::object_commands(out, key, &obj, expire),
+            None => self.writer.entry(key, &obj, form, expire),
+        }
     }
 
     fn select(&mut self, db: usize) {
         if self.current_db != Some(db) {
-            let (keys, expires) = self.sizes.get(db).copied().unwrap_or((0, 0));
-            self.writer.select_db(db as u64, keys, expires);
+            match &mut self.commands {
+                Some(out) => persistence::aof::encode_command(
+                    out,
+                    &[b"SELECT".as_slice(), db.to_string().as_bytes()],
+                ),
+                None => {
+                    let (keys, expires) = self.sizes.get(db).copied().unwrap_or((0, 0));
+                    self.writer.select_db(db as u64, keys, expires);
+                }
+            }
             self.current_db = Some(db);
         }
     }
@@ -268,16 +323,29 @@ impl BgSave {
     /// (kept while the snapshot runs).
     fn write_cold(&mut self, ks: &tiering::Keyspace) -> Result<(), String> {
         for (db, key, r, expire) in std::mem::take(&mut self.cold) {
-            let obj = ks.cold_object(&r)?;
+            let raw = ks.cold_object(&r)?;
             self.select(db);
-            self.writer
-                .entry_raw(&key, &obj, (expire != NO_EXPIRE).then_some(expire));
+            let expire = (expire != NO_EXPIRE).then_some(expire);
+            match &mut self.commands {
+                Some(out) => {
+                    let obj = decode_object(&raw)?;
+                    persistence::aof::object_commands(out, &key, &obj, expire);
+                }
+                None => self.writer.entry_raw(&key, &raw, expire),
+            }
         }
         Ok(())
     }
 
+    fn take_pending(&mut self) -> Vec<u8> {
+        match &mut self.commands {
+            Some(out) => std::mem::take(out),
+            None => self.writer.take(),
+        }
+    }
+
     fn flush_chunk(&mut self, force: bool) {
-        let pending = self.writer.take();
+        let pending = self.take_pending();
         if pending.is_empty() && !force {
             return;
         }
@@ -288,13 +356,23 @@ impl BgSave {
     }
 }
 
+/// A cold record's RDB object bytes (type byte + body) decoded.
+fn decode_object(raw: &[u8]) -> Result<persistence::object::Object, String> {
+    let Some((&t, body)) = raw.split_first() else {
+        return Err("an empty cold record".into());
+    };
+    persistence::object::read_object(t, &mut persistence::rdb::Reader::new(body))
+        .map_err(|e| format!("a cold record does not decode: {e:?}"))
+}
+
 /// What a background snapshot writes.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Target {
     /// The dump (`BGSAVE`, save points).
     Rdb,
-    /// A new AOF base (`BGREWRITEAOF`), renamed to `path` when complete.
-    AofBase { path: PathBuf },
+    /// A new AOF base (`BGREWRITEAOF`), renamed to `path` when complete:
+    /// an RDB, or commands if not `rdb` (`aof-use-rdb-preamble no`).
+    AofBase { path: PathBuf, rdb: bool },
 }
 
 impl BgSave {
@@ -328,8 +406,9 @@ pub fn start_snapshot(
         .collect();
     let path = match &target {
         Target::Rdb => rdb_path(st),
-        Target::AofBase { path } => path.clone(),
+        Target::AofBase { path, .. } => path.clone(),
     };
+    let commands = matches!(target, Target::AofBase { rdb: false, .. }).then(Vec::new);
     let (tx, rx) = std::sync::mpsc::channel::<Vec<u8>>();
     let file_task = std::thread::Builder::new()
         .name("bgsave-writer".into())
@@ -338,6 +417,7 @@ pub fn start_snapshot(
     let rdb = target == Target::Rdb;
     st.bgsave = Some(BgSave {
         target,
+        commands,
         writer,
         current_db: None,
         sizes,
@@ -364,19 +444,26 @@ fn write_chunks(path: &Path, rx: std::sync::mpsc::Receiver<Vec<u8>>) -> Result<u
     let tmp = path.with_file_name(format!("temp-bg-{}.rdb", std::process::id()));
     let result = (|| -> Result<u64, String> {
         let f = std::fs::File::create(&tmp).map_err(|e| e.to_string())?;
-        let mut out = std::io::BufWriter::with_capacity(1 << 20, f);
+        // Writes of about CHUNK bytes, on io_uring where the kernel has it.
+        let mut ring = crate::aof::Ring::new("RDB writer");
+        let mut buf: Vec<u8> = Vec::with_capacity(CHUNK);
         let mut n = 0u64;
         loop {
-            match rx.recv() {
-                Ok(chunk) if chunk.is_empty() => break,
-                Ok(chunk) => {
-                    out.write_all(&chunk).map_err(|e| e.to_string())?;
-                    n += chunk.len() as u64;
-                }
+            let (chunk, last) = match rx.recv() {
+                Ok(chunk) if chunk.is_empty() => (chunk, true),
+                Ok(chunk) => (chunk, false),
                 Err(_) => return Err("the background save was abandoned".into()),
+            };
+            buf.extend_from_slice(&chunk);
+            if buf.len() >= CHUNK || (last && !buf.is_empty()) {
+                ring.write(&f, &buf, n, false).map_err(|e| e.to_string())?;
+                n += buf.len() as u64;
+                buf.clear();
+            }
+            if last {
+                break;
             }
         }
-        let f = out.into_inner().map_err(|e| e.to_string())?;
         f.sync_all().map_err(|e| e.to_string())?;
         std::fs::rename(&tmp, path).map_err(|e| e.to_string())?;
         let dir = path
@@ -429,7 +516,10 @@ async fn drive_bgsave(
             if done {
                 ks.end_snapshot();
                 let finished = std::mem::replace(&mut bg.writer, RdbWriter::new(false, -2));
-                let mut tail = finished.finish(bg.checksum);
+                let mut tail = match bg.commands.take() {
+                    Some(out) => out,
+                    None => finished.finish(bg.checksum),
+                };
                 // The file writer sees the final bytes, then the end mark.
                 if let Some(tx) = bg.chunks.take() {
                     let _ = tx.send(std::mem::take(&mut tail));
@@ -477,7 +567,9 @@ async fn drive_bgsave(
 
 impl BgSave {
     fn writer_buffered(&self) -> usize {
-        self.writer.buffered()
+        self.commands
+            .as_ref()
+            .map_or_else(|| self.writer.buffered(), Vec::len)
     }
 }
 

@@ -289,11 +289,60 @@ pub struct State {
     pub cold_reader_threads: usize,
     /// The append-only file.
     pub aof: crate::aof::Aof,
+    /// The load at start, while it runs.
+    pub loading: Option<LoadingInfo>,
     /// What the command running now propagates (database, arguments):
     /// see `crate::aof`.
     pub prop: Vec<(usize, Vec<bytes::Bytes>)>,
     /// Set by a command that propagates as other commands than itself.
     pub prop_override: Option<Vec<Vec<bytes::Bytes>>>,
+}
+
+/// A load in progress at start (INFO persistence `loading_*`): clients
+/// are served meanwhile, and commands that need the dataset answer
+/// `-LOADING`.
+pub struct LoadingInfo {
+    pub started: Instant,
+    pub start_unix: i64,
+    pub total_bytes: u64,
+    pub loaded_bytes: u64,
+}
+
+/// Runs code on the server state: the state the caller holds already
+/// (a command), or the shared one, locked for each call so that clients
+/// run in between (the load at start).
+pub enum StateAccess<'a> {
+    Held(&'a mut State, &'a Shared),
+    Lock(&'a Shared),
+}
+
+impl StateAccess<'_> {
+    pub fn with<R>(&mut self, f: impl FnOnce(&mut State) -> R) -> R {
+        match self {
+            StateAccess::Held(st, _) => f(st),
+            StateAccess::Lock(shared) => {
+                let mut st = shared.state.lock();
+                let r = f(&mut st);
+                // Fair: a waiting client gets the lock before the loader
+                // takes it again.
+                parking_lot::MutexGuard::unlock_fair(st);
+                r
+            }
+        }
+    }
+
+    /// [`StateAccess::with`], with the shared part too (to run commands).
+    pub fn with_shared<R>(&mut self, f: impl FnOnce(&mut State, &Shared) -> R) -> R {
+        match self {
+            StateAccess::Held(st, shared) => f(st, shared),
+            StateAccess::Lock(shared) => {
+                let mut st = shared.state.lock();
+                let r = f(&mut st, shared);
+                parking_lot::MutexGuard::unlock_fair(st);
+                r
+            }
+        }
+    }
 }
 
 /// What INFO persistence reports about saving.
@@ -474,6 +523,7 @@ impl State {
             cold_readers: None,
             cold_reader_threads: config_io_threads,
             aof: crate::aof::Aof::default(),
+            loading: None,
             prop: Vec::new(),
             prop_override: None,
         }

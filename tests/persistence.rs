@@ -248,3 +248,92 @@ fn save_points_trigger_a_background_save() {
     }
     panic!("no background save after 10 s with `save 1 1`");
 }
+
+/// A big dump loads while clients are answered: INFO shows the progress
+/// (`loading:1` and the `loading_*` fields), commands that need the data
+/// get `-LOADING`, and everything is there at the end.
+#[test]
+fn clients_are_answered_while_a_big_dump_loads() {
+    use persistence::file::RdbWriter;
+    use persistence::object::{Form, Object};
+    let dir = tempfile::tempdir().expect("tempdir");
+    let keys = 1_500_000;
+    let mut w = RdbWriter::new(false, -2);
+    w.select_db(0, keys, 0);
+    let mut file = Vec::new();
+    for i in 0..keys {
+        let obj = Object::Str(format!("value-{i}").into_bytes());
+        w.entry(format!("key:{i}").as_bytes(), &obj, Form::Compact, None);
+        if i % 10_000 == 0 {
+            file.extend(w.take());
+        }
+    }
+    file.extend(w.finish(true));
+    std::fs::write(dir.path().join("dump.rdb"), &file).expect("write dump");
+    let port = free_port();
+    /// Killed on drop, also when an assertion fails.
+    struct Child(std::process::Child);
+    impl Drop for Child {
+        fn drop(&mut self) {
+            let _ = self.0.kill();
+            let _ = self.0.wait();
+        }
+    }
+    let _child = Child(
+        std::process::Command::new(env!("CARGO_BIN_EXE_valkey-tiered"))
+            .args([
+                "--port",
+                &port.to_string(),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+            ])
+            .arg("--dir")
+            .arg(dir.path())
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("spawn"),
+    );
+    let deadline = std::time::Instant::now() + Duration::from_secs(120);
+    let mut c = loop {
+        if let Ok(c) = Conn::try_connect(port) {
+            break c;
+        }
+        assert!(std::time::Instant::now() < deadline, "did not listen");
+        std::thread::sleep(Duration::from_millis(2));
+    };
+    let (mut saw_loading, mut saw_refusal) = (false, false);
+    loop {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "did not finish loading"
+        );
+        let info = Value::parse(&c.cmd(&["INFO", "persistence"])).text();
+        if info.lines().any(|l| l.trim() == "loading:0") {
+            break;
+        }
+        saw_loading = true;
+        let field = |name: &str| -> u64 {
+            info.lines()
+                .find_map(|l| l.strip_prefix(&format!("{name}:")))
+                .and_then(|v| v.trim().split('.').next().map(str::to_string))
+                .and_then(|v| v.parse().ok())
+                .unwrap_or_else(|| panic!("{name} in {info}"))
+        };
+        let total = field("loading_total_bytes");
+        assert!(total == file.len() as u64 || total == 0, "{info}");
+        assert!(field("loading_loaded_bytes") <= file.len() as u64);
+        assert!(field("loading_loaded_perc") <= 100);
+        let r = show(&c.cmd(&["GET", "key:1"]));
+        if r.starts_with("-LOADING") {
+            saw_refusal = true;
+        } else {
+            assert_eq!(r, "$7\\r\\nvalue-1\\r\\n", "answered after the load ended");
+        }
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    assert!(saw_loading && saw_refusal, "the load was not seen");
+    assert_eq!(Value::parse(&c.cmd(&["DBSIZE"])).int(), Some(keys as i64));
+}

@@ -503,6 +503,80 @@ impl<'a> Iterator for Commands<'a> {
     }
 }
 
+/// Elements per command when a collection is written as commands (as
+/// Redis's rewrite: long collections take several commands).
+pub const ITEMS_PER_COMMAND: usize = 64;
+
+/// Appends the commands that recreate `key` holding `obj` (and its
+/// expiry, absolute ms) to `out`: the body of a base written as commands
+/// (`aof-use-rdb-preamble no`).
+pub fn object_commands(
+    out: &mut Vec<u8>,
+    key: &[u8],
+    obj: &crate::object::Object,
+    expire_ms: Option<i64>,
+) {
+    use crate::object::Object;
+    fn batched(out: &mut Vec<u8>, cmd: &[u8], key: &[u8], items: &[&[u8]], per: usize) {
+        for chunk in items.chunks(ITEMS_PER_COMMAND * per) {
+            let mut args: Vec<&[u8]> = Vec::with_capacity(chunk.len() + 2);
+            args.push(cmd);
+            args.push(key);
+            args.extend_from_slice(chunk);
+            encode_command(out, &args);
+        }
+    }
+    match obj {
+        Object::Str(v) => encode_command(out, &[b"SET".as_slice(), key, v]),
+        Object::List(items) => {
+            let items: Vec<&[u8]> = items.iter().map(|i| i.as_slice()).collect();
+            batched(out, b"RPUSH", key, &items, 1);
+        }
+        Object::Set(items) => {
+            let items: Vec<&[u8]> = items.iter().map(|i| i.as_slice()).collect();
+            batched(out, b"SADD", key, &items, 1);
+        }
+        Object::IntSet(ints, _) => {
+            let text: Vec<Vec<u8>> = ints.iter().map(|i| i.to_string().into_bytes()).collect();
+            let items: Vec<&[u8]> = text.iter().map(|i| i.as_slice()).collect();
+            batched(out, b"SADD", key, &items, 1);
+        }
+        Object::Hash(pairs) => {
+            let items: Vec<&[u8]> = pairs
+                .iter()
+                .flat_map(|(f, v)| [f.as_slice(), v.as_slice()])
+                .collect();
+            batched(out, b"HMSET", key, &items, 2);
+        }
+        Object::ZSet(members) => {
+            // Shortest text that reads back as the same double (Redis
+            // writes %.17g; both parse to the same score).
+            let text: Vec<(Vec<u8>, &[u8])> = members
+                .iter()
+                .map(|(m, s)| (format_score(*s).into_bytes(), m.as_slice()))
+                .collect();
+            let items: Vec<&[u8]> = text.iter().flat_map(|(s, m)| [s.as_slice(), *m]).collect();
+            batched(out, b"ZADD", key, &items, 2);
+        }
+    }
+    if let Some(ms) = expire_ms {
+        encode_command(
+            out,
+            &[b"PEXPIREAT".as_slice(), key, ms.to_string().as_bytes()],
+        );
+    }
+}
+
+fn format_score(s: f64) -> String {
+    if s == f64::INFINITY {
+        "inf".into()
+    } else if s == f64::NEG_INFINITY {
+        "-inf".into()
+    } else {
+        format!("{s}")
+    }
+}
+
 /// True if a base file holds an RDB (the preamble) rather than commands.
 pub fn is_rdb(data: &[u8]) -> bool {
     data.starts_with(b"REDIS")
@@ -511,6 +585,54 @@ pub fn is_rdb(data: &[u8]) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn objects_become_commands_in_batches() {
+        use crate::object::Object;
+        let mut out = Vec::new();
+        let list: Vec<Vec<u8>> = (0..130).map(|i| i.to_string().into_bytes()).collect();
+        object_commands(&mut out, b"l", &Object::List(list), Some(123));
+        object_commands(
+            &mut out,
+            b"z",
+            &Object::ZSet(vec![
+                (b"a".to_vec(), f64::NEG_INFINITY),
+                (b"b".to_vec(), 0.1),
+            ]),
+            None,
+        );
+        object_commands(&mut out, b"s", &Object::IntSet(vec![1, -2], 2), None);
+        let cmds: Vec<Vec<Vec<u8>>> = Commands::new(&out)
+            .map(|c| c.expect("valid").1.iter().map(|a| a.to_vec()).collect())
+            .collect();
+        assert_eq!(cmds.len(), 6);
+        assert_eq!(cmds[0].len(), 2 + 64);
+        assert_eq!(cmds[2].len(), 2 + 2);
+        assert_eq!(
+            cmds[3],
+            [b"PEXPIREAT".to_vec(), b"l".to_vec(), b"123".to_vec()]
+        );
+        assert_eq!(
+            cmds[4],
+            [
+                b"ZADD".to_vec(),
+                b"z".to_vec(),
+                b"-inf".to_vec(),
+                b"a".to_vec(),
+                b"0.1".to_vec(),
+                b"b".to_vec()
+            ]
+        );
+        assert_eq!(
+            cmds[5],
+            [
+                b"SADD".to_vec(),
+                b"s".to_vec(),
+                b"1".to_vec(),
+                b"-2".to_vec()
+            ]
+        );
+    }
 
     #[test]
     fn manifest_round_trip() {

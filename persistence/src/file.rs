@@ -138,6 +138,8 @@ pub struct KeyEntry {
     /// Idle seconds (LRU) or access frequency (LFU) saved with the key.
     pub idle_secs: Option<u64>,
     pub freq: Option<u8>,
+    /// Where the key's record starts in the file (progress reports).
+    pub offset: usize,
 }
 
 /// Why a file could not be loaded, with the byte offset.
@@ -264,6 +266,7 @@ pub fn read_rdb(
                     expire_ms: expire.take(),
                     idle_secs: idle.take(),
                     freq: freq.take(),
+                    offset: at,
                 };
                 sink(Event::Key(entry)).map_err(|m| fail(at, FileError::Stopped(m)))?;
             }

@@ -73,9 +73,10 @@ fn debug(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
             if flush {
                 ctx.st.ks.flush_all();
             }
-            crate::persist::load(ctx.st).map_err(|_| {
-                CmdError::msg("ERR Error trying to load the RDB dump, check server logs.")
-            })?;
+            crate::persist::load(&mut crate::server::StateAccess::Held(ctx.st, ctx.shared))
+                .map_err(|_| {
+                    CmdError::msg("ERR Error trying to load the RDB dump, check server logs.")
+                })?;
             ctx.out.ok();
         }
         ("loadaof", 2) => {

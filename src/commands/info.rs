@@ -203,8 +203,25 @@ fn memory(w: &mut InfoWriter, st: &State) {
 
 fn persistence(w: &mut InfoWriter, st: &State) {
     w.section("Persistence");
-    w.field("loading", 0);
+    w.field("loading", u8::from(st.loading.is_some()));
     w.field("async_loading", 0);
+    if let Some(l) = &st.loading {
+        let total = l.total_bytes.max(1);
+        let perc = l.loaded_bytes as f64 * 100.0 / total as f64;
+        let secs = l.started.elapsed().as_secs_f64();
+        // Time left at the rate so far (1 until something loaded).
+        let eta = if l.loaded_bytes == 0 {
+            1
+        } else {
+            ((total - l.loaded_bytes.min(total)) as f64 * secs / l.loaded_bytes as f64) as u64
+        };
+        w.field("loading_start_time", l.start_unix);
+        w.field("loading_total_bytes", l.total_bytes);
+        w.field("loading_rdb_used_mem", 0);
+        w.field("loading_loaded_bytes", l.loaded_bytes);
+        w.field("loading_loaded_perc", format!("{perc:.2}"));
+        w.field("loading_eta_seconds", eta);
+    }
     w.field("rdb_changes_since_last_save", st.dirty);
     w.field(
         "rdb_bgsave_in_progress",
