@@ -264,22 +264,37 @@ fn load_rdb(
 }
 
 /// A background save in progress (see `tiering::keyspace` snapshots: the
-/// keyspace is walked a slice at a time between clients' commands, and a
-/// thread writes the bytes to disk).
+/// keyspace is walked a slice at a time between clients' commands). The
+/// walk encodes hot values, which it borrows, and passes cold ones by
+/// reference: the writer thread reads those from the cold tier itself
+/// (its records stay until the snapshot ends), so no client waits for
+/// the disk, and writes the file.
 pub struct BgSave {
     target: Target,
-    /// A base written as commands collects here instead of `writer`.
-    commands: Option<Vec<u8>>,
-    writer: RdbWriter,
+    /// A base written as commands (`aof-use-rdb-preamble no`).
+    commands: bool,
+    /// Encodes hot values (compression and list node size of the file).
+    encoder: RdbWriter,
     /// The database the file is positioned in (SELECTDB written).
     current_db: Option<usize>,
     sizes: Vec<(u64, u64)>,
-    chunks: Option<std::sync::mpsc::Sender<Vec<u8>>>,
+    items: Vec<Item>,
+    /// Bytes of encoded values in `items`.
+    items_bytes: usize,
+    tx: Option<std::sync::mpsc::Sender<Vec<Item>>>,
     pub started: Instant,
     dirty_at_start: u64,
-    checksum: bool,
-    /// Cold values met by the current step: (db, key, record, expiry).
-    cold: Vec<(usize, Vec<u8>, tiering::cold::ColdRef, i64)>,
+}
+
+/// What the walk hands the writer thread, in file order.
+enum Item {
+    /// SELECTDB (with RESIZEDB sizes), or SELECT in a command base.
+    Select(usize, u64, u64),
+    /// A hot value as RDB object bytes, or (command base) as commands.
+    Raw(Vec<u8>, Vec<u8>, Option<i64>),
+    Commands(Vec<u8>),
+    /// A cold value, read by the writer thread.
+    Cold(Vec<u8>, tiering::cold::ColdRef, Option<i64>),
 }
 
 /// How much of the keyspace one step of a background save walks.
@@ -289,70 +304,50 @@ const CHUNK: usize = 1 << 20;
 
 impl BgSave {
     fn entry(&mut self, db: usize, key: &[u8], value: &tiering::Value, expire: i64) {
+        self.select(db);
+        let expire = (expire != NO_EXPIRE).then_some(expire);
         if let tiering::Value::Cold(r) = value {
-            // Read after the step, when the keyspace is free to borrow.
-            self.cold.push((db, key.to_vec(), r.clone(), expire));
+            self.items.push(Item::Cold(key.to_vec(), r.clone(), expire));
+            self.items_bytes += 64;
             return;
         }
-        self.select(db);
         let (obj, form) = crate::values::to_object(value);
-        let expire = (expire != NO_EXPIRE).then_some(expire);
-        match &mut self.commands {
-            Some(out) => persistence::aof::object_commands(out, key, &obj, expire),
-            None => self.writer.entry(key, &obj, form, expire),
+        if self.commands {
+            let mut out = Vec::new();
+            persistence::aof::object_commands(&mut out, key, &obj, expire);
+            self.items_bytes += out.len();
+            self.items.push(Item::Commands(out));
+        } else {
+            let bytes = self.encoder.object_bytes(&obj, form);
+            self.items_bytes += bytes.len() + key.len();
+            self.items.push(Item::Raw(key.to_vec(), bytes, expire));
         }
     }
 
     fn select(&mut self, db: usize) {
         if self.current_db != Some(db) {
-            match &mut self.commands {
-                Some(out) => persistence::aof::encode_command(
-                    out,
-                    &[b"SELECT".as_slice(), db.to_string().as_bytes()],
-                ),
-                None => {
-                    let (keys, expires) = self.sizes.get(db).copied().unwrap_or((0, 0));
-                    self.writer.select_db(db as u64, keys, expires);
-                }
-            }
+            let (keys, expires) = self.sizes.get(db).copied().unwrap_or((0, 0));
+            self.items.push(Item::Select(db, keys, expires));
             self.current_db = Some(db);
         }
     }
 
-    /// Writes the cold values met by the last step, reading their records
-    /// (kept while the snapshot runs).
-    fn write_cold(&mut self, ks: &tiering::Keyspace) -> Result<(), String> {
-        for (db, key, r, expire) in std::mem::take(&mut self.cold) {
-            let raw = ks.cold_object(&r)?;
-            self.select(db);
-            let expire = (expire != NO_EXPIRE).then_some(expire);
-            match &mut self.commands {
-                Some(out) => {
-                    let obj = decode_object(&raw)?;
-                    persistence::aof::object_commands(out, &key, &obj, expire);
-                }
-                None => self.writer.entry_raw(&key, &raw, expire),
-            }
-        }
-        Ok(())
-    }
-
-    fn take_pending(&mut self) -> Vec<u8> {
-        match &mut self.commands {
-            Some(out) => std::mem::take(out),
-            None => self.writer.take(),
-        }
-    }
-
-    fn flush_chunk(&mut self, force: bool) {
-        let pending = self.take_pending();
-        if pending.is_empty() && !force {
+    /// Hands what the walk collected to the writer thread.
+    fn flush_items(&mut self) {
+        if self.items.is_empty() {
             return;
         }
-        if let Some(tx) = &self.chunks {
+        self.items_bytes = 0;
+        let items = std::mem::take(&mut self.items);
+        if let Some(tx) = &self.tx {
             // A closed channel means the writer failed; it reports that.
-            let _ = tx.send(pending);
+            let _ = tx.send(items);
         }
+    }
+
+    /// This is a `BGSAVE` (not an AOF rewrite).
+    pub fn is_rdb(&self) -> bool {
+        self.target == Target::Rdb
     }
 }
 
@@ -375,13 +370,6 @@ pub enum Target {
     AofBase { path: PathBuf, rdb: bool },
 }
 
-impl BgSave {
-    /// This is a `BGSAVE` (not an AOF rewrite).
-    pub fn is_rdb(&self) -> bool {
-        self.target == Target::Rdb
-    }
-}
-
 /// `BGSAVE`: starts a background save. Err if one is running.
 pub fn start_bgsave(shared: &crate::server::Shared, st: &mut State) -> Result<(), &'static str> {
     if st.bgsave.as_ref().is_some_and(|b| !b.is_rdb()) {
@@ -400,7 +388,9 @@ pub fn start_snapshot(
         return Err("ERR Background save already in progress");
     }
     let now = crate::server::now_ms();
-    let (writer, checksum) = start_file(st, now, target != Target::Rdb);
+    let commands = matches!(target, Target::AofBase { rdb: false, .. });
+    let (file, checksum) = start_file(st, now, target != Target::Rdb);
+    let (encoder, _) = start_file(st, now, false);
     let sizes = (0..st.ks.db_count())
         .map(|d| (st.ks.db(d).len() as u64, st.ks.db(d).volatile_len() as u64))
         .collect();
@@ -408,24 +398,25 @@ pub fn start_snapshot(
         Target::Rdb => rdb_path(st),
         Target::AofBase { path, .. } => path.clone(),
     };
-    let commands = matches!(target, Target::AofBase { rdb: false, .. }).then(Vec::new);
-    let (tx, rx) = std::sync::mpsc::channel::<Vec<u8>>();
+    let reader = st.ks.cold().map(|c| c.reader());
+    let (tx, rx) = std::sync::mpsc::channel::<Vec<Item>>();
+    let file = (!commands).then_some(file);
     let file_task = std::thread::Builder::new()
         .name("bgsave-writer".into())
-        .spawn(move || write_chunks(&path, rx))
+        .spawn(move || write_file(&path, rx, file, checksum, reader))
         .map_err(|_| "ERR Background save failed to start")?;
     let rdb = target == Target::Rdb;
     st.bgsave = Some(BgSave {
         target,
         commands,
-        writer,
+        encoder,
         current_db: None,
         sizes,
-        chunks: Some(tx),
+        items: Vec::new(),
+        items_bytes: 0,
+        tx: Some(tx),
         started: Instant::now(),
         dirty_at_start: st.dirty,
-        checksum,
-        cold: Vec::new(),
     });
     if rdb {
         st.persist.last_bgsave_try = now / 1000;
@@ -437,32 +428,85 @@ pub fn start_snapshot(
     Ok(())
 }
 
-/// Receives the file's bytes and writes them to a temporary file; when the
-/// sender says the file is complete (an empty chunk), syncs it and renames
-/// it into place. A dropped sender (the save was abandoned) removes it.
-fn write_chunks(path: &Path, rx: std::sync::mpsc::Receiver<Vec<u8>>) -> Result<u64, String> {
+/// The writer thread of a background snapshot: receives the walk's items,
+/// reads cold values from the cold tier, builds the file (`rdb`: an RDB
+/// with the header already in it; None: a command base) in a temporary
+/// file, and when the walk says it is complete (an empty batch) syncs it
+/// and renames it into place. A dropped sender (the save was abandoned)
+/// or an error removes it.
+fn write_file(
+    path: &Path,
+    rx: std::sync::mpsc::Receiver<Vec<Item>>,
+    mut rdb: Option<RdbWriter>,
+    checksum: bool,
+    reader: Option<tiering::cold::ColdReader>,
+) -> Result<u64, String> {
     let tmp = path.with_file_name(format!("temp-bg-{}.rdb", std::process::id()));
     let result = (|| -> Result<u64, String> {
         let f = std::fs::File::create(&tmp).map_err(|e| e.to_string())?;
         // Writes of about CHUNK bytes, on io_uring where the kernel has it.
         let mut ring = crate::aof::Ring::new("RDB writer");
-        let mut buf: Vec<u8> = Vec::with_capacity(CHUNK);
+        let mut cmds: Vec<u8> = Vec::new();
         let mut n = 0u64;
-        loop {
-            let (chunk, last) = match rx.recv() {
-                Ok(chunk) if chunk.is_empty() => (chunk, true),
-                Ok(chunk) => (chunk, false),
-                Err(_) => return Err("the background save was abandoned".into()),
-            };
-            buf.extend_from_slice(&chunk);
-            if buf.len() >= CHUNK || (last && !buf.is_empty()) {
-                ring.write(&f, &buf, n, false).map_err(|e| e.to_string())?;
-                n += buf.len() as u64;
-                buf.clear();
+        let mut write = |bytes: &[u8], n: &mut u64| -> Result<(), String> {
+            if !bytes.is_empty() {
+                ring.write(&f, bytes, *n, false)
+                    .map_err(|e| e.to_string())?;
+                *n += bytes.len() as u64;
             }
-            if last {
+            Ok(())
+        };
+        loop {
+            let items = rx
+                .recv()
+                .map_err(|_| "the background save was abandoned".to_string())?;
+            if items.is_empty() {
                 break;
             }
+            for item in items {
+                match item {
+                    Item::Select(db, keys, expires) => match rdb.as_mut() {
+                        Some(w) => w.select_db(db as u64, keys, expires),
+                        None => persistence::aof::encode_command(
+                            &mut cmds,
+                            &[b"SELECT".as_slice(), db.to_string().as_bytes()],
+                        ),
+                    },
+                    Item::Raw(key, obj, exp) => {
+                        if let Some(w) = rdb.as_mut() {
+                            w.entry_raw(&key, &obj, exp);
+                        }
+                    }
+                    Item::Commands(bytes) => cmds.extend_from_slice(&bytes),
+                    Item::Cold(key, r, exp) => {
+                        let raw = reader
+                            .as_ref()
+                            .ok_or("a cold value without a cold tier")?
+                            .read_object(&r)?;
+                        match rdb.as_mut() {
+                            Some(w) => w.entry_raw(&key, &raw, exp),
+                            None => {
+                                let obj = decode_object(&raw)?;
+                                persistence::aof::object_commands(&mut cmds, &key, &obj, exp);
+                            }
+                        }
+                    }
+                }
+            }
+            if let Some(w) = rdb.as_mut() {
+                if w.buffered() >= CHUNK {
+                    let bytes = w.take();
+                    write(&bytes, &mut n)?;
+                }
+            }
+            if cmds.len() >= CHUNK {
+                write(&cmds, &mut n)?;
+                cmds.clear();
+            }
+        }
+        match rdb.take() {
+            Some(w) => write(&w.finish(checksum), &mut n)?,
+            None => write(&cmds, &mut n)?,
         }
         f.sync_all().map_err(|e| e.to_string())?;
         std::fs::rename(&tmp, path).map_err(|e| e.to_string())?;
@@ -482,7 +526,9 @@ fn write_chunks(path: &Path, rx: std::sync::mpsc::Receiver<Vec<u8>>) -> Result<u
 }
 
 /// Walks the keyspace a step at a time, letting clients run in between,
-/// then finishes the file and records the outcome.
+/// then waits for the writer thread and records the outcome. The snapshot
+/// (and with it the cold records it refers to) ends when the file is
+/// written.
 async fn drive_bgsave(
     shared: std::sync::Arc<crate::server::Shared>,
     file_task: std::thread::JoinHandle<Result<u64, String>>,
@@ -504,31 +550,16 @@ async fn drive_bgsave(
             for p in ks.take_snapshot_pending() {
                 bg.entry(p.db, &p.key, &p.value, p.expire);
             }
-            if let Err(e) = bg.write_cold(ks) {
-                // The file would miss values: abandon it.
-                warn!("Background saving error: {e}");
-                if bg.is_rdb() {
-                    st.persist.last_status_ok = false;
-                }
-                abort_bgsave(&mut st);
-                return;
-            }
             if done {
-                ks.end_snapshot();
-                let finished = std::mem::replace(&mut bg.writer, RdbWriter::new(false, -2));
-                let mut tail = match bg.commands.take() {
-                    Some(out) => out,
-                    None => finished.finish(bg.checksum),
-                };
-                // The file writer sees the final bytes, then the end mark.
-                if let Some(tx) = bg.chunks.take() {
-                    let _ = tx.send(std::mem::take(&mut tail));
+                bg.flush_items();
+                // The end mark: the writer finishes the file.
+                if let Some(tx) = bg.tx.take() {
                     let _ = tx.send(Vec::new());
                 }
                 break;
             }
-            if bg.writer_buffered() >= CHUNK {
-                bg.flush_chunk(false);
+            if bg.items_bytes >= CHUNK || bg.items.len() >= 4 * STEP_BUDGET {
+                bg.flush_items();
             }
         }
         tokio::task::yield_now().await;
@@ -540,8 +571,10 @@ async fn drive_bgsave(
         .unwrap_or_else(|| Err("the writer thread failed".into()));
     let mut st = shared.state.lock();
     let Some(bg) = st.bgsave.take() else {
+        // Abandoned meanwhile (its snapshot ended then).
         return;
     };
+    st.ks.end_snapshot();
     if !bg.is_rdb() {
         crate::aof::rewrite_done(&mut st, result);
         return;
@@ -562,14 +595,6 @@ async fn drive_bgsave(
             st.persist.last_status_ok = false;
             warn!("Background saving error: {e}");
         }
-    }
-}
-
-impl BgSave {
-    fn writer_buffered(&self) -> usize {
-        self.commands
-            .as_ref()
-            .map_or_else(|| self.writer.buffered(), Vec::len)
     }
 }
 

@@ -264,8 +264,11 @@ pub fn ziplist_entries(z: &[u8]) -> Result<Vec<Vec<u8>>, Error> {
         return Err(corrupt("ziplist header"));
     }
     let total = u32::from_le_bytes([z[0], z[1], z[2], z[3]]) as usize;
+    // The offset of the last entry, which Redis keeps to append and pop
+    // at the tail: a wrong one is corruption (Redis refuses it too).
+    let tail = u32::from_le_bytes([z[4], z[5], z[6], z[7]]) as usize;
     let count = u16::from_le_bytes([z[8], z[9]]) as usize;
-    if total != z.len() || z[total - 1] != 0xFF {
+    if total != z.len() || z[total - 1] != 0xFF || tail > total - 1 {
         return Err(corrupt("ziplist size"));
     }
     let end = total - 1;
@@ -278,8 +281,10 @@ pub fn ziplist_entries(z: &[u8]) -> Result<Vec<Vec<u8>>, Error> {
     let mut out = Vec::new();
     let mut p = 10;
     let mut prev_size = 0usize;
+    let mut last_start = None;
     while p < end {
         let start = p;
+        last_start = Some(start);
         // The previous entry's length: 1 byte, or 0xFE and 4 bytes.
         let prevlen = if z[p] < 254 {
             p += 1;
@@ -352,6 +357,9 @@ pub fn ziplist_entries(z: &[u8]) -> Result<Vec<Vec<u8>>, Error> {
     if count != 65535 && count != out.len() {
         return Err(corrupt("ziplist count"));
     }
+    if last_start.is_some_and(|l| l != tail) {
+        return Err(corrupt("ziplist tail offset"));
+    }
     Ok(out)
 }
 
@@ -394,6 +402,10 @@ pub fn zipmap_pairs(z: &[u8]) -> Result<Pairs, Error> {
     }
     if p + 1 != z.len() {
         return Err(corrupt("zipmap size"));
+    }
+    // The first byte counts the pairs, unless there are 254 or more.
+    if z[0] < 254 && usize::from(z[0]) != out.len() {
+        return Err(corrupt("zipmap count"));
     }
     Ok(out)
 }
@@ -498,6 +510,20 @@ mod tests {
         for cut in 0..z.len() {
             assert!(ziplist_entries(&z[..cut]).is_err());
         }
+        // A tail offset that is not the last entry's (found by the RESTORE
+        // corruption test: accepted here, refused by Redis).
+        for tail in [0u32, 10, 13, 15, 16, 17, 0x4000_000e] {
+            let mut bad = z.clone();
+            bad[4..8].copy_from_slice(&tail.to_le_bytes());
+            let want = if tail > 16 {
+                "ziplist size"
+            } else {
+                "ziplist tail offset"
+            };
+            assert_eq!(ziplist_entries(&bad), Err(Error::Corrupt(want)), "{tail}");
+        }
+        let empty = [11, 0, 0, 0, 10, 0, 0, 0, 0, 0, 0xFF];
+        assert_eq!(ziplist_entries(&empty), Ok(vec![]));
     }
 
     #[test]
@@ -505,6 +531,13 @@ mod tests {
         let z = vec![1, 1, b'f', 2, 0, b'v', b'1', 0xFF];
         assert_eq!(zipmap_pairs(&z), Ok(vec![(b"f".to_vec(), b"v1".to_vec())]));
         assert!(zipmap_pairs(&z[..6]).is_err());
+        // A pair count that disagrees (found by the RESTORE corruption
+        // test); 254 means "count them".
+        let mut bad = z.clone();
+        bad[0] = 0x83;
+        assert_eq!(zipmap_pairs(&bad), Err(Error::Corrupt("zipmap count")));
+        bad[0] = 254;
+        assert!(zipmap_pairs(&bad).is_ok());
     }
 
     #[test]

@@ -550,6 +550,11 @@ fn read_delay() {
 }
 
 impl ColdReader {
+    /// The RDB object bytes of `r` (for a snapshot that copies them).
+    pub fn read_object(&self, r: &ColdRef) -> Result<Vec<u8>, String> {
+        read_object(&self.db, r)
+    }
+
     pub fn load(&self, r: &ColdRef) -> Result<Value, String> {
         read_delay();
         let body = read_object(&self.db, r)?;
