@@ -204,7 +204,8 @@ impl Aof {
 // Propagation
 
 /// Called by `exec::run` after each command: logs what it changed.
-pub fn after_command(st: &mut State, db: usize, name: &str, args: &[Bytes], dirty_before: u64) {
+/// `changed`: the command counted changes (`Ctx::dirty`) while it ran.
+pub fn after_command(st: &mut State, db: usize, name: &str, args: &[Bytes], changed: bool) {
     let rewritten = st.prop_override.take();
     if !st.aof.logging() || name == "exec" {
         // EXEC's commands were logged one by one, inside its unit.
@@ -216,7 +217,7 @@ pub fn after_command(st: &mut State, db: usize, name: &str, args: &[Bytes], dirt
                 st.prop.push((db, op));
             }
         }
-        None if st.dirty != dirty_before => st.prop.push((db, args.to_vec())),
+        None if changed => st.prop.push((db, args.to_vec())),
         None => {}
     }
 }

@@ -294,6 +294,8 @@ pub fn handle_ready(st: &mut State, shared: &Shared) {
                 crate::exec::run_queued(st, shared, id, &mut out, &args, cmd);
                 st.blocking.serving = None;
                 st.drain_expired();
+                // What serving it changed is one unit of the log.
+                crate::aof::end_unit(st);
                 if out.buf.is_empty() {
                     // Nothing for this client to take from the key (any
                     // more): the next one may still find something of

@@ -157,9 +157,18 @@ impl Ctx<'_> {
         self.st.aof.logging()
     }
 
+    /// [`Ctx::propagate_as`] with one command, given as its parts (see
+    /// [`Prop`]); does nothing unless [`Ctx::propagating`].
+    pub fn propagate_one(&mut self, parts: &[Prop]) {
+        if self.propagating() {
+            self.propagate_as(vec![parts.iter().map(Prop::to_bytes).collect()]);
+        }
+    }
+
     /// Records `n` changes to the dataset (for save points and INFO).
     pub fn dirty(&mut self, n: u64) {
         self.st.dirty += n;
+        self.st.changes += n;
     }
 
     /// Reports that the command changed `key` in the selected database
@@ -234,6 +243,24 @@ impl Ctx<'_> {
     #[inline]
     pub fn notify_new(&mut self, key: &[u8]) {
         self.notify(notify::NEW, "new", key);
+    }
+}
+
+/// A part of a command logged in place of the one that ran
+/// ([`Ctx::propagate_one`]): a fixed word, an argument, or a number.
+pub enum Prop<'a> {
+    Word(&'static str),
+    Arg(&'a [u8]),
+    Int(i64),
+}
+
+impl Prop<'_> {
+    fn to_bytes(&self) -> Bytes {
+        match self {
+            Prop::Word(w) => Bytes::from_static(w.as_bytes()),
+            Prop::Arg(a) => Bytes::copy_from_slice(a),
+            Prop::Int(n) => Bytes::from(n.to_string()),
+        }
     }
 }
 
@@ -409,10 +436,12 @@ pub fn execute(st: &mut State, shared: &Shared, id: u64, out: &mut Reply, args: 
         }
     }
     st.drain_expired();
+    // The command's own unit first: clients it serves (below) are logged
+    // after it, each as a unit of its own, as Redis 7.0 does.
+    crate::aof::end_unit(st);
     if st.ks.has_ready() {
         crate::blocking::handle_ready(st, shared);
     }
-    crate::aof::end_unit(st);
     // Messages to this client that no command reply took (published while
     // serving another client's blocked command).
     if !st.pubsub.own_pending.is_empty() {
@@ -582,7 +611,7 @@ fn run(
         now_ms,
         cmd: r.cmd,
     };
-    let dirty_before = ctx.st.dirty;
+    let changes_before = ctx.st.changes;
     let result = handler(&mut ctx, args);
     let new_db = ctx.db;
     let st = ctx.st;
@@ -597,7 +626,8 @@ fn run(
     st.drain_expired();
     // Logged after the deletions of the keys it found expired.
     if st.aof.logging() || st.prop_override.is_some() {
-        crate::aof::after_command(st, db, r.cmd.name, args, dirty_before);
+        let changed = st.changes != changes_before;
+        crate::aof::after_command(st, db, r.cmd.name, args, changed);
     }
     let usec = t0.elapsed().as_micros() as u64;
     let failed = result.is_err();

@@ -250,6 +250,10 @@ pub struct State {
     pub stats: Stats,
     /// Changes since the last save (`rdb_changes_since_last_save`).
     pub dirty: u64,
+    /// Every change counted by `Ctx::dirty`, never reset (SAVE and DEBUG
+    /// LOADAOF reset `dirty`): a command changed the dataset if this
+    /// moved while it ran, which decides whether the AOF logs it.
+    pub changes: u64,
     pub start: Instant,
     pub run_id: String,
     pub replid: String,
@@ -491,6 +495,7 @@ impl State {
             clients: BTreeMap::new(),
             stats: Stats::default(),
             dirty: 0,
+            changes: 0,
             start: Instant::now(),
             run_id: random_hex_id(),
             replid: random_hex_id(),

@@ -81,7 +81,12 @@ fn debug(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
         }
         ("loadaof", 2) => {
             // Syncs the log, empties the dataset and replays the log.
-            crate::aof::reload(ctx.shared, ctx.st).map_err(|e| {
+            // The replayed commands are not changes of this one: logged,
+            // it would replay itself on every load.
+            let changes = ctx.st.changes;
+            let reloaded = crate::aof::reload(ctx.shared, ctx.st);
+            ctx.st.changes = changes;
+            reloaded.map_err(|e| {
                 tracing::warn!("DEBUG LOADAOF failed: {e}");
                 CmdError::msg("ERR Error loading the AOF, check server logs.")
             })?;

@@ -8,7 +8,7 @@ use persistence::rdb::{dump_payload, verify_payload, Reader, Writer};
 use tiering::{lfu, Entry, NO_EXPIRE};
 
 use super::*;
-use crate::exec::{arg_i64, CmdError, CmdResult, Ctx};
+use crate::exec::{arg_i64, CmdError, CmdResult, Ctx, Prop};
 use crate::notify;
 
 pub static COMMANDS: &[CommandDef] = &[
@@ -124,6 +124,9 @@ fn restore(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
             ctx.modified(key);
             ctx.notify(notify::GENERIC, "del", key);
             ctx.dirty(1);
+            // Replayed later, the command would create the key: what
+            // happened is the deletion (as Redis logs it).
+            ctx.propagate_one(&[Prop::Word("DEL"), Prop::Arg(key)]);
         }
         ctx.out.ok();
         return Ok(());
@@ -142,6 +145,14 @@ fn restore(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     ctx.notify_new(key);
     ctx.notify(notify::GENERIC, "restore", key);
     ctx.dirty(1);
+    if ttl != 0 && !absttl && ctx.propagating() {
+        // A relative TTL is logged as the absolute time it gave, as Redis
+        // does: the same arguments with the time replaced and ABSTTL added.
+        let mut logged = args.to_vec();
+        logged[2] = Bytes::from(expire.to_string());
+        logged.push(Bytes::from_static(b"ABSTTL"));
+        ctx.propagate_as(vec![logged]);
+    }
     ctx.out.ok();
     Ok(())
 }

@@ -7,7 +7,7 @@
 use bytes::Bytes;
 
 use super::*;
-use crate::exec::{arg_i64, CmdError, CmdResult, Ctx};
+use crate::exec::{arg_i64, CmdError, CmdResult, Ctx, Prop};
 use crate::notify;
 use tiering::NO_EXPIRE;
 
@@ -244,12 +244,21 @@ fn expire_generic(ctx: &mut Ctx, args: &[Bytes], base: i64, unit_ms: bool) -> Cm
         ctx.modified(key);
         ctx.notify(notify::GENERIC, "del", key);
         ctx.out.int(1);
+        ctx.propagate_one(&[Prop::Word("DEL"), Prop::Arg(key)]);
     } else {
         ctx.st.ks.set_expire(db, key, when);
         // Redis replies before it fires `expire` (but after `del`).
         ctx.out.int(1);
         ctx.modified(key);
         ctx.notify(notify::GENERIC, "expire", key);
+        if ctx.cmd.name != "pexpireat" && ctx.propagating() {
+            // The absolute time replays the same whenever it runs; the
+            // options stay (Redis 7.0 rewrites only the name and time).
+            let mut logged = args.to_vec();
+            logged[0] = Bytes::from_static(b"PEXPIREAT");
+            logged[2] = Bytes::from(when.to_string());
+            ctx.propagate_as(vec![logged]);
+        }
     }
     ctx.dirty(1);
     Ok(())

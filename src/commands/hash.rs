@@ -13,7 +13,7 @@ use rand::seq::SliceRandom;
 use super::access::{self, drop_if_empty, read, remove_each, write_or_create};
 use super::scan_args::{self, Accept, ScanArgs};
 use super::*;
-use crate::exec::{arg_i64, CmdError, CmdResult, Ctx};
+use crate::exec::{arg_i64, CmdError, CmdResult, Ctx, Prop};
 use crate::ldouble::{self, LongDouble};
 use crate::notify;
 use crate::reply::Reply;
@@ -460,6 +460,13 @@ fn hincrbyfloat(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     h.set(&args[2], text.as_bytes(), &limits);
     ctx.modified(key);
     ctx.dirty(1);
+    // Logged as the value it stored (see INCRBYFLOAT).
+    ctx.propagate_one(&[
+        Prop::Word("HSET"),
+        Prop::Arg(key),
+        Prop::Arg(&args[2]),
+        Prop::Arg(text.as_bytes()),
+    ]);
     ctx.out.bulk(text.as_bytes());
     ctx.notify(notify::HASH, "hincrbyfloat", key);
     Ok(())

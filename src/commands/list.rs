@@ -12,7 +12,7 @@ use bytes::Bytes;
 use super::access::{drop_if_empty, read, write, write_or_create};
 use super::*;
 use crate::blocking;
-use crate::exec::{arg_i64, lower, CmdError, CmdResult, Ctx};
+use crate::exec::{arg_i64, lower, CmdError, CmdResult, Ctx, Prop};
 use crate::notify;
 use tiering::{End, ListValue, Value};
 
@@ -802,8 +802,13 @@ fn mpop_first(ctx: &mut Ctx, keys: &[Bytes], end: End, count: usize) -> Result<b
     Ok(false)
 }
 
+/// LMPOP/BLMPOP: pops up to `count` from `key` and replies. Logged as
+/// `LPOP|RPOP key n`, n what it popped, as Redis 7.0 does: the key it
+/// chose and the count it got are fixed whenever the log replays.
 fn reply_mpop(ctx: &mut Ctx, key: &[u8], end: End, count: usize) {
+    let mut popped = 0;
     pop_reply(ctx, key, end, count, |ctx, v| {
+        popped = v.len();
         ctx.out.array(2);
         ctx.out.bulk(key);
         ctx.out.array(v.len());
@@ -811,6 +816,21 @@ fn reply_mpop(ctx: &mut Ctx, key: &[u8], end: End, count: usize) {
             ctx.out.bulk(e);
         }
     });
+    if popped > 0 {
+        ctx.propagate_one(&[
+            Prop::Word(pop_name(end)),
+            Prop::Arg(key),
+            Prop::Int(popped as i64),
+        ]);
+    }
+}
+
+/// The single-list pop command that pops at `end`.
+fn pop_name(end: End) -> &'static str {
+    match end {
+        End::Head => "LPOP",
+        End::Tail => "RPOP",
+    }
 }
 
 fn lmpop(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
@@ -834,6 +854,8 @@ fn bpop(ctx: &mut Ctx, args: &[Bytes], end: End) -> CmdResult {
             ctx.out.bulk(key);
             ctx.out.bulk(&v[0]);
         });
+        // Logged as the pop it did, on the key it served (Redis 7.0).
+        ctx.propagate_one(&[Prop::Word(pop_name(end)), Prop::Arg(key)]);
     };
     if let Some(key) = blocking::serving(ctx) {
         if let Ok(Some(_)) = read_len(ctx, &key) {
@@ -858,20 +880,51 @@ fn brpop(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     bpop(ctx, args, End::Tail)
 }
 
+/// BLMOVE/BRPOPLPUSH. A move that happened is logged as the
+/// non-blocking command (`LMOVE src dst FROM TO`, `RPOPLPUSH src dst`),
+/// as Redis 7.0 does: replayed, a blocking command finding nothing would
+/// wait.
 fn bmove(ctx: &mut Ctx, args: &[Bytes], from: End, to: End, timeout: &[u8]) -> CmdResult {
     let deadline = blocking::parse_timeout(timeout, ctx.now_ms)?;
     let (src, dst) = (&args[1], &args[2]);
-    if let Some(key) = blocking::serving(ctx) {
-        if let Ok(Some(_)) = read_len(ctx, &key) {
-            // A destination of another type is the served client's error.
-            try_move(ctx, src, dst, from, to)?;
+    let served = blocking::serving(ctx);
+    let moved = if let Some(key) = &served {
+        // A destination of another type is the served client's error.
+        matches!(read_len(ctx, key), Ok(Some(_))) && try_move(ctx, src, dst, from, to)?
+    } else if try_move(ctx, src, dst, from, to)? {
+        true
+    } else {
+        return blocking::block(ctx, std::slice::from_ref(src), deadline, true);
+    };
+    let served = served.is_some();
+    if moved && ctx.propagating() {
+        if ctx.cmd.name == "brpoplpush" {
+            ctx.propagate_one(&[Prop::Word("RPOPLPUSH"), Prop::Arg(src), Prop::Arg(dst)]);
+        } else if served {
+            // Redis 7.0 spells the sides of a served move in lower case,
+            // and those of an immediate one as the client did.
+            let side = |e: End| match e {
+                End::Head => Prop::Word("left"),
+                End::Tail => Prop::Word("right"),
+            };
+            ctx.propagate_one(&[
+                Prop::Word("LMOVE"),
+                Prop::Arg(src),
+                Prop::Arg(dst),
+                side(from),
+                side(to),
+            ]);
+        } else {
+            ctx.propagate_one(&[
+                Prop::Word("LMOVE"),
+                Prop::Arg(src),
+                Prop::Arg(dst),
+                Prop::Arg(&args[3]),
+                Prop::Arg(&args[4]),
+            ]);
         }
-        return Ok(());
     }
-    if try_move(ctx, src, dst, from, to)? {
-        return Ok(());
-    }
-    blocking::block(ctx, std::slice::from_ref(src), deadline, true)
+    Ok(())
 }
 
 fn blmove(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {

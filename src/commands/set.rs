@@ -14,7 +14,7 @@ use bytes::Bytes;
 use super::access::{self, drop_if_empty, read, remove_each, write, write_or_create};
 use super::scan_args::{self, Accept, ScanArgs};
 use super::*;
-use crate::exec::{arg_i64, CmdError, CmdResult, Ctx};
+use crate::exec::{arg_i64, CmdError, CmdResult, Ctx, Prop};
 use crate::notify;
 use crate::reply::Reply;
 use tiering::set::IntSet;
@@ -382,6 +382,8 @@ fn spop(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
         drop_if_empty(ctx, key, empty);
         ctx.modified(key);
         ctx.dirty(1);
+        // The random pick is logged as the member it took.
+        ctx.propagate_one(&[Prop::Word("SREM"), Prop::Arg(key), Prop::Arg(&m)]);
         // Redis's order: `spop`, the reply, `del`.
         ctx.notify(notify::SET, "spop", key);
         ctx.out.bulk(&m);
@@ -425,12 +427,16 @@ fn spop(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
         ctx.st.ks.delete(db, key, now);
         ctx.out.set(size);
         all.for_each(|m| ctx.out.bulk(m));
+        ctx.propagate_one(&[Prop::Word("DEL"), Prop::Arg(key)]);
         size
     } else {
         let members = s.pop_many(count, &mut rng, &limits);
         ctx.out.set(members.len());
         for m in &members {
             ctx.out.bulk(m);
+        }
+        if ctx.propagating() {
+            ctx.propagate_as(srem_batches(key, &members));
         }
         count
     };
@@ -440,6 +446,25 @@ fn spop(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     }
     ctx.dirty(popped as u64);
     Ok(())
+}
+
+/// Members per logged `SREM` of an SPOP with a count.
+const SREM_BATCH: usize = 1024;
+
+/// The random picks of an SPOP with a count, logged as the members it
+/// took: `SREM key m...` in batches of [`SREM_BATCH`] (as Redis 7.2 and
+/// Valkey; 7.0 logs one SREM per member), one unit of the log.
+fn srem_batches(key: &[u8], members: &[Vec<u8>]) -> Vec<Vec<Bytes>> {
+    members
+        .chunks(SREM_BATCH)
+        .map(|chunk| {
+            let mut c = Vec::with_capacity(chunk.len() + 2);
+            c.push(Bytes::from_static(b"SREM"));
+            c.push(Bytes::copy_from_slice(key));
+            c.extend(chunk.iter().map(|m| Bytes::copy_from_slice(m)));
+            c
+        })
+        .collect()
 }
 
 /// `LONG_MAX`, the bound of SRANDMEMBER's count.

@@ -7,7 +7,8 @@
 //! - a `BY` pattern without `*` means "do not sort": lists and sorted sets
 //!   keep their own order (reversed by DESC, sliced by LIMIT), and a set is
 //!   sorted lexically anyway when the result is stored, so that a replica
-//!   or the AOF gets the same list;
+//!   or the AOF gets the same list; for the same reason, equal ALPHA
+//!   weights of a set's elements are ordered by the elements when stored;
 //! - numeric sorting parses with C's `strtod` (leading spaces, hex floats,
 //!   `inf` are fine; trailing junk, NaN and out-of-range values fail the
 //!   whole command), and equal numbers are ordered by the element bytes;
@@ -438,6 +439,11 @@ fn sort_generic(ctx: &mut Ctx, args: &[Bytes], readonly: bool) -> CmdResult {
         o.alpha = true;
         o.by = None;
     }
+    // Equal ALPHA weights of a set's elements (see below): Redis's order
+    // for them follows its hash table, so a log replaying this SORT gives
+    // another list in redis-server (or even in the same one, restarted).
+    // The stored result is logged instead.
+    let log_result = o.store.is_some() && kind == Kind::Set && o.alpha && o.by.is_some();
     let len = elems.len() as i64;
     let (limit_start, limit_count) = o.limit.unwrap_or((0, -1));
     let mut start = limit_start.max(0);
@@ -489,6 +495,11 @@ fn sort_generic(ctx: &mut Ctx, args: &[Bytes], readonly: bool) -> CmdResult {
             }
         }
         let (alpha, by, store, desc) = (o.alpha, o.by.is_some(), o.store.is_some(), o.desc);
+        // Equal ALPHA weights would keep the set's own order, which is
+        // not the same in another server or after a reload: a stored
+        // result (which the AOF and replicas replay) orders them by the
+        // elements. Redis leaves that order to its quicksort.
+        let tie_by_elem = store && kind == Kind::Set;
         items.sort_by(|a, b| {
             let c = if !alpha {
                 a.score
@@ -496,12 +507,17 @@ fn sort_generic(ctx: &mut Ctx, args: &[Bytes], readonly: bool) -> CmdResult {
                     .unwrap_or(Ordering::Equal)
                     .then_with(|| a.elem.cmp(&b.elem))
             } else if by {
-                match (&a.cmp, &b.cmp) {
+                let c = match (&a.cmp, &b.cmp) {
                     (None, None) => Ordering::Equal,
                     (None, Some(_)) => Ordering::Less,
                     (Some(_), None) => Ordering::Greater,
                     (Some(x), Some(y)) if store => x.cmp(y),
                     (Some(x), Some(y)) => collate(x, y),
+                };
+                if tie_by_elem {
+                    c.then_with(|| a.elem.cmp(&b.elem))
+                } else {
+                    c
                 }
             } else if store {
                 a.elem.cmp(&b.elem)
@@ -573,11 +589,32 @@ fn sort_generic(ctx: &mut Ctx, args: &[Bytes], readonly: bool) -> CmdResult {
                 // A list event in Redis, not a generic one.
                 ctx.notify(notify::LIST, "sortstore", dst);
                 ctx.dirty(out.len() as u64);
+                if log_result && ctx.propagating() {
+                    ctx.propagate_as(stored_list_ops(dst, &out));
+                }
             }
             ctx.out.int(output_len as i64);
         }
     }
     Ok(())
+}
+
+/// Elements per logged `RPUSH` of a stored result.
+const RPUSH_BATCH: usize = 1024;
+
+/// A stored SORT result as the commands that rebuild it: `DEL dst`, then
+/// `RPUSH dst e...` in batches of [`RPUSH_BATCH`] (one unit of the log).
+fn stored_list_ops(dst: &[u8], elems: &[Vec<u8>]) -> Vec<Vec<Bytes>> {
+    let key = Bytes::copy_from_slice(dst);
+    let mut ops = vec![vec![Bytes::from_static(b"DEL"), key.clone()]];
+    for chunk in elems.chunks(RPUSH_BATCH) {
+        let mut c = Vec::with_capacity(chunk.len() + 2);
+        c.push(Bytes::from_static(b"RPUSH"));
+        c.push(key.clone());
+        c.extend(chunk.iter().map(|e| Bytes::copy_from_slice(e)));
+        ops.push(c);
+    }
+    ops
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]

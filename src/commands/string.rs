@@ -10,7 +10,7 @@
 use bytes::Bytes;
 
 use super::*;
-use crate::exec::{arg_i64, CmdError, CmdResult, Ctx};
+use crate::exec::{arg_i64, CmdError, CmdResult, Ctx, Prop};
 use crate::notify;
 use crate::reply::Reply;
 use tiering::{StrValue, Value};
@@ -430,6 +430,20 @@ enum SetReply {
     OneZero,
 }
 
+/// A store with an expiry (SET EX/PX/EXAT/PXAT, SETEX, PSETEX) is logged
+/// as `SET key value PXAT <ms>`, as Redis 7.0 does: the absolute time
+/// replays the same whenever it runs, and only the store happened, so
+/// NX, XX and GET are dropped.
+fn log_set_pxat(ctx: &mut Ctx, key: &[u8], val: &[u8], when: i64) {
+    ctx.propagate_one(&[
+        Prop::Word("SET"),
+        Prop::Arg(key),
+        Prop::Arg(val),
+        Prop::Word("PXAT"),
+        Prop::Int(when),
+    ]);
+}
+
 /// Redis's `setGenericCommand`.
 fn set_generic(
     ctx: &mut Ctx,
@@ -467,6 +481,7 @@ fn set_generic(
         if let Some(when) = when {
             ctx.st.ks.set_expire(db, key, when);
             ctx.notify(notify::GENERIC, "expire", key);
+            log_set_pxat(ctx, key, val, when);
         }
         match replies {
             SetReply::OkNil => ctx.out.ok(),
@@ -495,6 +510,7 @@ fn set_generic(
         let db = ctx.db;
         ctx.st.ks.set_expire(db, key, when);
         ctx.notify(notify::GENERIC, "expire", key);
+        log_set_pxat(ctx, key, val, when);
     }
     if !get {
         match replies {
@@ -527,7 +543,22 @@ fn set_key_flags(args: &[Bytes]) -> u32 {
 
 fn set(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     let o = parse_str_opts(args, 3, true)?;
-    set_generic(ctx, o.flags, &args[1], &args[2], o.expire, SetReply::OkNil)
+    let changes = ctx.st.changes;
+    set_generic(ctx, o.flags, &args[1], &args[2], o.expire, SetReply::OkNil)?;
+    if o.flags & F_GET != 0 && o.expire.is_none() && ctx.st.changes != changes && ctx.propagating()
+    {
+        // Logged without GET, as Redis 7.0 does: reading the old value
+        // changed nothing. (With an expiry the whole command is
+        // rewritten, in `set_generic`.)
+        let logged = args
+            .iter()
+            .enumerate()
+            .filter(|&(i, a)| i < 3 || !is_opt(a, "get"))
+            .map(|(_, a)| a.clone())
+            .collect();
+        ctx.propagate_as(vec![logged]);
+    }
+    Ok(())
 }
 
 fn setnx(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
@@ -580,18 +611,21 @@ fn getex(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
             ctx.modified(key);
             ctx.notify(notify::GENERIC, "del", key);
             ctx.dirty(1);
+            ctx.propagate_one(&[Prop::Word("DEL"), Prop::Arg(key)]);
         }
         Some(when) => {
             ctx.st.ks.set_expire(db, key, when);
             ctx.modified(key);
             ctx.notify(notify::GENERIC, "expire", key);
             ctx.dirty(1);
+            ctx.propagate_one(&[Prop::Word("PEXPIREAT"), Prop::Arg(key), Prop::Int(when)]);
         }
         None if o.flags & F_PERSIST != 0 => {
             let removed = ctx.st.ks.persist(db, key);
             if removed {
                 ctx.modified(key);
                 ctx.notify(notify::GENERIC, "persist", key);
+                ctx.propagate_one(&[Prop::Word("PERSIST"), Prop::Arg(key)]);
             }
             ctx.dirty(u64::from(removed));
         }
@@ -614,6 +648,8 @@ fn getdel(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
         ctx.modified(key);
         ctx.notify(notify::GENERIC, "del", key);
         ctx.dirty(1);
+        // Logged as the deletion it was, as Redis does.
+        ctx.propagate_one(&[Prop::Word("DEL"), Prop::Arg(key)]);
     }
     Ok(())
 }
@@ -632,6 +668,8 @@ fn getset(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
         ctx.notify_new(key);
     }
     ctx.notify(notify::STRING, "set", key);
+    // Logged as the store it was, as Redis 7.0 does.
+    ctx.propagate_one(&[Prop::Word("SET"), Prop::Arg(key), Prop::Arg(&args[2])]);
     Ok(())
 }
 

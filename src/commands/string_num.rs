@@ -7,7 +7,7 @@ use bytes::Bytes;
 
 use super::string::{put, write_str};
 use super::*;
-use crate::exec::{arg_i64, CmdError, CmdResult, Ctx};
+use crate::exec::{arg_i64, CmdError, CmdResult, Ctx, Prop};
 use crate::ldouble::{self, LongDouble};
 use crate::notify;
 use tiering::StrValue;
@@ -159,6 +159,14 @@ fn incrbyfloat(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
         ctx.notify_new(key);
     }
     ctx.notify(notify::STRING, "incrbyfloat", key);
+    // Logged as the value it stored, as Redis does: float arithmetic and
+    // formatting stay out of the replay.
+    ctx.propagate_one(&[
+        Prop::Word("SET"),
+        Prop::Arg(key),
+        Prop::Arg(text.as_bytes()),
+        Prop::Word("KEEPTTL"),
+    ]);
     ctx.out.bulk(text.as_bytes());
     Ok(())
 }

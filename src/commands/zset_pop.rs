@@ -13,7 +13,7 @@ use super::access::write;
 use super::zset::pop;
 use super::*;
 use crate::blocking;
-use crate::exec::{arg_i64, CmdError, CmdResult, Ctx};
+use crate::exec::{arg_i64, CmdError, CmdResult, Ctx, Prop};
 use tiering::ZSetValue;
 
 const Z: u32 = C_SORTEDSET;
@@ -158,23 +158,43 @@ fn holds_zset(ctx: &mut Ctx, key: &[u8]) -> bool {
     matches!(write::<ZSetValue>(ctx, key), Ok(Some(_)))
 }
 
+/// The single-key pop command that pops the `max` end.
+fn pop_name(max: bool) -> Prop<'static> {
+    Prop::Word(if max { "ZPOPMAX" } else { "ZPOPMIN" })
+}
+
 /// Pops from `key` and replies `[key, [[member, score]...]]`, the shape of
-/// ZMPOP and BZMPOP in both protocols.
+/// ZMPOP and BZMPOP in both protocols. Logged as `ZPOPMIN|ZPOPMAX key n`,
+/// n what it popped, as Redis 7.0 does: the key it chose and the count it
+/// got are fixed whenever the log replays.
 fn reply_mpop(ctx: &mut Ctx, key: &[u8], max: bool, count: usize) -> CmdResult {
+    let mut popped = 0;
     pop(ctx, key, max, count, true, |ctx, n| {
+        popped = n;
         ctx.out.array(2);
         ctx.out.bulk(key);
         ctx.out.array(n);
-    })
+    })?;
+    if popped > 0 {
+        ctx.propagate_one(&[pop_name(max), Prop::Arg(key), Prop::Int(popped as i64)]);
+    }
+    Ok(())
 }
 
 /// Pops one member from `key` and replies `[key, member, score]`, the
-/// shape of BZPOPMIN/BZPOPMAX.
+/// shape of BZPOPMIN/BZPOPMAX. Logged as `ZPOPMIN|ZPOPMAX key` on the key
+/// it served (replayed, a blocking command finding nothing would wait).
 fn reply_bzpop(ctx: &mut Ctx, key: &[u8], max: bool) -> CmdResult {
+    let mut popped = 0;
     pop(ctx, key, max, 1, false, |ctx, n| {
+        popped = n;
         ctx.out.array(1 + 2 * n);
         ctx.out.bulk(key);
-    })
+    })?;
+    if popped > 0 {
+        ctx.propagate_one(&[pop_name(max), Prop::Arg(key)]);
+    }
+    Ok(())
 }
 
 fn zmpop(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
