@@ -49,16 +49,64 @@ fn push_literal(out: &mut Vec<u8>, lit: &mut usize, b: u8) {
     }
 }
 
+/// The hash table of one thread, reused from call to call: an entry is
+/// the call's generation (high half) and the position + 1 (low half); an
+/// entry of another generation reads as empty. Zeroing a fresh 2^16-slot
+/// table per call cost more than compressing a short string (56% of a
+/// SAVE's time was that memset).
+struct Table {
+    slots: Vec<u64>,
+    gen: u32,
+}
+
+impl Table {
+    #[inline]
+    fn get(&self, slot: usize) -> u32 {
+        let e = self.slots[slot];
+        if (e >> 32) as u32 == self.gen {
+            e as u32
+        } else {
+            0
+        }
+    }
+
+    #[inline]
+    fn set(&mut self, slot: usize, pos1: u32) {
+        self.slots[slot] = ((self.gen as u64) << 32) | pos1 as u64;
+    }
+}
+
+thread_local! {
+    static TABLE: std::cell::RefCell<Table> = const {
+        std::cell::RefCell::new(Table { slots: Vec::new(), gen: 0 })
+    };
+}
+
 /// Compresses `input` into at most `max_out` bytes; `None` if it does not
 /// fit (Redis asks for at least 4 bytes of gain and otherwise stores the
 /// string uncompressed).
 pub fn compress(input: &[u8], max_out: usize) -> Option<Vec<u8>> {
-    let in_len = input.len();
-    if in_len == 0 || max_out == 0 {
+    if input.is_empty() || max_out == 0 {
         return None;
     }
+    TABLE.with(|t| {
+        let mut t = t.borrow_mut();
+        if t.slots.is_empty() {
+            t.slots = vec![0; HSIZE];
+        }
+        // A new generation empties the table; at the wrap, really.
+        t.gen = t.gen.wrapping_add(1);
+        if t.gen == 0 {
+            t.slots.iter_mut().for_each(|e| *e = 0);
+            t.gen = 1;
+        }
+        compress_with(input, max_out, &mut t)
+    })
+}
+
+fn compress_with(input: &[u8], max_out: usize, htab: &mut Table) -> Option<Vec<u8>> {
+    let in_len = input.len();
     // Positions are stored +1 so that 0 means "empty slot".
-    let mut htab = vec![0u32; HSIZE];
     let mut out: Vec<u8> = Vec::with_capacity(max_out.min(in_len + in_len / 16 + 64));
     let mut lit: usize = 0;
     // The control byte of the current literal run, filled in when it ends.
@@ -68,8 +116,8 @@ pub fn compress(input: &[u8], max_out: usize) -> Option<Vec<u8>> {
     while in_len >= 3 && ip < in_len - 2 {
         hval = next(hval, input, ip);
         let slot = idx(hval);
-        let r = htab[slot] as usize;
-        htab[slot] = ip as u32 + 1;
+        let r = htab.get(slot) as usize;
+        htab.set(slot, ip as u32 + 1);
         let matched = r > 1 && {
             let rf = r - 1;
             let off = ip - rf - 1;
@@ -131,10 +179,10 @@ pub fn compress(input: &[u8], max_out: usize) -> Option<Vec<u8>> {
             ip -= 2;
             hval = first(input, ip);
             hval = next(hval, input, ip);
-            htab[idx(hval)] = ip as u32 + 1;
+            htab.set(idx(hval), ip as u32 + 1);
             ip += 1;
             hval = next(hval, input, ip);
-            htab[idx(hval)] = ip as u32 + 1;
+            htab.set(idx(hval), ip as u32 + 1);
             ip += 1;
         } else {
             if out.len() >= max_out {
