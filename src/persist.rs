@@ -273,8 +273,6 @@ pub struct BgSave {
     target: Target,
     /// A base written as commands (`aof-use-rdb-preamble no`).
     commands: bool,
-    /// Encodes hot values (compression and list node size of the file).
-    encoder: RdbWriter,
     /// The database the file is positioned in (SELECTDB written).
     current_db: Option<usize>,
     sizes: Vec<(u64, u64)>,
@@ -295,8 +293,14 @@ pub struct BgSave {
 enum Item {
     /// SELECTDB (with RESIZEDB sizes), or SELECT in a command base.
     Select(usize, u64, u64),
-    /// A hot value as RDB object bytes, or (command base) as commands.
-    Raw(Vec<u8>, Vec<u8>, Option<i64>),
+    /// A hot value, copied out (the writer thread encodes and compresses
+    /// it), or (command base) its commands.
+    Obj(
+        Vec<u8>,
+        persistence::object::Object,
+        persistence::object::Form,
+        Option<i64>,
+    ),
     Commands(Vec<u8>),
     /// A cold value, read by the writer thread.
     Cold(Vec<u8>, tiering::cold::ColdRef, Option<i64>),
@@ -323,9 +327,8 @@ impl BgSave {
             self.items_bytes += out.len();
             self.items.push(Item::Commands(out));
         } else {
-            let bytes = self.encoder.object_bytes(&obj, form);
-            self.items_bytes += bytes.len() + key.len();
-            self.items.push(Item::Raw(key.to_vec(), bytes, expire));
+            self.items_bytes += value.heap_size() + key.len();
+            self.items.push(Item::Obj(key.to_vec(), obj, form, expire));
         }
     }
 
@@ -408,7 +411,6 @@ pub fn start_snapshot(
     let now = crate::server::now_ms();
     let commands = matches!(target, Target::AofBase { rdb: false, .. });
     let (file, checksum) = start_file(st, now, target != Target::Rdb);
-    let (encoder, _) = start_file(st, now, false);
     let sizes = (0..st.ks.db_count())
         .map(|d| (st.ks.db(d).len() as u64, st.ks.db(d).volatile_len() as u64))
         .collect();
@@ -427,7 +429,6 @@ pub fn start_snapshot(
     st.bgsave = Some(BgSave {
         target,
         commands,
-        encoder,
         current_db: None,
         sizes,
         items: Vec::new(),
@@ -499,9 +500,9 @@ fn write_file(
                             &[b"SELECT".as_slice(), db.to_string().as_bytes()],
                         ),
                     },
-                    Item::Raw(key, obj, exp) => {
+                    Item::Obj(key, obj, form, exp) => {
                         if let Some(w) = rdb.as_mut() {
-                            w.entry_raw(&key, &obj, exp);
+                            w.entry(&key, &obj, form, exp);
                         }
                     }
                     Item::Commands(bytes) => cmds.extend_from_slice(&bytes),

@@ -53,6 +53,18 @@ fn manifest(dir: &Path) -> String {
     std::fs::read_to_string(dir.join("appendonlydir/appendonly.aof.manifest")).expect("manifest")
 }
 
+/// Starts a server with the AOF on in `dir`, runs `cmds`, and stops it
+/// with SHUTDOWN NOSAVE (the log synced, no dump).
+fn write_then_stop(dir: &Path, cmds: &[&[&str]]) {
+    let s = start_in(dir, &[]);
+    let mut c = s.conn();
+    for cmd in cmds {
+        c.cmd(cmd);
+    }
+    c.send_raw(&Conn::encode(&[b"SHUTDOWN", b"NOSAVE"]));
+    let _ = c.read_reply();
+}
+
 /// Runs the binary on `dir` expecting it to refuse to start; returns its
 /// output.
 fn failed_start(dir: &Path, extra: &[&str]) -> String {
@@ -168,14 +180,7 @@ fn acknowledged_writes_survive_kill_9_with_appendfsync_everysec() {
 #[test]
 fn a_torn_last_command_is_cut_or_refused_as_configured() {
     let dir = tempfile::tempdir().expect("tempdir");
-    {
-        let s = start_in(dir.path(), &[]);
-        let mut c = s.conn();
-        c.cmd(&["SET", "a", "1"]);
-        c.cmd(&["RPUSH", "l", "x", "y"]);
-        c.send_raw(&Conn::encode(&[b"SHUTDOWN", b"NOSAVE"]));
-        let _ = c.read_reply();
-    }
+    write_then_stop(dir.path(), &[&["SET", "a", "1"], &["RPUSH", "l", "x", "y"]]);
     let incr = dir.path().join("appendonlydir/appendonly.aof.1.incr.aof");
     let good = std::fs::read(&incr).expect("incr file");
     let mut torn = good.clone();
@@ -208,13 +213,7 @@ fn a_torn_last_command_is_cut_or_refused_as_configured() {
 #[test]
 fn a_transaction_without_exec_is_a_torn_tail() {
     let dir = tempfile::tempdir().expect("tempdir");
-    {
-        let s = start_in(dir.path(), &[]);
-        let mut c = s.conn();
-        c.cmd(&["SET", "a", "1"]);
-        c.send_raw(&Conn::encode(&[b"SHUTDOWN", b"NOSAVE"]));
-        let _ = c.read_reply();
-    }
+    write_then_stop(dir.path(), &[&["SET", "a", "1"]]);
     let incr = dir.path().join("appendonlydir/appendonly.aof.1.incr.aof");
     let mut data = std::fs::read(&incr).expect("incr");
     let cut = data.len();
@@ -235,14 +234,7 @@ fn a_transaction_without_exec_is_a_torn_tail() {
 #[test]
 fn corruption_before_the_end_stops_the_start_with_file_and_offset() {
     let dir = tempfile::tempdir().expect("tempdir");
-    {
-        let s = start_in(dir.path(), &[]);
-        let mut c = s.conn();
-        c.cmd(&["SET", "a", "1"]);
-        c.cmd(&["SET", "b", "2"]);
-        c.send_raw(&Conn::encode(&[b"SHUTDOWN", b"NOSAVE"]));
-        let _ = c.read_reply();
-    }
+    write_then_stop(dir.path(), &[&["SET", "a", "1"], &["SET", "b", "2"]]);
     let incr = dir.path().join("appendonlydir/appendonly.aof.1.incr.aof");
     let mut data = std::fs::read(&incr).expect("incr");
     // The second SET's `*3` becomes `!3`.

@@ -317,17 +317,7 @@ pub fn encode_command<A: AsRef<[u8]>>(out: &mut Vec<u8>, args: &[A]) {
 
 fn push_decimal(out: &mut Vec<u8>, n: usize) {
     let mut buf = [0u8; 20];
-    let mut i = buf.len();
-    let mut n = n;
-    loop {
-        i -= 1;
-        buf[i] = b'0' + (n % 10) as u8;
-        n /= 10;
-        if n == 0 {
-            break;
-        }
-    }
-    out.extend_from_slice(&buf[i..]);
+    out.extend_from_slice(tiering::value::format_i64(n as i64, &mut buf));
 }
 
 /// What stopped reading the command log.

@@ -71,15 +71,6 @@ impl RdbWriter {
         self.w.buf.extend_from_slice(&body.buf[1..]);
     }
 
-    /// `obj` as RDB object bytes (type byte and body), as
-    /// [`entry_raw`](Self::entry_raw) takes them: a value encoded where it
-    /// is borrowed and written elsewhere.
-    pub fn object_bytes(&self, obj: &Object, form: Form) -> Vec<u8> {
-        let mut body = Writer::new(self.w.compress);
-        write_object(&mut body, obj, form, self.fill);
-        body.buf
-    }
-
     /// One key whose value is already RDB object bytes (type byte and
     /// body, as the cold tier keeps them): copied without decoding.
     pub fn entry_raw(&mut self, key: &[u8], object: &[u8], expire_ms: Option<i64>) {
