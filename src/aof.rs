@@ -926,31 +926,16 @@ fn run_batch(
     loaded: u64,
 ) -> Result<(), String> {
     acc.with_shared(|st, shared| {
-        if st.shutdown_requested {
-            return Err("the load was stopped by SHUTDOWN".to_string());
-        }
+        crate::persist::load_stopped(st)?;
         let mut out = crate::reply::Reply::new(crate::reply::Proto::Resp2);
         for args in batch.drain(..) {
             crate::exec::execute(st, shared, LOADER_ID, &mut out, &args);
             out.buf.clear();
         }
-        // A log bigger than the hot tier spills to the cold tier as it
-        // replays (the commands themselves are never refused).
-        let t = &st.config.tun;
-        let (maxmemory, samples, min_size) =
-            (t.maxmemory, t.maxmemory_samples, t.tiering_min_value_size);
-        if st.ks.cold().is_some() && maxmemory > 0 {
-            let now = crate::server::now_ms();
-            st.ks
-                .demote_while(samples, min_size, crate::evict::DEMOTE_BATCH, now, || {
-                    tiering::memory::used_memory() as u64 > maxmemory
-                });
-        }
-        let used = tiering::memory::used_memory() as u64;
-        st.stats.peak_memory = st.stats.peak_memory.max(used);
-        if let Some(l) = st.loading.as_mut() {
-            l.loaded_bytes = loaded;
-        }
+        // The replayed commands are never refused for memory: the spill
+        // is the loader's.
+        crate::persist::spill_while_loading(st, crate::server::now_ms());
+        crate::persist::loaded_upto(st, loaded);
         Ok(())
     })
 }

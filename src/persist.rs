@@ -191,32 +191,16 @@ fn load_rdb(
                       at: usize|
      -> Result<(), String> {
         acc.with(|st| {
-            if st.shutdown_requested {
-                return Err("the load was stopped by SHUTDOWN".to_string());
-            }
-            let t = &st.config.tun;
-            let (maxmemory, samples, min_size) =
-                (t.maxmemory, t.maxmemory_samples, t.tiering_min_value_size);
-            // A dataset bigger than the hot tier spills to the cold tier
-            // as it loads, so loading never needs more RAM than
-            // `maxmemory`.
-            let spill = st.ks.cold().is_some() && maxmemory > 0;
+            load_stopped(st)?;
             for (db, key, entry, expire) in batch.drain(..) {
                 st.ks.delete(db, &key, now);
                 st.ks.insert_entry(db, key.into(), entry, expire);
                 n += 1;
-                if spill && n % 256 == 0 {
-                    st.ks
-                        .demote_while(samples, min_size, crate::evict::DEMOTE_BATCH, now, || {
-                            tiering::memory::used_memory() as u64 > maxmemory
-                        });
+                if n % 256 == 0 {
+                    spill_while_loading(st, now);
                 }
             }
-            if let Some(l) = st.loading.as_mut() {
-                l.loaded_bytes = at as u64;
-            }
-            let used = tiering::memory::used_memory() as u64;
-            st.stats.peak_memory = st.stats.peak_memory.max(used);
+            loaded_upto(st, at as u64);
             Ok(())
         })
     };
@@ -261,6 +245,38 @@ fn load_rdb(
         start.elapsed().as_millis()
     );
     Ok((n, loaded.length))
+}
+
+/// A load step (RDB or AOF) checks this first: SHUTDOWN stops a load.
+pub(crate) fn load_stopped(st: &State) -> Result<(), String> {
+    if st.shutdown_requested {
+        return Err("the load was stopped by SHUTDOWN".to_string());
+    }
+    Ok(())
+}
+
+/// While loading, a dataset bigger than the hot tier spills to the cold
+/// tier, so loading never needs more RAM than `maxmemory`.
+pub(crate) fn spill_while_loading(st: &mut State, now: i64) {
+    let t = &st.config.tun;
+    let (maxmemory, samples, min_size) =
+        (t.maxmemory, t.maxmemory_samples, t.tiering_min_value_size);
+    if st.ks.cold().is_some() && maxmemory > 0 {
+        st.ks
+            .demote_while(samples, min_size, crate::evict::DEMOTE_BATCH, now, || {
+                tiering::memory::used_memory() as u64 > maxmemory
+            });
+    }
+}
+
+/// After a load step: the progress INFO shows, and the memory peak (the
+/// cron, which keeps it otherwise, does not run yet).
+pub(crate) fn loaded_upto(st: &mut State, bytes: u64) {
+    if let Some(l) = st.loading.as_mut() {
+        l.loaded_bytes = bytes;
+    }
+    let used = tiering::memory::used_memory() as u64;
+    st.stats.peak_memory = st.stats.peak_memory.max(used);
 }
 
 /// A background save in progress (see `tiering::keyspace` snapshots: the

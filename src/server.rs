@@ -318,17 +318,7 @@ pub enum StateAccess<'a> {
 
 impl StateAccess<'_> {
     pub fn with<R>(&mut self, f: impl FnOnce(&mut State) -> R) -> R {
-        match self {
-            StateAccess::Held(st, _) => f(st),
-            StateAccess::Lock(shared) => {
-                let mut st = shared.state.lock();
-                let r = f(&mut st);
-                // Fair: a waiting client gets the lock before the loader
-                // takes it again.
-                parking_lot::MutexGuard::unlock_fair(st);
-                r
-            }
-        }
+        self.with_shared(|st, _| f(st))
     }
 
     /// [`StateAccess::with`], with the shared part too (to run commands).
@@ -338,6 +328,8 @@ impl StateAccess<'_> {
             StateAccess::Lock(shared) => {
                 let mut st = shared.state.lock();
                 let r = f(&mut st, shared);
+                // Fair: a waiting client gets the lock before the loader
+                // takes it again.
                 parking_lot::MutexGuard::unlock_fair(st);
                 r
             }

@@ -34,18 +34,9 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 use common::{show, Conn, Server, Value};
+use diff::env_num;
 use diff::gen::{Rng, Spec};
 use diff::runner::{run_stream, Side, StreamCfg};
-
-fn env_num(name: &str) -> Option<u64> {
-    let v = std::env::var(name).ok()?;
-    let v = v.trim();
-    let n = match v.strip_prefix("0x") {
-        Some(h) => u64::from_str_radix(h, 16),
-        None => v.parse(),
-    };
-    Some(n.unwrap_or_else(|_| panic!("{name}={v} is not a number")))
-}
 
 fn seed() -> u64 {
     env_num("AOF_SEED").unwrap_or_else(|| {

@@ -27,18 +27,9 @@ use std::collections::BTreeSet;
 use std::fmt::Write as _;
 
 use common::{Conn, Server, Value, ALL_COLD};
+use diff::env_num;
 use diff::gen::{Norm, Spec};
 use diff::runner::{run_stream, Side, Stats, StreamCfg};
-
-fn env_num(name: &str) -> Option<u64> {
-    let v = std::env::var(name).ok()?;
-    let v = v.trim();
-    let n = match v.strip_prefix("0x") {
-        Some(h) => u64::from_str_radix(h, 16),
-        None => v.parse(),
-    };
-    Some(n.unwrap_or_else(|_| panic!("{name}={v} is not a number")))
-}
 
 /// The run's seed: `DIFF_SEED`, or one random seed shared by every test of
 /// this process, so the RESP2 and RESP3 tests send the same stream.

@@ -11,6 +11,18 @@ pub mod gen;
 pub mod known;
 pub mod runner;
 
+/// A number from the environment (`DIFF_SEED=0x1f`, `AOF_COMMANDS=5000`):
+/// decimal or `0x` hex; a value that is not a number stops the test.
+pub fn env_num(name: &str) -> Option<u64> {
+    let v = std::env::var(name).ok()?;
+    let v = v.trim();
+    let n = match v.strip_prefix("0x") {
+        Some(h) => u64::from_str_radix(h, 16),
+        None => v.parse(),
+    };
+    Some(n.unwrap_or_else(|_| panic!("{name}={v} is not a number")))
+}
+
 mod connection;
 mod dump;
 mod geo;
