@@ -340,11 +340,26 @@ fn c_str(a: &[u8], max: usize) -> &[u8] {
 
 /// Runs one command for client `id`, writing its reply to `out`.
 pub fn execute(st: &mut State, shared: &Shared, id: u64, out: &mut Reply, args: &[Bytes]) {
+    execute_at(st, shared, id, out, args, Instant::now());
+}
+
+/// [`execute`] with the command's start time given: a batch of pipelined
+/// commands starts each one at the time the previous one ended (returned
+/// here), so a command costs one clock read instead of two (two were
+/// about 4% of a pipelined HSET's time).
+pub fn execute_at(
+    st: &mut State,
+    shared: &Shared,
+    id: u64,
+    out: &mut Reply,
+    args: &[Bytes],
+    now: Instant,
+) -> Instant {
     let start_len = out.buf.len();
     let Some(client) = st.clients.get_mut(&id) else {
-        return;
+        return now;
     };
-    let now = Instant::now();
+    let mut end = now;
     client.last_interaction = now;
     let (db, authed, no_touch) = (client.db, client.authenticated, client.no_touch);
     st.stats.commands_processed += 1;
@@ -431,7 +446,7 @@ pub fn execute(st: &mut State, shared: &Shared, id: u64, out: &mut Reply, args: 
             out.simple("QUEUED");
         }
         Ok(r) => {
-            run(st, shared, id, db, authed, no_touch, out, args, r, now);
+            end = run(st, shared, id, db, authed, no_touch, out, args, r, now);
             crate::blocking::after_command(st, id, args, Some(r));
         }
     }
@@ -456,6 +471,7 @@ pub fn execute(st: &mut State, shared: &Shared, id: u64, out: &mut Reply, args: 
         // loads them the way a real workload does (`promote.rs`).
         crate::evict::force_cold(st);
     }
+    end
 }
 
 /// What a RESP2 client with subscriptions may run: (un)subscribe, PING,
@@ -587,18 +603,18 @@ fn run(
     args: &[Bytes],
     r: CmdRef,
     t0: Instant,
-) {
+) -> Instant {
     let start_len = out.buf.len();
     if !authed && r.cmd.flags & crate::commands::NO_AUTH == 0 {
         let msg = "NOAUTH Authentication required.";
         out.error(msg);
         st.stats.count_error(msg);
         reject(st, r);
-        return;
+        return t0;
     }
     let Some(handler) = r.cmd.handler else {
         // Containers always resolve to a subcommand before this point.
-        return;
+        return t0;
     };
     let now_ms = st.clock.ms_at(t0);
     let mut ctx = Ctx {
@@ -629,7 +645,8 @@ fn run(
         let changed = st.changes != changes_before;
         crate::aof::after_command(st, db, r.cmd.name, args, changed);
     }
-    let usec = t0.elapsed().as_micros() as u64;
+    let end = Instant::now();
+    let usec = end.duration_since(t0).as_micros() as u64;
     let failed = result.is_err();
     if let Err(e) = result {
         cut_reply(st, out, start_len);
@@ -665,12 +682,13 @@ fn run(
     let stat = stat_of(st, r);
     stat.usec += usec;
     if blocked {
-        return;
+        return end;
     }
     stat.calls += 1;
     if failed {
         stat.failed += 1;
     }
+    end
 }
 
 /// Cuts the reply written since `start_len` (a command failed after

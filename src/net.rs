@@ -318,6 +318,7 @@ async fn serve(
             outbox.drain_into(&mut out.buf);
             let log_from = crate::aof::position(&st);
             prefetch_batch(&st, id, &parser, &inbuf);
+            let mut clock = std::time::Instant::now();
             loop {
                 let (args, planned) = match pending.take() {
                     Some(args) => (Ok(Some(args)), true),
@@ -335,7 +336,7 @@ async fn serve(
                                 break;
                             }
                         }
-                        exec::execute(&mut st, shared, id, &mut out, &args);
+                        clock = exec::execute_at(&mut st, shared, id, &mut out, &args, clock);
                         if st.blocking.is_blocked(id) {
                             // The rest of the batch waits in `inbuf`.
                             blocked = true;
@@ -440,7 +441,7 @@ fn prefetch_batch(st: &crate::server::State, id: u64, parser: &RequestParser, in
     let mut members: [&[u8]; 32] = [&[]; 32];
     let (mut n, mut m) = (0, 0);
     let mut one_key = true;
-    parser.peek_args(inbuf, keys.len(), |a, b| {
+    parser.peek_args(inbuf, keys.len(), |name, a, b, last| {
         one_key &= n == 0 || keys[0] == a;
         // A batch on one list or small collection has nothing to prefetch:
         // stop scanning at its second command.
@@ -449,7 +450,15 @@ fn prefetch_batch(st: &crate::server::State, id: u64, parser: &RequestParser, in
         }
         keys[n] = a;
         n += 1;
-        if let Some(b) = b {
+        // The member is the second argument (SADD, HSET, ZSCORE...), but
+        // the last one for a sorted set's score-first writes.
+        let member = if name.eq_ignore_ascii_case(b"zadd") || name.eq_ignore_ascii_case(b"zincrby")
+        {
+            Some(last)
+        } else {
+            b
+        };
+        if let Some(b) = member {
             members[m] = b;
             m += 1;
         }

@@ -75,9 +75,10 @@ impl RequestParser {
         self.multibulk_left > 0
     }
 
-    /// Calls `f(first argument, second argument)` for each of the next (up
-    /// to `max`) complete multibulk commands buffered in `buf` that have a
-    /// first argument, until `f` returns false, without consuming anything:
+    /// Calls `f(command name, first argument, second argument, last
+    /// argument)` for each of the next (up to `max`) complete multibulk
+    /// commands buffered in `buf` that have a first argument, until `f`
+    /// returns false, without consuming anything:
     /// the executor uses it to
     /// prefetch the keys of a pipelined batch. Stops at anything it does not
     /// recognise as a well-formed multibulk frame (inline commands, partial
@@ -87,7 +88,7 @@ impl RequestParser {
         &self,
         buf: &'a [u8],
         max: usize,
-        mut f: impl FnMut(&'a [u8], Option<&'a [u8]>) -> bool,
+        mut f: impl FnMut(&'a [u8], &'a [u8], Option<&'a [u8]>, &'a [u8]) -> bool,
     ) {
         if self.multibulk_left != 0 || self.bulk_len != -1 {
             return;
@@ -119,7 +120,8 @@ impl RequestParser {
             if n > 1024 {
                 return;
             }
-            let (mut first, mut second) = (None, None);
+            let (mut name, mut first, mut second, mut last): (&[u8], _, _, &[u8]) =
+                (&[], None, None, &[]);
             for i in 0..n {
                 let Some((len, start)) = header(buf, p, b'$') else {
                     return;
@@ -128,7 +130,9 @@ impl RequestParser {
                 if end + 2 > buf.len() {
                     return;
                 }
+                last = &buf[start..end];
                 match i {
+                    0 => name = last,
                     1 => first = Some(&buf[start..end]),
                     2 => second = Some(&buf[start..end]),
                     _ => {}
@@ -136,7 +140,7 @@ impl RequestParser {
                 p = end + 2;
             }
             if let Some(a) = first {
-                if !f(a, second) {
+                if !f(name, a, second, last) {
                     return;
                 }
             }
@@ -345,21 +349,33 @@ mod tests {
         let p = RequestParser::new();
         let mut seen = Vec::new();
         let buf = b"*2\r\n$3\r\nGET\r\n$1\r\na\r\n*1\r\n$4\r\nPING\r\n*3\r\n$3\r\nSET\r\n$2\r\nbb\r\n$1\r\nv\r\n*2\r\n$3\r\nGET\r\n$3\r\ncc";
-        p.peek_args(buf, 32, |a, b| {
-            seen.push((a.to_vec(), b.map(|b| b.to_vec())));
+        p.peek_args(buf, 32, |n, a, b, l| {
+            seen.push((n.to_vec(), a.to_vec(), b.map(|b| b.to_vec()), l.to_vec()));
             true
         });
         assert_eq!(
             seen,
-            vec![(b"a".to_vec(), None), (b"bb".to_vec(), Some(b"v".to_vec()))],
+            vec![
+                (b"GET".to_vec(), b"a".to_vec(), None, b"a".to_vec()),
+                (
+                    b"SET".to_vec(),
+                    b"bb".to_vec(),
+                    Some(b"v".to_vec()),
+                    b"v".to_vec()
+                )
+            ],
             "partial last frame skipped"
         );
         seen.clear();
-        p.peek_args(buf, 1, |a, b| {
-            seen.push((a.to_vec(), b.map(|b| b.to_vec())));
+        p.peek_args(buf, 1, |n, a, b, l| {
+            seen.push((n.to_vec(), a.to_vec(), b.map(|b| b.to_vec()), l.to_vec()));
             true
         });
-        assert_eq!(seen, vec![(b"a".to_vec(), None)], "at most max frames");
+        assert_eq!(
+            seen,
+            vec![(b"GET".to_vec(), b"a".to_vec(), None, b"a".to_vec())],
+            "at most max frames"
+        );
         for junk in [
             &b"GET a\r\n"[..],
             b"*x\r\n",
@@ -368,7 +384,7 @@ mod tests {
             b"",
         ] {
             let mut n = 0;
-            p.peek_args(junk, 32, |_, _| {
+            p.peek_args(junk, 32, |_, _, _, _| {
                 n += 1;
                 true
             });

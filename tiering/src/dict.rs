@@ -98,6 +98,18 @@ fn prefetch<T>(p: &T) {
     let _ = p;
 }
 
+/// [`prefetch`] of a raw address (a hint: the address is never read).
+#[inline(always)]
+fn prefetch_ptr(p: *const u8) {
+    #[cfg(target_arch = "x86_64")]
+    // SAFETY: a prefetch never faults, whatever the address.
+    unsafe {
+        std::arch::x86_64::_mm_prefetch::<{ std::arch::x86_64::_MM_HINT_T0 }>(p as *const i8);
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    let _ = p;
+}
+
 impl<K: Hash + Eq, V> Default for Dict<K, V> {
     fn default() -> Self {
         Self::new()
@@ -170,8 +182,16 @@ impl<K: Hash + Eq, V> Dict<K, V> {
     }
 
     /// Both halves for several keys: every slot first, then every chain
-    /// head, so the misses of the batch overlap (at most 32 keys).
-    pub fn prefetch_keys<Q: Hash + ?Sized>(&self, keys: &[&Q]) {
+    /// head, so the misses of the batch overlap (at most 32 keys). Then a
+    /// third level where keys keep their bytes behind a pointer (`far`
+    /// gives it, `None` for a key stored inline): comparing the chain
+    /// head's key is the lookup's last miss, and by the time every chain
+    /// head has been asked for, the first ones have arrived.
+    pub fn prefetch_keys<Q: Hash + ?Sized>(
+        &self,
+        keys: &[&Q],
+        far: impl Fn(&K) -> Option<*const u8>,
+    ) {
         let mut hashes = [0u64; 32];
         let n = keys.len().min(hashes.len());
         for (h, k) in hashes.iter_mut().zip(&keys[..n]) {
@@ -179,6 +199,18 @@ impl<K: Hash + Eq, V> Dict<K, V> {
         }
         for h in &hashes[..n] {
             self.prefetch_chain(*h);
+        }
+        for h in &hashes[..n] {
+            for t in &self.t {
+                if t.size() > 0 {
+                    if let Some(p) = t.buckets[(*h & t.mask()) as usize]
+                        .as_deref()
+                        .and_then(|n| far(&n.key))
+                    {
+                        prefetch_ptr(p);
+                    }
+                }
+            }
         }
     }
 

@@ -192,7 +192,7 @@ impl HashValue {
     /// to do for the packed form.
     pub fn prefetch(&self, fields: &[&[u8]]) {
         if let HashValue::Table(t) = self {
-            t.prefetch_keys(fields);
+            t.prefetch_keys(fields, |p| Some(p.0.as_ptr()));
         }
     }
 

@@ -275,7 +275,10 @@ impl Keyspace {
     /// all chain heads, so the cache misses of a pipelined batch overlap.
     pub fn prefetch(&self, db: usize, keys: &[&[u8]]) {
         if let Some(d) = self.dbs.get(db) {
-            d.main.prefetch_keys(keys);
+            d.main.prefetch_keys(keys, |k| match k {
+                Key::Heap(b) => Some(b.as_ptr()),
+                Key::Inline { .. } => None,
+            });
         }
     }
 

@@ -328,7 +328,7 @@ impl SetValue {
     /// nothing to do for the packed forms.
     pub fn prefetch(&self, members: &[&[u8]]) {
         if let SetValue::Table(t) = self {
-            t.prefetch_keys(members);
+            t.prefetch_keys(members, |m| Some(m.as_ptr()));
         }
     }
 

@@ -1189,7 +1189,8 @@ impl Sorted {
     /// One step of a ZSCAN over the member dict: see [`Dict::scan`].
     /// Prefetches `members`' entries in the member table.
     pub fn prefetch(&self, members: &[&[u8]]) {
-        self.dict.prefetch_keys(members);
+        self.dict
+            .prefetch_keys(members, |m| Some(m.0.as_ptr().cast_const()));
     }
 
     pub fn scan(&self, cursor: u64, mut f: impl FnMut(&[u8], f64)) -> u64 {
