@@ -565,7 +565,7 @@ pub async fn cron(shared: Arc<Shared>) {
         }
         crate::persist::check_save_points(&shared, &mut st);
         // Eviction that ran out of time keeps going between commands.
-        st.ks.age_prepaid();
+        st.ks.tier_cron();
         st.ks.estimator_step();
         crate::evict::perform_evictions(&mut st);
         // After the cron's own deletions (expiry, eviction): they are

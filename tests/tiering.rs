@@ -706,3 +706,49 @@ fn a_scan_of_read_once_keys_does_not_flush_the_hot_set() {
         "without the gate the scan should flush the hot set: kept {always:.3}"
     );
 }
+
+/// `ram_per_cold_key_bytes` is measured over the cold keys by the cron's
+/// pass: a key too long for the node, and a TTL, show in it.
+#[test]
+fn ram_per_cold_key_is_measured() {
+    let s = all_cold();
+    let mut c = s.conn();
+    let mut r = s.client();
+    let wait_for = |c: &mut Conn, want: &dyn Fn(i64) -> bool| {
+        let start = std::time::Instant::now();
+        loop {
+            let v = field(c, "ram_per_cold_key_bytes");
+            if want(v) || start.elapsed() > std::time::Duration::from_secs(10) {
+                return v;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+    };
+    set_all(&mut r, "k", 2000, |i| format!("v{i}"));
+    c.cmd(&["PING"]);
+    assert_eq!(field(&mut c, "cold_keys"), 2000);
+    // Short keys, no TTL: a 64-byte node plus 8-16 bytes of buckets.
+    let short = wait_for(&mut c, &|v| (72..=80).contains(&v));
+    assert!((72..=80).contains(&short), "{short}");
+    // The same number of keys of 100 bytes, each with a TTL: the key's own
+    // allocation, the expiry record and a second copy of the key.
+    c.cmd(&["FLUSHALL"]);
+    let long = "x".repeat(94);
+    let mut pipe = redis::pipe();
+    for i in 0..2000 {
+        pipe.cmd("SET")
+            .arg(format!("{long}{i:06}"))
+            .arg("v")
+            .arg("EX")
+            .arg(1000)
+            .ignore();
+    }
+    let () = pipe.query(&mut r).expect("pipeline");
+    c.cmd(&["PING"]);
+    assert_eq!(field(&mut c, "cold_keys"), 2000);
+    let with_ttl = wait_for(&mut c, &|v| v > short + 200);
+    assert!(
+        with_ttl > short + 200 && with_ttl < short + 300,
+        "{short} -> {with_ttl}"
+    );
+}

@@ -447,10 +447,7 @@ fn tiering_section(w: &mut InfoWriter, st: &State) {
     w.field("cold_read_p99_us", stats.read_us.quantile(0.99));
     // A cold key keeps its table node (key, header, chain link) and, if
     // it has one, its expiry record; the value itself costs nothing.
-    w.field(
-        "ram_per_cold_key_bytes",
-        crate::commands::memory::NODE_BYTES,
-    );
+    w.field("ram_per_cold_key_bytes", st.ks.ram_per_cold_key());
     w.field("cold_sync_loads", tier.sync_loads);
     let adm = &st.ks.admission;
     w.field("admission", if adm.gated { "frequency" } else { "always" });

@@ -146,6 +146,11 @@ impl<K: Hash + Eq, V> Dict<K, V> {
         self.t[0].used + self.t[1].used
     }
 
+    /// Bytes of one node (key, value, chain link), as allocated.
+    pub const fn node_size() -> usize {
+        std::mem::size_of::<Node<K, V>>()
+    }
+
     pub fn is_empty(&self) -> bool {
         self.len() == 0
     }

@@ -503,6 +503,7 @@ impl Keyspace {
                 (old, std::mem::take(&mut e.clean) != NOT_CLEAN)
             }
             None => {
+                self.tier.list_hot(db, key, &value);
                 let mut e = Entry::new(value, lru);
                 e.snap = mark;
                 d.main.insert_new(key.into(), e);
@@ -519,6 +520,7 @@ impl Keyspace {
     pub fn insert_new(&mut self, db: usize, key: &[u8], value: Value, now_ms: i64) -> &mut Entry {
         self.added(db, key);
         let lru = lfu::initial(self.lfu_policy, now_ms as u64);
+        self.tier.list_hot(db, key, &value);
         let mut e = Entry::new(value, lru);
         e.snap = self.snap_mark();
         self.dbs[db].main.insert_new(key.into(), e)
@@ -546,6 +548,7 @@ impl Keyspace {
             dbs,
             rng,
             estimator,
+            tier,
             ..
         } = self;
         let d = &mut dbs[db];
@@ -568,6 +571,7 @@ impl Keyspace {
             }
             None => {
                 let lru = lfu::initial(lfu_policy, now_ms as u64);
+                tier.list_hot(db, key, &value);
                 d.main.insert_new(key.into(), Entry::new(value, lru));
                 estimator.record_blind(sample, lru);
                 return;
@@ -598,6 +602,7 @@ impl Keyspace {
             d.volatile.remove(&key[..]);
         }
         let k = key.clone();
+        self.tier.list_hot(db, &k, &entry.value);
         if let Some(old) = d.main.insert(key, entry) {
             self.discard(&old.value);
             if old.clean != NOT_CLEAN {
@@ -795,6 +800,7 @@ impl Keyspace {
         self.snapshot_swapped(a, b);
         self.dbs.swap(a, b);
         self.swap_clean(a, b);
+        self.swap_hot_list(a, b);
         // Every waited-for key of either database may have appeared.
         for id in &self.blocked_keys {
             let (d, key) = id.split_at(8);

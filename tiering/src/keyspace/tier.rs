@@ -19,9 +19,11 @@
 
 use super::{Entry, Key, Keyspace, CLEAN, CLEAN_PREPAID, NOT_CLEAN};
 use crate::cold::{ColdRef, ColdStore};
+use crate::dict::Dict;
 use crate::estimate::Touch;
 use crate::lfu;
 use crate::value::Value;
+use rand::Rng;
 
 /// Tiering counters kept by the keyspace (the store keeps its own).
 #[derive(Default, Debug, Clone)]
@@ -47,6 +49,57 @@ pub struct TierStats {
     /// stopped.
     walk_db: usize,
     walk_cursor: u64,
+    walk_calls: u32,
+    /// The hot list: keys whose values were hot when listed (see
+    /// [`Keyspace::list_hot`]). Demotion samples it instead of the whole
+    /// table, where hot values may be a few percent of the keys.
+    hot: Vec<(usize, Key)>,
+    /// The list is kept up to date (from the first demotion on).
+    hot_active: bool,
+    /// `tiering-min-value-size` as of the last demotion round.
+    min_size: usize,
+    /// Cold keys and the RAM they take, as of the last complete pass over
+    /// the keys (see [`Keyspace::ram_per_cold_key`]), and the pass under
+    /// way.
+    cold_key_ram: Option<(u64, u64)>,
+    cold_scan: (u64, u64),
+}
+
+/// How many sampled hot-list entries make one round of candidates (the
+/// eviction pool keeps the best across rounds, as Redis's does).
+const HOT_PROBES: usize = 4;
+
+/// Candidates met again in one demotion round before it stops looking.
+const MAX_REPEATS: usize = 8;
+
+/// Buckets the fallback walk visits per demotion candidate asked for.
+const WALK_BUCKETS: usize = 64;
+
+impl TierStats {
+    /// `value` is a hot value that just arrived at `key` of `db` (a new
+    /// key, a promotion, a value replacing a cold or small one): it joins
+    /// the hot list if it may ever be worth demoting. Collections are
+    /// listed whatever their size, since they grow in place; strings from
+    /// `tiering-min-value-size` bytes (a string that grows in place past
+    /// it, with APPEND or SETRANGE, is found by the fallback walk).
+    pub(super) fn list_hot(&mut self, db: usize, key: &[u8], value: &Value) {
+        if self.hot_active && self.listable(value) {
+            self.hot.push((db, Key::from(key)));
+        }
+    }
+
+    fn listable(&self, v: &Value) -> bool {
+        listable(self.min_size, v)
+    }
+}
+
+/// See [`TierStats::list_hot`].
+fn listable(min_size: usize, v: &Value) -> bool {
+    match v {
+        Value::Cold(_) => false,
+        Value::Str(s) => s.heap_size() >= min_size,
+        _ => true,
+    }
 }
 
 /// Result of one demotion round.
@@ -201,6 +254,7 @@ impl Admission {
 /// the command that needs it has looked it up yet.
 #[allow(clippy::too_many_arguments)]
 fn keep_clean(
+    tier: &mut TierStats,
     clean: &mut super::CleanCopies,
     c: &mut ColdStore,
     e: &mut Entry,
@@ -214,6 +268,7 @@ fn keep_clean(
     e.clean = state;
     c.promoted_clean(&r);
     clean.insert((db, Key::from(key)), r);
+    tier.list_hot(db, key, &e.value);
 }
 
 /// The reverse of [`keep_clean`]: `e`, an unchanged copy of record `r`
@@ -276,7 +331,7 @@ impl Keyspace {
     /// (1,024 to 8,192), so at `hz` 10 a pass takes about 6 seconds, up to
     /// 25 s at 2M keys; cron calls it.
     pub fn estimator_step(&mut self) {
-        if !self.estimator.enabled() || self.cold.is_none() {
+        if self.cold.is_none() {
             return;
         }
         let n = self.dbs.len();
@@ -290,15 +345,35 @@ impl Keyspace {
         while seen < budget && visited <= n {
             let est = &mut self.estimator;
             let db = est.scan_db % n;
-            let (mut sum, mut count) = (0u64, 0u64);
-            est.scan_cursor = self.dbs[db].main.scan(est.scan_cursor, |_, e| {
+            let d = &self.dbs[db];
+            // What a cold key costs: its node and its share of the bucket
+            // array, a key too long to sit in the node, and the expiry
+            // record (node, bucket share, another copy of a long key).
+            let slot = std::mem::size_of::<usize>() as u64;
+            let node = Dict::<Key, Entry>::node_size() as u64
+                + d.main.bucket_count() as u64 * slot / d.main.len().max(1) as u64;
+            let expiry = Dict::<Key, i64>::node_size() as u64
+                + d.volatile.bucket_count() as u64 * slot / d.volatile.len().max(1) as u64;
+            let (mut sum, mut count, mut cold, mut cold_bytes) = (0u64, 0u64, 0u64, 0u64);
+            est.scan_cursor = d.main.scan(est.scan_cursor, |k, e| {
                 count += 1;
+                if e.value.is_cold() {
+                    let long_key = k.heap_size() as u64;
+                    cold += 1;
+                    cold_bytes += node + long_key;
+                    if e.has_expire() {
+                        cold_bytes += expiry + long_key;
+                    }
+                    return;
+                }
                 let s = e.value.heap_size();
                 if s >= min && s > 0 {
                     sum += s as u64;
                 }
             });
             est.scan_sum += sum;
+            self.tier.cold_scan.0 += cold;
+            self.tier.cold_scan.1 += cold_bytes;
             seen += count.max(1);
             if est.scan_cursor == 0 {
                 visited += 1;
@@ -306,6 +381,7 @@ impl Keyspace {
                 if est.scan_db == n {
                     est.scan_db = 0;
                     est.hot_value_bytes = Some(std::mem::take(&mut est.scan_sum));
+                    self.tier.cold_key_ram = Some(std::mem::take(&mut self.tier.cold_scan));
                     break;
                 }
             }
@@ -328,12 +404,13 @@ impl Keyspace {
                 self.tier.sync_loads += 1;
                 if read {
                     let id = r.id;
-                    keep_clean(&mut self.clean, c, e, db, key, v, r, CLEAN);
+                    keep_clean(&mut self.tier, &mut self.clean, c, e, db, key, v, r, CLEAN);
                     self.admission.consider(db, key, id);
                 } else {
                     e.value = v;
                     c.forget(&r);
                     c.stats.promotions += 1;
+                    self.tier.list_hot(db, key, &e.value);
                 }
             }
             Err(err) => {
@@ -391,12 +468,36 @@ impl Keyspace {
                 // a write lookup drops the clean copy.
                 let r = r.clone();
                 c.loaded(read_us);
-                keep_clean(&mut self.clean, c, e, db, key, value, r, CLEAN_PREPAID);
+                keep_clean(
+                    &mut self.tier,
+                    &mut self.clean,
+                    c,
+                    e,
+                    db,
+                    key,
+                    value,
+                    r,
+                    CLEAN_PREPAID,
+                );
                 self.tier.prepaid_new.push((db, Key::from(key)));
                 self.admission.consider(db, key, id);
                 true
             }
             _ => false,
+        }
+    }
+
+    /// The tier's periodic upkeep (the server's cron): ages the
+    /// `CLEAN_PREPAID` marks, and compacts the hot list once it is more
+    /// than half stale (keys deleted, demoted or listed twice), so the list
+    /// stays within about twice the hot keys even when no demotion runs.
+    pub fn tier_cron(&mut self) {
+        self.age_prepaid();
+        if self.tier.hot_active {
+            let hot = self.total_keys().saturating_sub(self.cold_keys()) as usize;
+            if self.tier.hot.len() > 2 * hot + 64 {
+                self.compact_hot_list();
+            }
         }
     }
 
@@ -470,6 +571,12 @@ impl Keyspace {
             self.drop_clean(db, key);
         }
         self.discard(old);
+        // A listable old value was listed already.
+        if self.tier.hot_active && !self.tier.listable(old) {
+            if let Some(e) = self.dbs[db].main.get(key) {
+                self.tier.list_hot(db, key, &e.value);
+            }
+        }
     }
 
     /// The value `v` (just removed or replaced) is gone: a cold one's
@@ -543,6 +650,11 @@ impl Keyspace {
             out.exhausted = true;
             return out;
         }
+        if min_size != self.tier.min_size {
+            // Which strings the list holds depends on it: rebuild.
+            self.tier.min_size = min_size;
+            self.tier.hot_active = false;
+        }
         out.values = self.demote_probation(max);
         if out.values == max {
             return out;
@@ -550,13 +662,21 @@ impl Keyspace {
         let max = max - out.values;
         let mut picked: Vec<(usize, Key)> = Vec::with_capacity(max);
         // A key stays a candidate until its round is written, so it may be
-        // picked twice: the attempts are bounded.
+        // picked twice: the attempts are bounded, and a few repeats mean
+        // that fewer hot values than `max` qualify (with keys alone near
+        // `maxmemory`, every command asks for a round).
+        let mut repeats = 0;
         for _ in 0..max * 2 {
             match self.demotion_candidate(samples, min_size, now_ms) {
                 Some(c) => {
                     if !picked.contains(&c) {
                         picked.push(c);
                         if picked.len() == max {
+                            break;
+                        }
+                    } else {
+                        repeats += 1;
+                        if repeats == MAX_REPEATS {
                             break;
                         }
                     }
@@ -689,24 +809,50 @@ impl Keyspace {
         let qualifies = |e: &Entry| {
             !e.value.is_cold() && e.clean != CLEAN_PREPAID && e.value.heap_size() >= min_size
         };
+        let hot = self.total_keys().saturating_sub(self.cold_keys()) as usize;
+        if hot == 0 {
+            return None;
+        }
+        if !self.tier.hot_active {
+            self.rebuild_hot_list();
+        }
+        // At least a third of the list is live, so sampling it finds them.
+        if self.tier.hot.len() > 2 * hot + 64 {
+            self.compact_hot_list();
+        }
+        // Sample the hot list: entries gone cold, deleted, or strings too
+        // small to list leave it as they are met.
+        let min_listed = self.tier.min_size;
         for _ in 0..4 {
-            let mut any = false;
-            for i in 0..n {
-                let d = &self.dbs[i];
-                if d.main.is_empty() {
-                    continue;
-                }
-                any = true;
-                let pool = &mut self.evict_pool;
-                d.main.sample(&mut self.rng, samples, |k, e| {
-                    if qualifies(e) {
-                        pool.offer(255 - lfu::decayed_counter(e.lru, params, now) as u64, i, k);
+            let pool = &mut self.evict_pool;
+            let list = &mut self.tier.hot;
+            let mut probes = 0;
+            let mut offered = 0;
+            while offered < samples.max(1)
+                && probes < samples.max(1) * HOT_PROBES
+                && !list.is_empty()
+            {
+                probes += 1;
+                let i = self.rng.gen_range(0..list.len());
+                let (db, k) = &list[i];
+                match self.dbs.get(*db).and_then(|d| d.main.get(k.as_bytes())) {
+                    Some(e) if listable(min_listed, &e.value) => {
+                        if qualifies(e) {
+                            pool.offer(
+                                255 - lfu::decayed_counter(e.lru, params, now) as u64,
+                                *db,
+                                k,
+                            );
+                            offered += 1;
+                        }
                     }
-                    true
-                });
+                    _ => {
+                        list.swap_remove(i);
+                    }
+                }
             }
-            if !any {
-                return None;
+            if list.is_empty() {
+                break;
             }
             while let Some((_, db, key)) = self.evict_pool.entries.pop() {
                 if self.dbs[db].main.get(key.as_bytes()).is_some_and(qualifies) {
@@ -714,15 +860,18 @@ impl Keyspace {
                 }
             }
         }
-        // Sampling found nothing: the hot values that qualify may be a
-        // small minority. Walk on from where the last walk stopped, a
-        // bounded number of buckets per call, before concluding that none
-        // is left.
-        if self.total_keys() == self.cold_keys() {
+        // The list found nothing: every listed value is cold, a small
+        // collection, or loaded for a command not run yet. What it cannot
+        // hold is a string that grew in place past the size limit (APPEND,
+        // SETRANGE): walk on from where the last walk stopped, a few
+        // buckets every 16th call, so such strings are found in time
+        // without a walk on every call when nothing is left.
+        self.tier.walk_calls = self.tier.walk_calls.wrapping_add(1);
+        if self.tier.walk_calls % 16 != 0 {
             return None;
         }
         let mut found = None;
-        for _ in 0..4096 {
+        for _ in 0..WALK_BUCKETS {
             let db = self.tier.walk_db % n;
             let d = &self.dbs[db];
             self.tier.walk_cursor = d.main.scan(self.tier.walk_cursor, |k, e| {
@@ -738,5 +887,74 @@ impl Keyspace {
             }
         }
         None
+    }
+
+    /// Lists every hot value (the first demotion, or after
+    /// `tiering-min-value-size` changed): one pass over the keys.
+    fn rebuild_hot_list(&mut self) {
+        let tier = &mut self.tier;
+        tier.hot.clear();
+        tier.hot_active = true;
+        for (i, d) in self.dbs.iter().enumerate() {
+            for (k, e) in d.main.iter() {
+                if tier.listable(&e.value) {
+                    tier.hot.push((i, k.clone()));
+                }
+            }
+        }
+    }
+
+    /// Drops the list's entries that are gone, cold or listed twice (a key
+    /// deleted and created again): when the list has grown past twice the
+    /// hot keys, so the cost per listing stays constant.
+    fn compact_hot_list(&mut self) {
+        let mut seen: std::collections::HashSet<(usize, Key), ahash::RandomState> =
+            std::collections::HashSet::with_capacity_and_hasher(
+                self.tier.hot.len(),
+                ahash::RandomState::new(),
+            );
+        let dbs = &self.dbs;
+        let tier = &mut self.tier;
+        let mut list = std::mem::take(&mut tier.hot);
+        list.retain(|(db, k)| {
+            dbs.get(*db)
+                .and_then(|d| d.main.get(k.as_bytes()))
+                .is_some_and(|e| tier.listable(&e.value))
+                && seen.insert((*db, k.clone()))
+        });
+        tier.hot = list;
+    }
+
+    /// SWAPDB: the listed keys of `a` and `b` trade databases.
+    pub(super) fn swap_hot_list(&mut self, a: usize, b: usize) {
+        for (db, _) in &mut self.tier.hot {
+            if *db == a {
+                *db = b;
+            } else if *db == b {
+                *db = a;
+            }
+        }
+    }
+
+    /// RAM one cold key takes on average, measured by the last pass of the
+    /// cron over the keys ([`estimator_step`](Self::estimator_step)): table
+    /// node, bucket-array share, a key too long for the node, expiry
+    /// record. Before the first pass finds cold keys, what a key with a
+    /// short name and no expiry takes: its node and bucket share.
+    pub fn ram_per_cold_key(&self) -> u64 {
+        match self.tier.cold_key_ram {
+            Some((n, bytes)) if n > 0 => bytes / n,
+            _ => {
+                let d = &self.dbs[0];
+                (Dict::<Key, Entry>::node_size()
+                    + d.main.bucket_count() * std::mem::size_of::<usize>() / d.main.len().max(1))
+                    as u64
+            }
+        }
+    }
+
+    /// Entries in the hot list (for INFO and tests).
+    pub fn hot_list_len(&self) -> usize {
+        self.tier.hot.len()
     }
 }
