@@ -226,8 +226,7 @@ pub struct Keyspace {
 
 /// Records of hot values unchanged since their promotion, by database and
 /// key (see `keyspace/tier.rs`).
-type CleanCopies =
-    std::collections::HashMap<(usize, Key), crate::cold::ColdRef, ahash::RandomState>;
+type CleanCopies = std::collections::HashMap<(usize, Key), tier::CleanCopy, ahash::RandomState>;
 
 /// The identity of `key` of `db` in the blocked-key set.
 fn ready_id(db: usize, key: &[u8]) -> Vec<u8> {

@@ -50,6 +50,8 @@ pub struct TierStats {
     walk_db: usize,
     walk_cursor: u64,
     walk_calls: u32,
+    /// Values read back with their record kept (numbers the reads).
+    loads: u64,
     /// The hot list: keys whose values were hot when listed (see
     /// [`Keyspace::list_hot`]). Demotion samples it instead of the whole
     /// table, where hot values may be a few percent of the keys.
@@ -129,9 +131,10 @@ pub struct Admission {
     /// The gate is on (`tiering-admission frequency`).
     pub gated: bool,
     sketch: Sketch,
-    /// Values read back on probation, oldest first, with the record each
-    /// was read from (an entry that changed or moved since is skipped).
-    probation: std::collections::VecDeque<(usize, Key, u64)>,
+    /// Values read back on probation, oldest first, with the number of
+    /// the read that brought each (an entry that changed, moved or was
+    /// demoted and read again since is skipped).
+    pub(super) probation: std::collections::VecDeque<(usize, Key, u64)>,
     /// Values read back and admitted to the hot set, and put on probation.
     pub admitted: u64,
     pub on_probation: u64,
@@ -233,9 +236,9 @@ impl Admission {
         self.probation.len()
     }
 
-    /// A value of `key` of `db` was read back from record `id`: admits it
-    /// or puts it on probation.
-    fn consider(&mut self, db: usize, key: &[u8], id: u64) {
+    /// A value of `key` of `db` was read back (read number `load`): admits
+    /// it or puts it on probation.
+    fn consider(&mut self, db: usize, key: &[u8], load: u64) {
         let reads = self.sketch.add(db, key);
         if !self.gated || reads >= ADMIT_READS {
             self.admitted += 1;
@@ -245,13 +248,23 @@ impl Admission {
         if self.probation.len() == PROBATION_MAX {
             self.probation.pop_front();
         }
-        self.probation.push_back((db, Key::from(key), id));
+        self.probation.push_back((db, Key::from(key), load));
     }
+}
+
+/// The record a hot value was read from, still its exact copy.
+#[derive(Debug)]
+pub(super) struct CleanCopy {
+    r: ColdRef,
+    /// Which read back this is (a probation mark names it: a record id
+    /// comes back when a value is demoted for free and read again).
+    load: u64,
 }
 
 /// Puts `value`, just read from record `r`, into `e` (the entry of `key`
 /// of `db`) and keeps the record as its clean copy; `state` says whether
-/// the command that needs it has looked it up yet.
+/// the command that needs it has looked it up yet. Returns the read's
+/// number (see [`CleanCopy::load`]).
 #[allow(clippy::too_many_arguments)]
 fn keep_clean(
     tier: &mut TierStats,
@@ -263,12 +276,15 @@ fn keep_clean(
     value: Value,
     r: ColdRef,
     state: u8,
-) {
+) -> u64 {
     e.value = value;
     e.clean = state;
     c.promoted_clean(&r);
-    clean.insert((db, Key::from(key)), r);
+    tier.loads += 1;
+    let load = tier.loads;
+    clean.insert((db, Key::from(key)), CleanCopy { r, load });
     tier.list_hot(db, key, &e.value);
+    load
 }
 
 /// The reverse of [`keep_clean`]: `e`, an unchanged copy of record `r`
@@ -403,9 +419,9 @@ impl Keyspace {
             Ok(v) => {
                 self.tier.sync_loads += 1;
                 if read {
-                    let id = r.id;
-                    keep_clean(&mut self.tier, &mut self.clean, c, e, db, key, v, r, CLEAN);
-                    self.admission.consider(db, key, id);
+                    let load =
+                        keep_clean(&mut self.tier, &mut self.clean, c, e, db, key, v, r, CLEAN);
+                    self.admission.consider(db, key, load);
                 } else {
                     e.value = v;
                     c.forget(&r);
@@ -468,7 +484,7 @@ impl Keyspace {
                 // a write lookup drops the clean copy.
                 let r = r.clone();
                 c.loaded(read_us);
-                keep_clean(
+                let load = keep_clean(
                     &mut self.tier,
                     &mut self.clean,
                     c,
@@ -480,7 +496,7 @@ impl Keyspace {
                     CLEAN_PREPAID,
                 );
                 self.tier.prepaid_new.push((db, Key::from(key)));
-                self.admission.consider(db, key, id);
+                self.admission.consider(db, key, load);
                 true
             }
             _ => false,
@@ -524,9 +540,9 @@ impl Keyspace {
     /// The clean copy of `key` of `db` is stale (the value changed, moved
     /// or went away): its record becomes garbage.
     pub(super) fn drop_clean(&mut self, db: usize, key: &[u8]) {
-        if let Some(r) = self.clean.remove(&(db, Key::from(key))) {
+        if let Some(cc) = self.clean.remove(&(db, Key::from(key))) {
             if let Some(c) = self.cold.as_deref_mut() {
-                c.drop_copy(&r);
+                c.drop_copy(&cc.r);
             }
         }
     }
@@ -593,9 +609,9 @@ impl Keyspace {
             return;
         };
         if !self.clean.is_empty() {
-            self.clean.retain(|(d, _), r| {
+            self.clean.retain(|(d, _), cc| {
                 if *d == db {
-                    c.drop_copy(r);
+                    c.drop_copy(&cc.r);
                 }
                 *d != db
             });
@@ -702,8 +718,8 @@ impl Keyspace {
             if e.clean != NOT_CLEAN {
                 // Unchanged since its promotion: point back at its record.
                 e.clean = NOT_CLEAN;
-                if let Some(r) = self.clean.remove(&(*db, key.clone())) {
-                    point_back(c, e, r);
+                if let Some(cc) = self.clean.remove(&(*db, key.clone())) {
+                    point_back(c, e, cc.r);
                     out.values += 1;
                     continue;
                 }
@@ -741,7 +757,7 @@ impl Keyspace {
         // on the command thread); they keep their place in the queue.
         let mut waiting = Vec::new();
         while done < max {
-            let Some((db, key, id)) = self.admission.probation.pop_front() else {
+            let Some((db, key, load)) = self.admission.probation.pop_front() else {
                 break;
             };
             let Some(e) = self
@@ -755,17 +771,17 @@ impl Keyspace {
                 continue;
             }
             if e.clean == CLEAN_PREPAID {
-                waiting.push((db, key, id));
+                waiting.push((db, key, load));
                 continue;
             }
             let slot = (db, key);
-            if self.clean.get(&slot).is_none_or(|r| r.id != id) {
+            if self.clean.get(&slot).is_none_or(|cc| cc.load != load) {
                 continue;
             }
-            let (Some(r), Some(c)) = (self.clean.remove(&slot), self.cold.as_deref_mut()) else {
+            let (Some(cc), Some(c)) = (self.clean.remove(&slot), self.cold.as_deref_mut()) else {
                 continue;
             };
-            point_back(c, e, r);
+            point_back(c, e, cc.r);
             self.admission.probation_demotions += 1;
             done += 1;
         }
