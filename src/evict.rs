@@ -55,6 +55,10 @@ fn over_limit(maxmemory: u64) -> Option<u64> {
 /// Evicts keys until memory is under `maxmemory` (Redis's
 /// `performEvictions`).
 pub fn perform_evictions(st: &mut State) -> Outcome {
+    if st.ks.demotion_queue() > 0 {
+        // Demotions written since the last command leave RAM now.
+        st.ks.reap_demotions(false);
+    }
     let t = &st.config.tun;
     let Some(to_free) = over_limit(t.maxmemory) else {
         st.stats.eviction_exceeded(false);
@@ -128,13 +132,18 @@ fn perform_demotions(st: &mut State, to_free: u64) -> Outcome {
     );
     let start = Instant::now();
     let now = now_ms();
+    let maxmemory = st.config.tun.maxmemory;
+    // Values being written to the cold tier leave RAM when their batch is
+    // done: they count as gone (the slack over `maxmemory` this allows is
+    // bounded, see `tier.rs`).
+    st.ks.reap_demotions(false);
     let first = tiering::memory::used_memory() as u64;
     let outcome = loop {
-        let round = st.ks.demote_round(samples, min_size, DEMOTE_BATCH, now);
-        let used = tiering::memory::used_memory() as u64;
-        if first.saturating_sub(used) >= to_free || over_limit(st.config.tun.maxmemory).is_none() {
+        let used = (tiering::memory::used_memory() as u64).saturating_sub(st.ks.demoting_bytes());
+        if first.saturating_sub(used) >= to_free || used <= maxmemory {
             break Outcome::Ok;
         }
+        let round = st.ks.demote_round(samples, min_size, DEMOTE_BATCH, now);
         if round.exhausted || round.values == 0 {
             break Outcome::Fail;
         }

@@ -394,11 +394,17 @@ fn pipelines_stay_in_order_across_cold_reads() {
 }
 
 /// Demotes every value now, then lifts the limit so nothing is demoted
-/// again: the keys stay cold until something reads them.
+/// again: the keys stay cold until something reads them. Waits for the
+/// demotion writes to be taken in (the cron does it with no `maxmemory`).
 fn demote_everything(c: &mut Conn) {
     q(c, &["CONFIG", "SET", "maxmemory", "1"]);
     q(c, &["PING"]);
     q(c, &["CONFIG", "SET", "maxmemory", "0"]);
+    let start = std::time::Instant::now();
+    while field(c, "demotion_queue") > 0 {
+        assert!(start.elapsed() < std::time::Duration::from_secs(10));
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
 }
 
 /// A slow cold read holds up only the client that needs it: another

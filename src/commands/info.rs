@@ -438,9 +438,7 @@ fn tiering_section(w: &mut InfoWriter, st: &State) {
     w.field("header_hits", tier.header_hits);
     w.field("promotions", stats.promotions);
     w.field("demotions", stats.demotions);
-    // Demotion runs inline, a batch at a time, before commands: nothing
-    // waits in a queue between rounds.
-    w.field("demotion_queue", 0);
+    w.field("demotion_queue", st.ks.demotion_queue());
     w.field("free_demotions", stats.free_demotions);
     w.field("clean_copies", stats.clean_copies);
     w.field("cold_read_p50_us", stats.read_us.quantile(0.50));

@@ -240,8 +240,63 @@ impl LatencyHistogram {
 }
 
 /// The RocksDB-backed store of cold records.
+/// Records to write: (record id, record bytes).
+type Records = Vec<(u64, Vec<u8>)>;
+
+/// The demotion writer: a thread that writes batches of records while
+/// commands go on (see `keyspace/tier.rs`, "Background writes").
+struct Writer {
+    tx: Option<std::sync::mpsc::Sender<(u64, Records)>>,
+    done: std::sync::mpsc::Receiver<(u64, Result<(), String>)>,
+    thread: Option<std::thread::JoinHandle<()>>,
+    next: u64,
+}
+
+impl Writer {
+    fn start(db: Arc<DB>) -> Result<Writer, String> {
+        let (tx, rx) = std::sync::mpsc::channel::<(u64, Records)>();
+        let (done_tx, done) = std::sync::mpsc::channel();
+        let thread = std::thread::Builder::new()
+            .name("cold-writer".into())
+            .spawn(move || {
+                let mut opts = WriteOptions::default();
+                opts.disable_wal(true);
+                for (seq, records) in rx {
+                    let mut b = WriteBatch::default();
+                    for (id, rec) in &records {
+                        b.put(key_of(*id), rec);
+                    }
+                    let r = db
+                        .write_opt(b, &opts)
+                        .map_err(|e| format!("cold tier write: {e}"));
+                    drop(records);
+                    if done_tx.send((seq, r)).is_err() {
+                        break;
+                    }
+                }
+            })
+            .map_err(|e| format!("starting the cold tier writer: {e}"))?;
+        Ok(Writer {
+            tx: Some(tx),
+            done,
+            thread: Some(thread),
+            next: 0,
+        })
+    }
+}
+
+impl Drop for Writer {
+    fn drop(&mut self) {
+        self.tx.take();
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}
+
 pub struct ColdStore {
     db: Arc<DB>,
+    writer: Writer,
     dir: PathBuf,
     next_id: u64,
     compression: Compression,
@@ -252,6 +307,8 @@ pub struct ColdStore {
     /// While a snapshot (BGSAVE) runs, dead records stay readable: the
     /// snapshot may still have to write them.
     pub hold_garbage: bool,
+    /// Batches that could not reach the writer.
+    failed: Vec<(u64, Result<(), String>)>,
     pub stats: ColdStats,
 }
 
@@ -309,8 +366,10 @@ impl ColdStore {
         let mut write_opts = WriteOptions::default();
         // Durability is the AOF's and the RDB's job.
         write_opts.disable_wal(true);
+        let db = Arc::new(db);
         Ok(ColdStore {
-            db: Arc::new(db),
+            writer: Writer::start(db.clone())?,
+            db,
             dir: dir.clone(),
             next_id: 1,
             compression: opts.compression,
@@ -318,6 +377,7 @@ impl ColdStore {
             write_opts,
             garbage: Vec::new(),
             hold_garbage: false,
+            failed: Vec::new(),
             stats: ColdStats::default(),
         })
     }
@@ -367,6 +427,43 @@ impl ColdStore {
             self.stats.write_errors += 1;
             format!("cold tier write: {e}")
         })
+    }
+
+    /// Hands `records` to the writer thread; returns the batch's number.
+    /// [`written`](Self::written) reports batches done, in order.
+    pub fn submit(&mut self, records: Records) -> u64 {
+        let w = &mut self.writer;
+        w.next += 1;
+        let seq = w.next;
+        let sent = w.tx.as_ref().map(|tx| tx.send((seq, records)));
+        if !matches!(sent, Some(Ok(()))) {
+            // The thread is gone (it only stops when the store drops).
+            self.failed
+                .push((seq, Err("cold tier writer stopped".into())));
+        }
+        seq
+    }
+
+    /// The next batch the writer finished, waiting for it if `wait`.
+    pub fn written(&mut self, wait: bool) -> Option<(u64, Result<(), String>)> {
+        if !self.failed.is_empty() {
+            return Some(self.failed.remove(0));
+        }
+        let r = if wait {
+            self.writer.done.recv().ok()
+        } else {
+            self.writer.done.try_recv().ok()
+        };
+        if let Some((_, Err(_))) = &r {
+            self.stats.write_errors += 1;
+        }
+        r
+    }
+
+    /// Record `id` was written but nothing refers to it (its value changed
+    /// while it was being written): it is garbage.
+    pub fn unused(&mut self, id: u64) {
+        self.retire(id);
     }
 
     /// Accounts for records now referenced from RAM.

@@ -58,6 +58,10 @@ pub struct Entry {
 const NOT_CLEAN: u8 = 0;
 const CLEAN: u8 = 1;
 const CLEAN_PREPAID: u8 = 2;
+/// Not a clean copy: the value is being written to the cold tier, and
+/// drops to its record when the write is done unless something changed it
+/// meanwhile (every change clears the state).
+const DEMOTING: u8 = 3;
 
 impl Entry {
     pub fn new(value: Value, lru: u32) -> Entry {
@@ -799,7 +803,7 @@ impl Keyspace {
         self.snapshot_swapped(a, b);
         self.dbs.swap(a, b);
         self.swap_clean(a, b);
-        self.swap_hot_list(a, b);
+        self.swap_tier_dbs(a, b);
         // Every waited-for key of either database may have appeared.
         for id in &self.blocked_keys {
             let (d, key) = id.split_at(8);

@@ -342,6 +342,10 @@ fn demotion_finds_the_few_hot_values_among_many_cold_ones() {
     ks.set(0, b"k42", big(42), false, now);
     let r = ks.demote_round(5, 64, 16, now);
     assert_eq!(r.values, 4, "{r:?}");
+    // Written in the background: in RAM until the batch is taken in.
+    assert_eq!(ks.demotion_queue(), 4);
+    ks.reap_demotions(true);
+    assert_eq!(ks.demotion_queue(), 0);
     assert_eq!(ks.cold_keys(), 20_003);
     // Nothing hot is left: the next round says so at once.
     let r = ks.demote_round(5, 64, 16, now);
@@ -433,7 +437,11 @@ fn a_stale_probation_mark_does_not_demote_an_admitted_value() {
     assert_eq!(ks.admission.probation_len(), 1);
     let mark = ks.admission.probation.pop_front().unwrap();
     ks.demote_while(5, 64, 16, now, || true);
-    assert_eq!(cold_id(ks), Some(id), "a free demotion points back at the record");
+    assert_eq!(
+        cold_id(ks),
+        Some(id),
+        "a free demotion points back at the record"
+    );
     // Second read: admitted, from the same record.
     assert!(ks.lookup(0, b"a", now, Access::Read).is_some());
     assert_eq!(ks.admission.probation_len(), 0);
@@ -441,4 +449,71 @@ fn a_stale_probation_mark_does_not_demote_an_admitted_value() {
     assert_eq!(ks.demote_round(5, 1 << 20, 1, now).values, 0);
     assert_eq!(ks.admission.probation_demotions, 0);
     assert_eq!(cold_id(ks), None, "the admitted value stays hot");
+}
+
+/// Demotions are written in the background: a value that changes, moves
+/// or goes away before its batch is taken in stays as it is (its record
+/// becomes garbage); one that did not change drops to its record.
+#[test]
+fn a_value_changed_while_being_written_stays_hot() {
+    let mut t = tiered("inflight");
+    let ks = &mut t.ks;
+    let now = 1_000_000;
+    let get = |ks: &mut Keyspace, db: usize, k: &str| {
+        ks.lookup(db, k.as_bytes(), now, Access::ReadNoTouch)
+            .map(|e| (e.value.is_cold(), e.value.clone()))
+    };
+    for (db, k) in [
+        (0, "same"),
+        (0, "overwritten"),
+        (0, "changed"),
+        (0, "deleted"),
+        (0, "renamed"),
+    ] {
+        ks.set(db, k.as_bytes(), big(1), false, now);
+    }
+    ks.set(0, b"swapped", big(2), false, now);
+    ks.set(1, b"swapped", big(3), false, now);
+    let mut n = 0;
+    while n < 7 {
+        let r = ks.demote_round(5, 64, 64, now);
+        assert!(r.values > 0, "{r:?}");
+        n += r.values;
+    }
+    assert_eq!(ks.demotion_queue(), 7);
+    // Meanwhile: an overwrite, a change in place, a delete, a rename and
+    // a SWAPDB.
+    ks.set(0, b"overwritten", big(9), false, now);
+    if let Some(e) = ks.lookup(0, b"changed", now, Access::Write) {
+        e.value = big(8);
+    }
+    ks.delete(0, b"deleted", now);
+    assert!(ks.relocate(0, b"renamed", 0, b"renamed2", now));
+    ks.swap_db(0, 1);
+    ks.swap_db(0, 1);
+    ks.swap_db(0, 1);
+    ks.reap_demotions(true);
+    assert_eq!(ks.demotion_queue(), 0);
+    assert!(get(ks, 1, "same").unwrap().0);
+    assert_eq!(get(ks, 1, "overwritten"), Some((false, big(9))));
+    assert_eq!(get(ks, 1, "changed"), Some((false, big(8))));
+    assert_eq!(get(ks, 1, "deleted"), None);
+    assert_eq!(get(ks, 1, "renamed2"), Some((false, big(1))));
+    // Each database's own value, demoted under its new number.
+    assert!(get(ks, 1, "swapped").unwrap().0);
+    assert!(get(ks, 0, "swapped").unwrap().0);
+    assert_eq!(ks.cold_keys(), 3);
+    // Read back: the values are the right ones.
+    assert_eq!(
+        ks.lookup(1, b"swapped", now, Access::Read).unwrap().value,
+        big(2)
+    );
+    assert_eq!(
+        ks.lookup(0, b"swapped", now, Access::Read).unwrap().value,
+        big(3)
+    );
+    assert_eq!(
+        ks.lookup(1, b"same", now, Access::Read).unwrap().value,
+        big(1)
+    );
 }

@@ -17,7 +17,7 @@
 //! (TYPE, EXISTS, TTL, OBJECT ENCODING/FREQ, SCAN's type filter) leave
 //! the value cold.
 
-use super::{Entry, Key, Keyspace, CLEAN, CLEAN_PREPAID, NOT_CLEAN};
+use super::{Entry, Key, Keyspace, CLEAN, CLEAN_PREPAID, DEMOTING, NOT_CLEAN};
 use crate::cold::{ColdRef, ColdStore};
 use crate::dict::Dict;
 use crate::estimate::Touch;
@@ -52,6 +52,13 @@ pub struct TierStats {
     walk_calls: u32,
     /// Values read back with their record kept (numbers the reads).
     loads: u64,
+    /// Demotion batches the writer thread has not finished, oldest first.
+    inflight: std::collections::VecDeque<Pending>,
+    /// RAM their values and records take (freed when they are written).
+    inflight_bytes: u64,
+    inflight_values: usize,
+    /// A batch failed to write since the last round.
+    write_failed: bool,
     /// The hot list: keys whose values were hot when listed (see
     /// [`Keyspace::list_hot`]). Demotion samples it instead of the whole
     /// table, where hot values may be a few percent of the keys.
@@ -71,7 +78,9 @@ pub struct TierStats {
 /// eviction pool keeps the best across rounds, as Redis's does).
 const HOT_PROBES: usize = 4;
 
-/// Candidates met again in one demotion round before it stops looking.
+/// Candidates met again in one demotion round before it stops looking
+/// (plus two per candidate found: sampling a few values meets them again
+/// and again before it has met them all).
 const MAX_REPEATS: usize = 8;
 
 /// Buckets the fallback walk visits per demotion candidate asked for.
@@ -103,6 +112,21 @@ fn listable(min_size: usize, v: &Value) -> bool {
         _ => true,
     }
 }
+
+/// A demotion batch being written: for each value, its key, its record
+/// and the record's stored size.
+#[derive(Debug, Clone)]
+struct Pending {
+    seq: u64,
+    items: Vec<(usize, Key, ColdRef, usize)>,
+    bytes: u64,
+}
+
+/// Most demotion batches being written at once, and most bytes they may
+/// hold: past either, a demotion round waits for the oldest (writers are
+/// slowed, nothing is dropped). This is the slack over `maxmemory`.
+const MAX_INFLIGHT_BATCHES: usize = 4;
+const MAX_INFLIGHT_BYTES: u64 = 8 << 20;
 
 /// Result of one demotion round.
 #[derive(Debug, Default, Clone, Copy)]
@@ -504,11 +528,13 @@ impl Keyspace {
     }
 
     /// The tier's periodic upkeep (the server's cron): ages the
-    /// `CLEAN_PREPAID` marks, and compacts the hot list once it is more
+    /// `CLEAN_PREPAID` marks, takes in finished demotion batches, and
+    /// compacts the hot list once it is more
     /// than half stale (keys deleted, demoted or listed twice), so the list
     /// stays within about twice the hot keys even when no demotion runs.
     pub fn tier_cron(&mut self) {
         self.age_prepaid();
+        self.reap_demotions(false);
         if self.tier.hot_active {
             let hot = self.total_keys().saturating_sub(self.cold_keys()) as usize;
             if self.tier.hot.len() > 2 * hot + 64 {
@@ -671,6 +697,13 @@ impl Keyspace {
             self.tier.min_size = min_size;
             self.tier.hot_active = false;
         }
+        self.reap_demotions(false);
+        if std::mem::take(&mut self.tier.write_failed) {
+            // The cold tier refuses writes (a full disk): stop here, as a
+            // failed write did before writes moved off this thread.
+            out.exhausted = true;
+            return out;
+        }
         out.values = self.demote_probation(max);
         if out.values == max {
             return out;
@@ -692,7 +725,7 @@ impl Keyspace {
                         }
                     } else {
                         repeats += 1;
-                        if repeats == MAX_REPEATS {
+                        if repeats > MAX_REPEATS + 2 * picked.len() {
                             break;
                         }
                     }
@@ -710,41 +743,109 @@ impl Keyspace {
             return out;
         };
         let mut records = Vec::with_capacity(picked.len());
-        let mut refs = Vec::with_capacity(picked.len());
-        for (db, key) in &picked {
-            let Some(e) = self.dbs[*db].main.get_mut(key.as_bytes()) else {
+        let mut items = Vec::with_capacity(picked.len());
+        let mut bytes = 0u64;
+        for (db, key) in picked {
+            let Some(e) = self.dbs[db].main.get_mut(key.as_bytes()) else {
                 continue;
             };
             if e.clean != NOT_CLEAN {
                 // Unchanged since its promotion: point back at its record.
                 e.clean = NOT_CLEAN;
-                if let Some(cc) = self.clean.remove(&(*db, key.clone())) {
+                if let Some(cc) = self.clean.remove(&(db, key.clone())) {
                     point_back(c, e, cc.r);
                     out.values += 1;
                     continue;
                 }
             }
             if let Some((r, rec)) = c.encode(&e.value) {
+                bytes += (e.value.heap_size() + rec.len()) as u64;
+                e.clean = DEMOTING;
+                items.push((db, key, r.clone(), rec.len() - crate::cold::HEADER));
                 records.push((r.id, rec));
-                refs.push((*db, key, r));
             }
         }
-        if let Err(err) = c.write(&records) {
-            // Nothing was dropped from RAM: the values stay hot.
-            self.tier.last_error = Some(err);
-            out.exhausted = true;
+        if records.is_empty() {
             return out;
         }
-        for ((db, key, r), (_, rec)) in refs.into_iter().zip(records.iter()) {
-            if let Some(e) = self.dbs[db].main.get_mut(key.as_bytes()) {
-                c.demoted(&r, rec.len() - crate::cold::HEADER);
-                // Freed inline, so the caller's used_memory reading sees
-                // the bytes go.
-                drop(std::mem::replace(&mut e.value, Value::Cold(r)));
-                out.values += 1;
+        out.values += items.len();
+        let seq = c.submit(records);
+        self.tier.inflight_values += items.len();
+        self.tier.inflight_bytes += bytes;
+        self.tier.inflight.push_back(Pending { seq, items, bytes });
+        // Past the bound, wait for the writer: commands that need room go
+        // at the disk's pace.
+        while self.tier.inflight.len() > MAX_INFLIGHT_BATCHES
+            || (self.tier.inflight.len() > 1 && self.tier.inflight_bytes > MAX_INFLIGHT_BYTES)
+        {
+            if !self.reap_one(true) {
+                break;
             }
         }
         out
+    }
+
+    /// Takes in the demotion batches the writer has finished (waiting for
+    /// every one if `wait`): a value that did not change while it was
+    /// being written drops to its record; one that changed, moved or went
+    /// away stays as it is, and its record becomes garbage. If a batch
+    /// failed, its values stay hot and the next round reports exhaustion.
+    pub fn reap_demotions(&mut self, wait: bool) {
+        while !self.tier.inflight.is_empty() && self.reap_one(wait) {}
+    }
+
+    /// One finished batch, if there is one (waiting for it if `wait`).
+    fn reap_one(&mut self, wait: bool) -> bool {
+        let Some(c) = self.cold.as_deref_mut() else {
+            return false;
+        };
+        let Some((seq, result)) = c.written(wait) else {
+            return false;
+        };
+        let Some(p) = self.tier.inflight.pop_front() else {
+            return false;
+        };
+        debug_assert_eq!(p.seq, seq, "batches finish in order");
+        self.tier.inflight_bytes -= p.bytes;
+        self.tier.inflight_values -= p.items.len();
+        let ok = match result {
+            Ok(()) => true,
+            Err(err) => {
+                self.tier.last_error = Some(err);
+                self.tier.write_failed = true;
+                false
+            }
+        };
+        for (db, key, r, stored) in p.items {
+            match self
+                .dbs
+                .get_mut(db)
+                .and_then(|d| d.main.get_mut(key.as_bytes()))
+            {
+                Some(e) if e.clean == DEMOTING => {
+                    e.clean = NOT_CLEAN;
+                    if ok {
+                        c.demoted(&r, stored);
+                        // Freed inline, so the caller's used_memory reading
+                        // sees the bytes go.
+                        drop(std::mem::replace(&mut e.value, Value::Cold(r)));
+                    }
+                }
+                _ if ok => c.unused(r.id),
+                _ => {}
+            }
+        }
+        true
+    }
+
+    /// RAM that demotions being written will free.
+    pub fn demoting_bytes(&self) -> u64 {
+        self.tier.inflight_bytes
+    }
+
+    /// Values being written to the cold tier (`demotion_queue`).
+    pub fn demotion_queue(&self) -> usize {
+        self.tier.inflight_values
     }
 
     /// Demotes up to `max` values on probation that are still unchanged
@@ -803,10 +904,13 @@ impl Keyspace {
     ) {
         while more() {
             let round = self.demote_round(samples, min_size, batch, now_ms);
+            // Its callers need the values out of RAM now.
+            self.reap_demotions(true);
             if round.exhausted || round.values == 0 {
                 break;
             }
         }
+        self.reap_demotions(true);
     }
 
     /// The next value to demote: the lowest LFU counter among sampled hot
@@ -823,7 +927,10 @@ impl Keyspace {
         // A value loaded for a command that has not run yet stays until it
         // has (see `age_prepaid` for one whose command never looks).
         let qualifies = |e: &Entry| {
-            !e.value.is_cold() && e.clean != CLEAN_PREPAID && e.value.heap_size() >= min_size
+            !e.value.is_cold()
+                && e.clean != CLEAN_PREPAID
+                && e.clean != DEMOTING
+                && e.value.heap_size() >= min_size
         };
         let hot = self.total_keys().saturating_sub(self.cold_keys()) as usize;
         if hot == 0 {
@@ -941,13 +1048,22 @@ impl Keyspace {
         tier.hot = list;
     }
 
-    /// SWAPDB: the listed keys of `a` and `b` trade databases.
-    pub(super) fn swap_hot_list(&mut self, a: usize, b: usize) {
-        for (db, _) in &mut self.tier.hot {
+    /// SWAPDB: the listed keys of `a` and `b`, and the values being
+    /// demoted, trade databases.
+    pub(super) fn swap_tier_dbs(&mut self, a: usize, b: usize) {
+        let swap = |db: &mut usize| {
             if *db == a {
                 *db = b;
             } else if *db == b {
                 *db = a;
+            }
+        };
+        for (db, _) in &mut self.tier.hot {
+            swap(db);
+        }
+        for p in &mut self.tier.inflight {
+            for (db, ..) in &mut p.items {
+                swap(db);
             }
         }
     }
