@@ -329,6 +329,7 @@ pub static DIRECTIVES: &[Directive] = &[
     d("tiering-dir", STR, "", IMMUTABLE),
     d("tiering-estimator-samples", int(0, 65536), "8192", 0),
     d("tiering-force-cold", BOOL, "no", 0),
+    d("tiering-force-cold-inflight", BOOL, "no", 0),
     d("tiering-io-threads", int(0, 64), "0", IMMUTABLE),
     d("tiering-min-value-size", mem(0, LL), "64", 0),
     d("timeout", int(0, I32), "0", 0),
@@ -553,6 +554,9 @@ pub struct Tunables {
     pub tiering_min_value_size: usize,
     /// Demote every eligible value before each command (testing aid).
     pub tiering_force_cold: bool,
+    /// With it, every other command runs while the demotions before it
+    /// are still being written (testing aid).
+    pub tiering_force_cold_inflight: bool,
     pub active_expire_effort: u32,
     pub activerehashing: bool,
     pub enable_debug_command: String,
@@ -637,6 +641,7 @@ impl Config {
                 tiering: false,
                 tiering_min_value_size: 64,
                 tiering_force_cold: false,
+                tiering_force_cold_inflight: false,
                 active_expire_effort: 1,
                 activerehashing: true,
                 enable_debug_command: "no".into(),
@@ -695,6 +700,7 @@ impl Config {
             tiering: self.flag("tiering"),
             tiering_min_value_size: self.num("tiering-min-value-size").max(0) as usize,
             tiering_force_cold: self.flag("tiering") && self.flag("tiering-force-cold"),
+            tiering_force_cold_inflight: self.flag("tiering-force-cold-inflight"),
             active_expire_effort: self.num("active-expire-effort") as u32,
             activerehashing: self.flag("activerehashing"),
             enable_debug_command: self.get("enable-debug-command").unwrap_or("no").to_string(),

@@ -161,14 +161,18 @@ fn perform_demotions(st: &mut State, to_free: u64) -> Outcome {
 /// `tiering-force-cold yes`: after each command, demotes every hot value of
 /// at least `tiering-min-value-size` bytes, whatever the memory use, so the
 /// next command finds its keys cold. A testing aid: the tiering variant of the
-/// differential test runs every command against cold values this way.
+/// differential test runs every command against cold values this way. With
+/// `tiering-force-cold-inflight yes`, every other time the demotions are
+/// left being written, so the next command meets its values in flight
+/// (and may change them before their batch is taken in).
 pub fn force_cold(st: &mut State) {
-    let (samples, min_size) = (
+    let (samples, min_size, inflight) = (
         st.config.tun.maxmemory_samples,
         st.config.tun.tiering_min_value_size,
+        st.config.tun.tiering_force_cold_inflight,
     );
     st.ks
-        .demote_while(samples, min_size, DEMOTE_BATCH, now_ms(), || true);
+        .force_cold(samples, min_size, DEMOTE_BATCH, now_ms(), inflight);
 }
 
 /// Runs eviction before a command and says whether the command must be

@@ -249,7 +249,6 @@ struct Writer {
     tx: Option<std::sync::mpsc::Sender<(u64, Records)>>,
     done: std::sync::mpsc::Receiver<(u64, Result<(), String>)>,
     thread: Option<std::thread::JoinHandle<()>>,
-    next: u64,
 }
 
 impl Writer {
@@ -280,7 +279,6 @@ impl Writer {
             tx: Some(tx),
             done,
             thread: Some(thread),
-            next: 0,
         })
     }
 }
@@ -429,19 +427,15 @@ impl ColdStore {
         })
     }
 
-    /// Hands `records` to the writer thread; returns the batch's number.
+    /// Hands `records` to the writer thread as batch number `seq`;
     /// [`written`](Self::written) reports batches done, in order.
-    pub fn submit(&mut self, records: Records) -> u64 {
-        let w = &mut self.writer;
-        w.next += 1;
-        let seq = w.next;
-        let sent = w.tx.as_ref().map(|tx| tx.send((seq, records)));
+    pub fn submit(&mut self, seq: u64, records: Records) {
+        let sent = self.writer.tx.as_ref().map(|tx| tx.send((seq, records)));
         if !matches!(sent, Some(Ok(()))) {
             // The thread is gone (it only stops when the store drops).
             self.failed
                 .push((seq, Err("cold tier writer stopped".into())));
         }
-        seq
     }
 
     /// The next batch the writer finished, waiting for it if `wait`.

@@ -516,4 +516,32 @@ fn a_value_changed_while_being_written_stays_hot() {
         ks.lookup(1, b"same", now, Access::Read).unwrap().value,
         big(1)
     );
+    // Changed, then demoted again in a later batch before the first is
+    // taken in: only the later batch may drop it.
+    ks.demote_while(5, 64, 64, now, || true);
+    for (k, v) in [("same2", 4), ("overwritten", 10)] {
+        ks.set(1, k.as_bytes(), big(v), false, now);
+    }
+    let mut n = 0;
+    while n < 2 {
+        n += ks.demote_round(5, 64, 64, now).values;
+    }
+    ks.delete(1, b"same2", now);
+    ks.set(1, b"same2", big(5), false, now);
+    ks.set(1, b"overwritten", big(11), false, now);
+    let mut n = 0;
+    while n < 2 {
+        n += ks.demote_round(5, 64, 64, now).values;
+    }
+    assert_eq!(ks.demotion_queue(), 4);
+    ks.reap_demotions(true);
+    assert!(get(ks, 1, "same2").unwrap().0);
+    assert!(get(ks, 1, "overwritten").unwrap().0);
+    for (k, v) in [("same2", 5), ("overwritten", 11)] {
+        assert_eq!(
+            ks.lookup(1, k.as_bytes(), now, Access::Read).unwrap().value,
+            big(v),
+            "{k}"
+        );
+    }
 }

@@ -59,6 +59,13 @@ pub struct TierStats {
     inflight_values: usize,
     /// A batch failed to write since the last round.
     write_failed: bool,
+    /// The batch each value being demoted belongs to. A value changed
+    /// while in flight may be demoted again in a later batch before the
+    /// first is taken in: only its latest batch may drop it.
+    demoting: std::collections::HashMap<(usize, Key), u64, ahash::RandomState>,
+    batches: u64,
+    /// Calls of [`Keyspace::force_cold`].
+    force_calls: u64,
     /// The hot list: keys whose values were hot when listed (see
     /// [`Keyspace::list_hot`]). Demotion samples it instead of the whole
     /// table, where hot values may be a few percent of the keys.
@@ -745,6 +752,7 @@ impl Keyspace {
         let mut records = Vec::with_capacity(picked.len());
         let mut items = Vec::with_capacity(picked.len());
         let mut bytes = 0u64;
+        let seq = self.tier.batches + 1;
         for (db, key) in picked {
             let Some(e) = self.dbs[db].main.get_mut(key.as_bytes()) else {
                 continue;
@@ -761,6 +769,7 @@ impl Keyspace {
             if let Some((r, rec)) = c.encode(&e.value) {
                 bytes += (e.value.heap_size() + rec.len()) as u64;
                 e.clean = DEMOTING;
+                self.tier.demoting.insert((db, key.clone()), seq);
                 items.push((db, key, r.clone(), rec.len() - crate::cold::HEADER));
                 records.push((r.id, rec));
             }
@@ -769,7 +778,8 @@ impl Keyspace {
             return out;
         }
         out.values += items.len();
-        let seq = c.submit(records);
+        self.tier.batches = seq;
+        c.submit(seq, records);
         self.tier.inflight_values += items.len();
         self.tier.inflight_bytes += bytes;
         self.tier.inflight.push_back(Pending { seq, items, bytes });
@@ -817,12 +827,17 @@ impl Keyspace {
             }
         };
         for (db, key, r, stored) in p.items {
+            let slot = (db, key);
+            let latest = self.tier.demoting.get(&slot) == Some(&p.seq);
+            if latest {
+                self.tier.demoting.remove(&slot);
+            }
             match self
                 .dbs
                 .get_mut(db)
-                .and_then(|d| d.main.get_mut(key.as_bytes()))
+                .and_then(|d| d.main.get_mut(slot.1.as_bytes()))
             {
-                Some(e) if e.clean == DEMOTING => {
+                Some(e) if latest && e.clean == DEMOTING => {
                     e.clean = NOT_CLEAN;
                     if ok {
                         c.demoted(&r, stored);
@@ -836,6 +851,32 @@ impl Keyspace {
             }
         }
         true
+    }
+
+    /// Demotes every value that qualifies (`tiering-force-cold`), and
+    /// waits for the writes; with `inflight`, every other call leaves its
+    /// last batches being written instead, so the next command meets
+    /// values in flight rather than cold ones.
+    pub fn force_cold(
+        &mut self,
+        samples: usize,
+        min_size: usize,
+        batch: usize,
+        now_ms: i64,
+        inflight: bool,
+    ) {
+        self.tier.force_calls = self.tier.force_calls.wrapping_add(1);
+        if !inflight || self.tier.force_calls % 2 == 0 {
+            self.demote_while(samples, min_size, batch, now_ms, || true);
+            return;
+        }
+        self.reap_demotions(true);
+        loop {
+            let round = self.demote_round(samples, min_size, batch, now_ms);
+            if round.exhausted || round.values == 0 {
+                break;
+            }
+        }
     }
 
     /// RAM that demotions being written will free.
@@ -1065,6 +1106,16 @@ impl Keyspace {
             for (db, ..) in &mut p.items {
                 swap(db);
             }
+        }
+        if !self.tier.demoting.is_empty() {
+            let old = std::mem::take(&mut self.tier.demoting);
+            self.tier.demoting = old
+                .into_iter()
+                .map(|((mut db, k), seq)| {
+                    swap(&mut db);
+                    ((db, k), seq)
+                })
+                .collect();
         }
     }
 
