@@ -346,9 +346,7 @@ fn concurrent_readers_of_a_cold_key_share_one_read() {
     q(&mut c, &["SET", "big", &big]);
     // Over the limit: the next command demotes everything; then no limit,
     // so nothing is demoted again.
-    q(&mut c, &["CONFIG", "SET", "maxmemory", "1"]);
-    q(&mut c, &["PING"]);
-    q(&mut c, &["CONFIG", "SET", "maxmemory", "0"]);
+    demote_everything(&mut c);
     assert_eq!(field(&mut c, "cold_keys"), 1);
     let mut conns: Vec<Conn> = (0..16).map(|_| s.conn()).collect();
     for k in &mut conns {

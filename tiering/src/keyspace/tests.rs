@@ -344,6 +344,7 @@ fn demotion_finds_the_few_hot_values_among_many_cold_ones() {
     assert_eq!(r.values, 4, "{r:?}");
     // Written in the background: in RAM until the batch is taken in.
     assert_eq!(ks.demotion_queue(), 4);
+    ks.tier.hold_reaps = false;
     ks.reap_demotions(true);
     assert_eq!(ks.demotion_queue(), 0);
     assert_eq!(ks.cold_keys(), 20_003);
@@ -474,6 +475,7 @@ fn a_value_changed_while_being_written_stays_hot() {
     }
     ks.set(0, b"swapped", big(2), false, now);
     ks.set(1, b"swapped", big(3), false, now);
+    ks.tier.hold_reaps = true;
     let mut n = 0;
     while n < 7 {
         let r = ks.demote_round(5, 64, 64, now);
@@ -492,6 +494,7 @@ fn a_value_changed_while_being_written_stays_hot() {
     ks.swap_db(0, 1);
     ks.swap_db(0, 1);
     ks.swap_db(0, 1);
+    ks.tier.hold_reaps = false;
     ks.reap_demotions(true);
     assert_eq!(ks.demotion_queue(), 0);
     assert!(get(ks, 1, "same").unwrap().0);
@@ -526,6 +529,8 @@ fn a_value_changed_while_being_written_stays_hot() {
     while n < 2 {
         n += ks.demote_round(5, 64, 64, now).values;
     }
+    // The first batch stays pending until the second is submitted.
+    ks.tier.hold_reaps = true;
     ks.delete(1, b"same2", now);
     ks.set(1, b"same2", big(5), false, now);
     ks.set(1, b"overwritten", big(11), false, now);
@@ -534,6 +539,7 @@ fn a_value_changed_while_being_written_stays_hot() {
         n += ks.demote_round(5, 64, 64, now).values;
     }
     assert_eq!(ks.demotion_queue(), 4);
+    ks.tier.hold_reaps = false;
     ks.reap_demotions(true);
     assert!(get(ks, 1, "same2").unwrap().0);
     assert!(get(ks, 1, "overwritten").unwrap().0);
