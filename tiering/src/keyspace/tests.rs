@@ -378,6 +378,14 @@ fn demotion_finds_the_few_hot_values_among_many_cold_ones() {
     }
     ks.demote_while(5, 64, 1024, now, || true);
     assert_eq!(ks.cold_keys(), ks.total_keys());
+    // A flushed database leaves the list at once.
+    let before = ks.hot_list_len();
+    for i in 0..500 {
+        ks.set(5, format!("f{i}").as_bytes(), big(i), false, now);
+    }
+    assert_eq!(ks.hot_list_len(), before + 500);
+    ks.flush_db(5);
+    assert_eq!(ks.hot_list_len(), before);
 }
 
 #[test]

@@ -642,6 +642,11 @@ impl Keyspace {
 
     /// Every cold value of `db` is about to go (FLUSHDB, FLUSHALL).
     pub(super) fn forget_cold_of(&mut self, db: usize) {
+        // The hot list's entries of `db` go too (a compare each, no
+        // lookup), so the next demotion does not have to find them stale.
+        if !self.tier.hot.is_empty() {
+            self.tier.hot.retain(|(d, _)| *d != db);
+        }
         let Some(c) = self.cold.as_deref_mut() else {
             return;
         };
