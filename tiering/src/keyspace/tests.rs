@@ -559,3 +559,35 @@ fn a_value_changed_while_being_written_stays_hot() {
         );
     }
 }
+
+/// The cron clears a stale hot list a slice at a time, never in one pass,
+/// and a key created again during a pass stays listed, once.
+#[test]
+fn the_hot_list_is_swept_a_slice_at_a_time() {
+    let mut t = tiered("sweep");
+    let ks = &mut t.ks;
+    let now = 1_000_000;
+    for i in 0..30_000 {
+        ks.set(0, format!("k{i}").as_bytes(), big(i), false, now);
+    }
+    // The first demotion builds the list.
+    ks.demote_round(5, 64, 1, now);
+    ks.reap_demotions(true);
+    assert_eq!(ks.hot_list_len(), 30_000);
+    for i in 0..29_000 {
+        ks.delete(0, format!("k{i}").as_bytes(), now);
+    }
+    ks.tier_cron();
+    assert!(ks.hot_list_len() > 15_000, "{}", ks.hot_list_len());
+    ks.set(0, b"k5", big(5), false, now);
+    for _ in 0..10 {
+        ks.tier_cron();
+    }
+    // 1,000 left and k5, less the one the first round demoted if it was
+    // one of them.
+    let hot = (ks.total_keys() - ks.cold_keys()) as usize;
+    assert!((1_000..=1_001).contains(&hot), "{hot}");
+    assert_eq!(ks.hot_list_len(), hot);
+    ks.demote_while(5, 64, 1024, now, || true);
+    assert_eq!(ks.cold_keys(), ks.total_keys(), "k5 was listed");
+}

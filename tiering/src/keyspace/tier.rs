@@ -78,6 +78,8 @@ pub struct TierStats {
     hot_active: bool,
     /// `tiering-min-value-size` as of the last demotion round.
     min_size: usize,
+    /// A pass over the hot list under way (see [`Keyspace::tier_cron`]).
+    sweep: Option<Sweep>,
     /// Cold keys and the RAM they take, as of the last complete pass over
     /// the keys (see [`Keyspace::ram_per_cold_key`]), and the pass under
     /// way.
@@ -113,6 +115,20 @@ impl TierStats {
     fn listable(&self, v: &Value) -> bool {
         listable(self.min_size, v)
     }
+
+    /// Takes stale entry `i` out of the hot list. If a sweep already
+    /// counted it, its key leaves the sweep's record too: a later entry of
+    /// the same key (listed again) is then not taken for a duplicate.
+    fn unlist(&mut self, i: usize) {
+        let gone = self.hot.swap_remove(i);
+        if let Some(sw) = self.sweep.as_mut() {
+            if i < sw.at {
+                // (The entry moved into `i` from the end goes unchecked
+                // in this pass: the next pass checks it.)
+                sw.seen.remove(&gone);
+            }
+        }
+    }
 }
 
 /// See [`TierStats::list_hot`].
@@ -123,6 +139,22 @@ fn listable(min_size: usize, v: &Value) -> bool {
         _ => true,
     }
 }
+
+/// A pass of the cron over the hot list: entries before `at` are checked
+/// (live, listed once); `seen` holds their keys.
+#[derive(Debug, Default, Clone)]
+struct Sweep {
+    at: usize,
+    seen: std::collections::HashSet<(usize, Key), ahash::RandomState>,
+}
+
+/// Hot-list entries the cron checks per call.
+const SWEEP_SLICE: usize = 8192;
+
+/// Most stale hot-list entries one demotion candidate may clear out of
+/// its way (each is cleared once, so the cost is paid once per entry; the
+/// bound only keeps one command from paying for a mass deletion).
+const MAX_STALE_PROBES: usize = 1 << 16;
 
 /// A demotion batch being written: for each value, its key, its record
 /// and the record's stored size.
@@ -540,17 +572,19 @@ impl Keyspace {
 
     /// The tier's periodic upkeep (the server's cron): ages the
     /// `CLEAN_PREPAID` marks, takes in finished demotion batches, and
-    /// compacts the hot list once it is more
-    /// than half stale (keys deleted, demoted or listed twice), so the list
-    /// stays within about twice the hot keys even when no demotion runs.
+    /// sweeps the hot list once it is more than half stale (keys deleted,
+    /// demoted or listed twice), a slice per call, so the list stays
+    /// within about twice the hot keys even when no demotion runs, and no
+    /// call holds the lock for a whole pass.
     pub fn tier_cron(&mut self) {
         self.age_prepaid();
         self.reap_demotions(false);
         if self.tier.hot_active {
             let hot = self.total_keys().saturating_sub(self.cold_keys()) as usize;
-            if self.tier.hot.len() > 2 * hot + 64 {
-                self.compact_hot_list();
+            if self.tier.sweep.is_none() && self.tier.hot.len() > 2 * hot + 64 {
+                self.tier.sweep = Some(Sweep::default());
             }
+            self.sweep_hot_list(SWEEP_SLICE);
         }
     }
 
@@ -646,6 +680,7 @@ impl Keyspace {
         // lookup), so the next demotion does not have to find them stale.
         if !self.tier.hot.is_empty() {
             self.tier.hot.retain(|(d, _)| *d != db);
+            self.tier.sweep = None;
         }
         let Some(c) = self.cold.as_deref_mut() else {
             return;
@@ -993,27 +1028,27 @@ impl Keyspace {
         if !self.tier.hot_active {
             self.rebuild_hot_list();
         }
-        // At least a third of the list is live, so sampling it finds them.
-        if self.tier.hot.len() > 2 * hot + 64 {
-            self.compact_hot_list();
-        }
         // Sample the hot list: entries gone cold, deleted, or strings too
-        // small to list leave it as they are met.
+        // small to list leave it as they are met (and do not count as
+        // probes: a list made stale by a mass deletion is cleared by the
+        // candidates that meet it, a little each).
         let min_listed = self.tier.min_size;
+        let mut stale = 0;
         for _ in 0..4 {
             let pool = &mut self.evict_pool;
-            let list = &mut self.tier.hot;
+            let tier = &mut self.tier;
             let mut probes = 0;
             let mut offered = 0;
             while offered < samples.max(1)
                 && probes < samples.max(1) * HOT_PROBES
-                && !list.is_empty()
+                && stale < MAX_STALE_PROBES
+                && !tier.hot.is_empty()
             {
-                probes += 1;
-                let i = self.rng.gen_range(0..list.len());
-                let (db, k) = &list[i];
+                let i = self.rng.gen_range(0..tier.hot.len());
+                let (db, k) = &tier.hot[i];
                 match self.dbs.get(*db).and_then(|d| d.main.get(k.as_bytes())) {
                     Some(e) if listable(min_listed, &e.value) => {
+                        probes += 1;
                         if qualifies(e) {
                             pool.offer(
                                 255 - lfu::decayed_counter(e.lru, params, now) as u64,
@@ -1024,10 +1059,12 @@ impl Keyspace {
                         }
                     }
                     _ => {
-                        list.swap_remove(i);
+                        stale += 1;
+                        tier.unlist(i);
                     }
                 }
             }
+            let list = &tier.hot;
             if list.is_empty() {
                 break;
             }
@@ -1071,6 +1108,7 @@ impl Keyspace {
     fn rebuild_hot_list(&mut self) {
         let tier = &mut self.tier;
         tier.hot.clear();
+        tier.sweep = None;
         tier.hot_active = true;
         for (i, d) in self.dbs.iter().enumerate() {
             for (k, e) in d.main.iter() {
@@ -1081,25 +1119,33 @@ impl Keyspace {
         }
     }
 
-    /// Drops the list's entries that are gone, cold or listed twice (a key
-    /// deleted and created again): when the list has grown past twice the
-    /// hot keys, so the cost per listing stays constant.
-    fn compact_hot_list(&mut self) {
-        let mut seen: std::collections::HashSet<(usize, Key), ahash::RandomState> =
-            std::collections::HashSet::with_capacity_and_hasher(
-                self.tier.hot.len(),
-                ahash::RandomState::new(),
-            );
-        let dbs = &self.dbs;
+    /// Checks up to `budget` hot-list entries of the pass under way:
+    /// entries gone, cold, too small to list or listed twice (a key
+    /// deleted and created again) leave the list. Ends the pass at the end
+    /// of the list.
+    fn sweep_hot_list(&mut self, budget: usize) {
         let tier = &mut self.tier;
-        let mut list = std::mem::take(&mut tier.hot);
-        list.retain(|(db, k)| {
-            dbs.get(*db)
+        let Some(sw) = tier.sweep.as_mut() else {
+            return;
+        };
+        let min = tier.min_size;
+        for _ in 0..budget {
+            let Some((db, k)) = tier.hot.get(sw.at) else {
+                tier.sweep = None;
+                return;
+            };
+            let live = self
+                .dbs
+                .get(*db)
                 .and_then(|d| d.main.get(k.as_bytes()))
-                .is_some_and(|e| tier.listable(&e.value))
-                && seen.insert((*db, k.clone()))
-        });
-        tier.hot = list;
+                .is_some_and(|e| listable(min, &e.value));
+            if live && sw.seen.insert((*db, k.clone())) {
+                sw.at += 1;
+            } else {
+                // The last entry moves here and is checked next.
+                tier.hot.swap_remove(sw.at);
+            }
+        }
     }
 
     /// SWAPDB: the listed keys of `a` and `b`, and the values being
@@ -1115,6 +1161,8 @@ impl Keyspace {
         for (db, _) in &mut self.tier.hot {
             swap(db);
         }
+        // The pass's keys were named by database: start it over.
+        self.tier.sweep = None;
         for p in &mut self.tier.inflight {
             for (db, ..) in &mut p.items {
                 swap(db);
