@@ -133,10 +133,10 @@ fn perform_demotions(st: &mut State, to_free: u64) -> Outcome {
     let start = Instant::now();
     let now = now_ms();
     let maxmemory = st.config.tun.maxmemory;
-    // Values being written to the cold tier leave RAM when their batch is
-    // done: they count as gone (the slack over `maxmemory` this allows is
-    // bounded, see `tier.rs`).
-    st.ks.reap_demotions(false);
+    // Values being written to the cold tier (finished batches were taken
+    // in by `perform_evictions`) leave RAM when their batch is done: they
+    // count as gone (the slack over `maxmemory` this allows is bounded,
+    // see `tier.rs`).
     let first = tiering::memory::used_memory() as u64;
     let outcome = loop {
         let used = (tiering::memory::used_memory() as u64).saturating_sub(st.ks.demoting_bytes());

@@ -111,20 +111,13 @@ enum Target {
 }
 
 /// How our server is started for `target`.
-fn ours_args(target: &Target) -> &'static [&'static str] {
+fn ours_args(target: &Target) -> Vec<&'static str> {
     match target {
-        Target::OursTiered => ALL_COLD,
-        Target::OursTieredInflight => &[
-            "--tiering",
-            "yes",
-            "--tiering-min-value-size",
-            "0",
-            "--tiering-force-cold",
-            "yes",
-            "--tiering-force-cold-inflight",
-            "yes",
-        ],
-        _ => &[],
+        Target::OursTiered => ALL_COLD.to_vec(),
+        Target::OursTieredInflight => {
+            [ALL_COLD, &["--tiering-force-cold-inflight", "yes"]].concat()
+        }
+        _ => Vec::new(),
     }
 }
 
@@ -185,7 +178,7 @@ fn run_with(test: &str, target: Target, resp3: bool, default_commands: u64, even
     let specs = diff::all_specs();
     let enabled = match target {
         Target::Ours | Target::OursTiered | Target::OursTieredInflight => {
-            let ours = Server::start(ours_args(&target));
+            let ours = Server::start(&ours_args(&target));
             enabled_specs(&specs, ours.port, probe_ref.port, &mut summary)
         }
         Target::SelfCheck => enabled_specs(&specs, probe_ref.port, probe_ref.port, &mut summary),
@@ -220,7 +213,7 @@ fn run_with(test: &str, target: Target, resp3: bool, default_commands: u64, even
                     let (other, label) = match target {
                         Target::Ours => (Server::start(&with(&[])), "ours"),
                         Target::OursTiered | Target::OursTieredInflight => {
-                            (Server::start(&with(ours_args(target))), "ours-tiered")
+                            (Server::start(&with(&ours_args(target))), "ours-tiered")
                         }
                         Target::SelfCheck => (
                             Server::start_reference(&with(&[])).expect("redis-server"),

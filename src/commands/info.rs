@@ -413,12 +413,11 @@ fn keyspace(w: &mut InfoWriter, st: &State) {
 /// `INFO tiering`: what is where (docs/tiering.md describes each field).
 fn tiering_section(w: &mut InfoWriter, st: &State) {
     w.section("Tiering");
-    let total = st.ks.total_keys();
     let cold = st.ks.cold_keys();
     let used = tiering::memory::used_memory() as u64;
     let tier = &st.ks.tier;
     w.field("tiering_enabled", u8::from(st.ks.cold().is_some()));
-    w.field("hot_keys", total.saturating_sub(cold));
+    w.field("hot_keys", st.ks.hot_keys());
     w.field("cold_keys", cold);
     w.field("hot_bytes", used);
     let stats = st.ks.cold().map(|c| c.stats.clone()).unwrap_or_default();

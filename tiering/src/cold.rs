@@ -240,6 +240,14 @@ impl LatencyHistogram {
 }
 
 /// The RocksDB-backed store of cold records.
+/// How every write to the store is made: without the WAL (durability is
+/// the AOF's and the RDB's job).
+fn write_options() -> WriteOptions {
+    let mut o = WriteOptions::default();
+    o.disable_wal(true);
+    o
+}
+
 /// Records to write: (record id, record bytes).
 type Records = Vec<(u64, Vec<u8>)>;
 
@@ -258,8 +266,7 @@ impl Writer {
         let thread = std::thread::Builder::new()
             .name("cold-writer".into())
             .spawn(move || {
-                let mut opts = WriteOptions::default();
-                opts.disable_wal(true);
+                let opts = write_options();
                 for (seq, records) in rx {
                     let mut b = WriteBatch::default();
                     for (id, rec) in &records {
@@ -361,9 +368,7 @@ impl ColdStore {
         let cf = ColumnFamilyDescriptor::new(rocksdb::DEFAULT_COLUMN_FAMILY_NAME, o.clone());
         let db = DB::open_cf_descriptors(&o, dir, [cf])
             .map_err(|e| format!("opening cold tier: {e}"))?;
-        let mut write_opts = WriteOptions::default();
-        // Durability is the AOF's and the RDB's job.
-        write_opts.disable_wal(true);
+        let write_opts = write_options();
         let db = Arc::new(db);
         Ok(ColdStore {
             writer: Writer::start(db.clone())?,
@@ -413,18 +418,6 @@ impl ColdStore {
             extra,
         };
         Some((r, record))
-    }
-
-    /// Writes records in one batch (no WAL).
-    pub fn write(&mut self, records: &[(u64, Vec<u8>)]) -> Result<(), String> {
-        let mut b = WriteBatch::default();
-        for (id, rec) in records {
-            b.put(key_of(*id), rec);
-        }
-        self.db.write_opt(b, &self.write_opts).map_err(|e| {
-            self.stats.write_errors += 1;
-            format!("cold tier write: {e}")
-        })
     }
 
     /// Hands `records` to the writer thread as batch number `seq`;

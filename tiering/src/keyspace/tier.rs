@@ -54,9 +54,6 @@ pub struct TierStats {
     loads: u64,
     /// Demotion batches the writer thread has not finished, oldest first.
     inflight: std::collections::VecDeque<Pending>,
-    /// RAM their values and records take (freed when they are written).
-    inflight_bytes: u64,
-    inflight_values: usize,
     /// A batch failed to write since the last round.
     write_failed: bool,
     /// The batch each value being demoted belongs to. A value changed
@@ -129,6 +126,13 @@ impl TierStats {
             }
         }
     }
+}
+
+/// RAM one key of `t` takes in the table itself: its node and its share
+/// of the bucket array.
+fn table_share<V>(t: &Dict<Key, V>) -> u64 {
+    (Dict::<Key, V>::node_size() + t.bucket_count() * std::mem::size_of::<usize>() / t.len().max(1))
+        as u64
 }
 
 /// See [`TierStats::list_hot`].
@@ -432,11 +436,8 @@ impl Keyspace {
             // What a cold key costs: its node and its share of the bucket
             // array, a key too long to sit in the node, and the expiry
             // record (node, bucket share, another copy of a long key).
-            let slot = std::mem::size_of::<usize>() as u64;
-            let node = Dict::<Key, Entry>::node_size() as u64
-                + d.main.bucket_count() as u64 * slot / d.main.len().max(1) as u64;
-            let expiry = Dict::<Key, i64>::node_size() as u64
-                + d.volatile.bucket_count() as u64 * slot / d.volatile.len().max(1) as u64;
+            let node = table_share(&d.main);
+            let expiry = table_share(&d.volatile);
             let (mut sum, mut count, mut cold, mut cold_bytes) = (0u64, 0u64, 0u64, 0u64);
             est.scan_cursor = d.main.scan(est.scan_cursor, |k, e| {
                 count += 1;
@@ -580,7 +581,7 @@ impl Keyspace {
         self.age_prepaid();
         self.reap_demotions(false);
         if self.tier.hot_active {
-            let hot = self.total_keys().saturating_sub(self.cold_keys()) as usize;
+            let hot = self.hot_keys() as usize;
             if self.tier.sweep.is_none() && self.tier.hot.len() > 2 * hot + 64 {
                 self.tier.sweep = Some(Sweep::default());
             }
@@ -725,6 +726,11 @@ impl Keyspace {
         self.cold.as_deref().map_or(0, |c| c.stats.cold_keys)
     }
 
+    /// Keys whose values are in RAM.
+    pub fn hot_keys(&self) -> u64 {
+        self.total_keys().saturating_sub(self.cold_keys())
+    }
+
     pub fn total_keys(&self) -> u64 {
         self.dbs.iter().map(|d| d.main.len() as u64).sum()
     }
@@ -824,13 +830,11 @@ impl Keyspace {
         out.values += items.len();
         self.tier.batches = seq;
         c.submit(seq, records);
-        self.tier.inflight_values += items.len();
-        self.tier.inflight_bytes += bytes;
         self.tier.inflight.push_back(Pending { seq, items, bytes });
         // Past the bound, wait for the writer: commands that need room go
         // at the disk's pace.
         while self.tier.inflight.len() > MAX_INFLIGHT_BATCHES
-            || (self.tier.inflight.len() > 1 && self.tier.inflight_bytes > MAX_INFLIGHT_BYTES)
+            || (self.tier.inflight.len() > 1 && self.demoting_bytes() > MAX_INFLIGHT_BYTES)
         {
             if !self.reap_one(true) {
                 break;
@@ -864,8 +868,6 @@ impl Keyspace {
             return false;
         };
         debug_assert_eq!(p.seq, seq, "batches finish in order");
-        self.tier.inflight_bytes -= p.bytes;
-        self.tier.inflight_values -= p.items.len();
         let ok = match result {
             Ok(()) => true,
             Err(err) => {
@@ -927,14 +929,15 @@ impl Keyspace {
         }
     }
 
-    /// RAM that demotions being written will free.
+    /// RAM that demotions being written will free (their values and
+    /// records; a few batches at most).
     pub fn demoting_bytes(&self) -> u64 {
-        self.tier.inflight_bytes
+        self.tier.inflight.iter().map(|p| p.bytes).sum()
     }
 
     /// Values being written to the cold tier (`demotion_queue`).
     pub fn demotion_queue(&self) -> usize {
-        self.tier.inflight_values
+        self.tier.inflight.iter().map(|p| p.items.len()).sum()
     }
 
     /// Demotes up to `max` values on probation that are still unchanged
@@ -1021,8 +1024,7 @@ impl Keyspace {
                 && e.clean != DEMOTING
                 && e.value.heap_size() >= min_size
         };
-        let hot = self.total_keys().saturating_sub(self.cold_keys()) as usize;
-        if hot == 0 {
+        if self.hot_keys() == 0 {
             return None;
         }
         if !self.tier.hot_active {
@@ -1064,8 +1066,7 @@ impl Keyspace {
                     }
                 }
             }
-            let list = &tier.hot;
-            if list.is_empty() {
+            if tier.hot.is_empty() {
                 break;
             }
             while let Some((_, db, key)) = self.evict_pool.entries.pop() {
@@ -1188,12 +1189,7 @@ impl Keyspace {
     pub fn ram_per_cold_key(&self) -> u64 {
         match self.tier.cold_key_ram {
             Some((n, bytes)) if n > 0 => bytes / n,
-            _ => {
-                let d = &self.dbs[0];
-                (Dict::<Key, Entry>::node_size()
-                    + d.main.bucket_count() * std::mem::size_of::<usize>() / d.main.len().max(1))
-                    as u64
-            }
+            _ => table_share(&self.dbs[0].main),
         }
     }
 
