@@ -143,7 +143,12 @@ fn perform_demotions(st: &mut State, to_free: u64) -> Outcome {
         if first.saturating_sub(used) >= to_free || used <= maxmemory {
             break Outcome::Ok;
         }
-        let round = st.ks.demote_round(samples, min_size, DEMOTE_BATCH, now);
+        let round = st
+            .ks
+            .demote_round_over(samples, min_size, DEMOTE_BATCH, now, used - maxmemory);
+        if round.deferred {
+            break Outcome::Ok;
+        }
         if round.exhausted || round.values == 0 {
             break Outcome::Fail;
         }

@@ -86,6 +86,14 @@ impl Entry {
 /// before that must find it. One per process, like the server's dataset.
 static EXPIRY_PAUSED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
 
+/// Where a key keeps its bytes when not inline (for [`Dict::prefetch_keys`]).
+fn key_far(k: &Key) -> Option<*const u8> {
+    match k {
+        Key::Heap(b) => Some(b.as_ptr()),
+        Key::Inline { .. } => None,
+    }
+}
+
 #[derive(Default)]
 pub struct Db {
     main: Dict<Key, Entry>,
@@ -278,10 +286,7 @@ impl Keyspace {
     /// all chain heads, so the cache misses of a pipelined batch overlap.
     pub fn prefetch(&self, db: usize, keys: &[&[u8]]) {
         if let Some(d) = self.dbs.get(db) {
-            d.main.prefetch_keys(keys, |k| match k {
-                Key::Heap(b) => Some(b.as_ptr()),
-                Key::Inline { .. } => None,
-            });
+            d.main.prefetch_keys(keys, key_far);
         }
     }
 

@@ -591,3 +591,60 @@ fn the_hot_list_is_swept_a_slice_at_a_time() {
     ks.demote_while(5, 64, 1024, now, || true);
     assert_eq!(ks.cold_keys(), ks.total_keys(), "k5 was listed");
 }
+
+/// Values read back once (on probation) and waiting for their commands
+/// may keep the hot tier over budget by their own size, rather than push
+/// hot values out: they leave, for free, once their commands have run.
+#[test]
+fn values_waiting_for_their_commands_do_not_push_hot_values_out() {
+    let mut t = tiered("prepaid");
+    let ks = &mut t.ks;
+    let now = 1_000_000;
+    for i in 0..10 {
+        ks.set(0, format!("c{i}").as_bytes(), big(i), false, now);
+    }
+    ks.demote_while(5, 64, 16, now, || true);
+    assert_eq!(ks.cold_keys(), 10);
+    for i in 0..5 {
+        ks.set(0, format!("h{i}").as_bytes(), big(i), false, now);
+    }
+    // Four cold values loaded ahead of their commands, each read once.
+    for i in 0..4 {
+        let k = format!("c{i}");
+        let r = ks.cold_ref_of(0, k.as_bytes(), now).expect("cold");
+        assert!(ks.install_loaded(0, k.as_bytes(), r.id, big(i), 10));
+    }
+    assert_eq!(ks.admission.probation_len(), 4);
+    let hot = |ks: &Keyspace| {
+        (0..5)
+            .filter(|i| {
+                !ks.db(0)
+                    .peek(format!("h{i}").as_bytes())
+                    .unwrap()
+                    .value
+                    .is_cold()
+            })
+            .count()
+    };
+    // An excess they account for: nothing is demoted.
+    let r = ks.demote_round_over(5, 64, 16, now, 1);
+    assert!(r.deferred && r.values == 0, "{r:?}");
+    assert_eq!(hot(ks), 5);
+    // Their commands ran for two of them: those two leave first.
+    for i in 0..2 {
+        assert!(ks
+            .lookup(0, format!("c{i}").as_bytes(), now, Access::Read)
+            .is_some());
+    }
+    let r = ks.demote_round_over(5, 64, 2, now, 1 << 30);
+    assert_eq!((r.values, r.deferred), (2, false), "{r:?}");
+    assert_eq!(ks.admission.probation_demotions, 2);
+    assert_eq!(hot(ks), 5);
+    // An excess beyond what waits: hot values go.
+    let r = ks.demote_round_over(5, 64, 2, now, 1 << 30);
+    assert!(!r.deferred && r.values == 2, "{r:?}");
+    ks.tier.hold_reaps = false;
+    ks.reap_demotions(true);
+    assert_eq!(hot(ks), 3);
+    assert_eq!(ks.admission.probation_len(), 2);
+}

@@ -88,6 +88,33 @@ pub struct TierStats {
 /// eviction pool keeps the best across rounds, as Redis's does).
 const HOT_PROBES: usize = 4;
 
+/// Hot-list samples drawn (and their table entries prefetched) together.
+const SAMPLE_BATCH: usize = 8;
+
+/// Prefetches the table entries of the hot-list entries at `draw`: the
+/// keys of one database together, so that their misses overlap.
+fn prefetch_listed(dbs: &[super::Db], hot: &[(usize, Key)], draw: &[usize]) {
+    let mut keys: [&[u8]; SAMPLE_BATCH] = [&[]; SAMPLE_BATCH];
+    let mut done = [false; SAMPLE_BATCH];
+    for a in 0..draw.len() {
+        if done[a] {
+            continue;
+        }
+        let db = hot[draw[a]].0;
+        let mut n = 0;
+        for b in a..draw.len() {
+            if !done[b] && hot[draw[b]].0 == db {
+                keys[n] = hot[draw[b]].1.as_bytes();
+                n += 1;
+                done[b] = true;
+            }
+        }
+        if let Some(d) = dbs.get(db) {
+            d.main.prefetch_keys(&keys[..n], super::key_far);
+        }
+    }
+}
+
 /// Candidates met again in one demotion round before it stops looking
 /// (plus two per candidate found: sampling a few values meets them again
 /// and again before it has met them all).
@@ -181,7 +208,15 @@ pub struct Demoted {
     pub values: usize,
     /// No hot value big enough is left to demote.
     pub exhausted: bool,
+    /// What is over the budget is values on probation loaded for commands
+    /// about to run (see [`Keyspace::demote_round_over`]).
+    pub deferred: bool,
 }
+
+/// Most bytes of values on probation, loaded for commands that have not
+/// run yet, that may keep the hot tier over `maxmemory` (they leave once
+/// their commands have run) rather than push hot values out.
+pub const PREPAID_SLACK: u64 = 4 << 20;
 
 /// Frequency-gated admission of values read back from the cold tier
 /// (`tiering-admission`), in the spirit of TinyLFU: a value read back is
@@ -744,6 +779,24 @@ impl Keyspace {
         max: usize,
         now_ms: i64,
     ) -> Demoted {
+        self.demote_round_over(samples, min_size, max, now_ms, u64::MAX)
+    }
+
+    /// [`demote_round`](Self::demote_round) for a hot tier `over` bytes
+    /// over its budget: values on probation go first, and when values
+    /// loaded for commands that have not run yet account for the excess
+    /// (up to [`PREPAID_SLACK`] bytes of them), no hot value is demoted
+    /// for them ([`Demoted::deferred`]): they leave, for free, once their
+    /// commands have run. Otherwise every cold read a key had only once
+    /// would push a hot value out before its own value left.
+    pub fn demote_round_over(
+        &mut self,
+        samples: usize,
+        min_size: usize,
+        max: usize,
+        now_ms: i64,
+        over: u64,
+    ) -> Demoted {
         let mut out = Demoted::default();
         if self.cold.is_none() {
             out.exhausted = true;
@@ -761,8 +814,13 @@ impl Keyspace {
             out.exhausted = true;
             return out;
         }
-        out.values = self.demote_probation(max);
+        let waiting;
+        (out.values, waiting) = self.demote_probation(max);
         if out.values == max {
+            return out;
+        }
+        if over <= waiting.min(PREPAID_SLACK) {
+            out.deferred = true;
             return out;
         }
         let max = max - out.values;
@@ -942,9 +1000,11 @@ impl Keyspace {
 
     /// Demotes up to `max` values on probation that are still unchanged
     /// copies of their records (one that changed is an ordinary hot value
-    /// now); no write is needed.
-    fn demote_probation(&mut self, max: usize) -> usize {
+    /// now); no write is needed. Returns how many, and the bytes of the
+    /// values met that wait for their commands.
+    fn demote_probation(&mut self, max: usize) -> (usize, u64) {
         let mut done = 0;
+        let mut waiting_bytes = 0;
         // Values loaded for a command that has not run yet stay until it
         // has (demoting them now would make the command read them again,
         // on the command thread); they keep their place in the queue.
@@ -964,6 +1024,7 @@ impl Keyspace {
                 continue;
             }
             if e.clean == CLEAN_PREPAID {
+                waiting_bytes += e.value.heap_size() as u64;
                 waiting.push((db, key, load));
                 continue;
             }
@@ -981,7 +1042,7 @@ impl Keyspace {
         for w in waiting.into_iter().rev() {
             self.admission.probation.push_front(w);
         }
-        done
+        (done, waiting_bytes)
     }
 
     /// Demotes rounds of up to `batch` values while `more()` says so and
@@ -1046,23 +1107,38 @@ impl Keyspace {
                 && stale < MAX_STALE_PROBES
                 && !tier.hot.is_empty()
             {
-                let i = self.rng.gen_range(0..tier.hot.len());
-                let (db, k) = &tier.hot[i];
-                match self.dbs.get(*db).and_then(|d| d.main.get(k.as_bytes())) {
-                    Some(e) if listable(min_listed, &e.value) => {
-                        probes += 1;
-                        if qualifies(e) {
-                            pool.offer(
-                                255 - lfu::decayed_counter(e.lru, params, now) as u64,
-                                *db,
-                                k,
-                            );
-                            offered += 1;
+                // Draw the next samples together and ask for their table
+                // entries at once: each lookup is a cache miss or two on
+                // a big table, and their misses then overlap instead of
+                // coming one after another.
+                let mut draw = [0usize; SAMPLE_BATCH];
+                let n = (samples.max(1) - offered).clamp(1, SAMPLE_BATCH);
+                for d in &mut draw[..n] {
+                    *d = self.rng.gen_range(0..tier.hot.len());
+                }
+                prefetch_listed(&self.dbs, &tier.hot, &draw[..n]);
+                for &i in &draw[..n] {
+                    // An earlier sample of this draw may have left the
+                    // list and moved its last entry.
+                    let Some((db, k)) = tier.hot.get(i) else {
+                        continue;
+                    };
+                    match self.dbs.get(*db).and_then(|d| d.main.get(k.as_bytes())) {
+                        Some(e) if listable(min_listed, &e.value) => {
+                            probes += 1;
+                            if qualifies(e) {
+                                pool.offer(
+                                    255 - lfu::decayed_counter(e.lru, params, now) as u64,
+                                    *db,
+                                    k,
+                                );
+                                offered += 1;
+                            }
                         }
-                    }
-                    _ => {
-                        stale += 1;
-                        tier.unlist(i);
+                        _ => {
+                            stale += 1;
+                            tier.unlist(i);
+                        }
                     }
                 }
             }
