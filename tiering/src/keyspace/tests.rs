@@ -451,12 +451,18 @@ fn a_stale_probation_mark_does_not_demote_an_admitted_value() {
         Some(id),
         "a free demotion points back at the record"
     );
-    // Second read: admitted, from the same record.
+    // Second read: on probation again, and demoted from it.
+    assert!(ks.lookup(0, b"a", now, Access::Read).is_some());
+    assert_eq!(ks.admission.probation_len(), 1);
+    ks.demote_while(5, 64, 16, now, || true);
+    assert_eq!(cold_id(ks), Some(id));
+    assert_eq!(ks.admission.probation_len(), 0);
+    // Third read: admitted, from the same record.
     assert!(ks.lookup(0, b"a", now, Access::Read).is_some());
     assert_eq!(ks.admission.probation_len(), 0);
     ks.admission.probation.push_back(mark);
     assert_eq!(ks.demote_round(5, 1 << 20, 1, now).values, 0);
-    assert_eq!(ks.admission.probation_demotions, 0);
+    assert_eq!(ks.admission.probation_demotions, 1, "the second read's own");
     assert_eq!(cold_id(ks), None, "the admitted value stays hot");
 }
 
@@ -647,4 +653,15 @@ fn values_waiting_for_their_commands_do_not_push_hot_values_out() {
     ks.reap_demotions(true);
     assert_eq!(hot(ks), 3);
     assert_eq!(ks.admission.probation_len(), 2);
+    // The other two commands never look their keys up (refused, or their
+    // clients gone): a cron tick later their values still wait, two ticks
+    // later they leave.
+    ks.tier_cron();
+    let r = ks.demote_round_over(5, 64, 2, now, 1);
+    assert!(r.deferred && r.values == 0, "{r:?}");
+    ks.tier_cron();
+    let r = ks.demote_round_over(5, 64, 2, now, 1);
+    assert_eq!((r.values, r.deferred), (2, false), "{r:?}");
+    assert_eq!(ks.admission.probation_demotions, 4);
+    assert_eq!(hot(ks), 3);
 }

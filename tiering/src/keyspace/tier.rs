@@ -39,12 +39,15 @@ pub struct TierStats {
     /// Promotions done on the command thread because no asynchronous load
     /// had brought the value in first.
     pub sync_loads: u64,
-    /// Entries marked `CLEAN_PREPAID` since the last and the previous
-    /// [`Keyspace::age_prepaid`]: a mark older than that belongs to a
-    /// command that never looked its key up (refused, aborted, its client
-    /// gone) and is cleared.
-    prepaid_new: Vec<(usize, Key)>,
-    prepaid_old: Vec<(usize, Key)>,
+    /// Read numbers ([`CleanCopy::load`]) as of the last and the previous
+    /// cron tick: a `CLEAN_PREPAID` mark from a read numbered up to
+    /// `prepaid_before` is older than a tick, so it belongs to a command
+    /// that never looked its key up (refused, aborted, its client gone)
+    /// and no longer holds its value in RAM. (Checked where demotion meets
+    /// a mark, rather than by visiting every loaded key each tick: that
+    /// visit was a twentieth of the command thread under cold reads.)
+    prepaid_last: u64,
+    prepaid_before: u64,
     /// Where the demotion walk (used when sampling finds no candidate)
     /// stopped.
     walk_db: usize,
@@ -221,12 +224,12 @@ pub const PREPAID_SLACK: u64 = 4 << 20;
 /// Frequency-gated admission of values read back from the cold tier
 /// (`tiering-admission`), in the spirit of TinyLFU: a value read back is
 /// admitted to the hot set only if its key has been read back from the
-/// cold tier before, recently (a count-min sketch of cold reads, aged by
+/// cold tier twice before, recently (a count-min sketch of cold reads, aged by
 /// halving, says so). One that has not is still served from RAM, but goes
 /// on probation: it is the first to leave when room is needed, for free
 /// (its record is still its clean copy). So a scan of read-once keys
 /// cycles through the probation queue instead of flushing the hot set,
-/// while a key read back twice within the sketch's window joins it.
+/// while a key read back three times within the sketch's window joins it.
 ///
 /// Only cold reads are counted: hot hits cost nothing extra. (The keys'
 /// LFU counters cannot tell one read from a few: Redis's logarithmic
@@ -269,8 +272,13 @@ const PROBATION_MAX: usize = 1 << 16;
 /// one-byte counters (1 MiB).
 const SKETCH_WIDTH_BITS: u32 = 18;
 
-/// Cold reads a key needs within the sketch's window to be admitted.
-const ADMIT_READS: u8 = 2;
+/// Cold reads a key needs within the sketch's window to be admitted. With
+/// 2, a key from the long tail of a Zipf workload that happened to be
+/// read twice within the window pushed out a hotter value: at 2M keys of
+/// 1 KB and a tenth of them in RAM, 3 raised the hot-hit ratio from 0.66
+/// to 0.68, and under uniform reads (nothing worth keeping) cut
+/// admissions by six.
+const ADMIT_READS: u8 = 3;
 
 /// A count-min sketch of cold reads with conservative update: 4 rows of
 /// saturating byte counters; after as many additions as a row has
@@ -598,7 +606,6 @@ impl Keyspace {
                     r,
                     CLEAN_PREPAID,
                 );
-                self.tier.prepaid_new.push((db, Key::from(key)));
                 self.admission.consider(db, key, load);
                 true
             }
@@ -613,7 +620,7 @@ impl Keyspace {
     /// within about twice the hot keys even when no demotion runs, and no
     /// call holds the lock for a whole pass.
     pub fn tier_cron(&mut self) {
-        self.age_prepaid();
+        self.tier.prepaid_before = std::mem::replace(&mut self.tier.prepaid_last, self.tier.loads);
         self.reap_demotions(false);
         if self.tier.hot_active {
             let hot = self.hot_keys() as usize;
@@ -622,26 +629,6 @@ impl Keyspace {
             }
             self.sweep_hot_list(SWEEP_SLICE);
         }
-    }
-
-    /// Clears the `CLEAN_PREPAID` marks set before the previous call (the
-    /// server calls this from its cron): a command runs as soon as its
-    /// values are in, so an older mark is one whose command will not look
-    /// its key up, and it would keep the value from being demoted.
-    pub fn age_prepaid(&mut self) {
-        let old = std::mem::take(&mut self.tier.prepaid_old);
-        for (db, key) in old {
-            if let Some(e) = self
-                .dbs
-                .get_mut(db)
-                .and_then(|d| d.main.get_mut(key.as_bytes()))
-            {
-                if e.clean == CLEAN_PREPAID {
-                    e.clean = CLEAN;
-                }
-            }
-        }
-        self.tier.prepaid_old = std::mem::take(&mut self.tier.prepaid_new);
     }
 
     /// The clean copy of `key` of `db` is stale (the value changed, moved
@@ -825,13 +812,13 @@ impl Keyspace {
         }
         let max = max - out.values;
         let mut picked: Vec<(usize, Key)> = Vec::with_capacity(max);
-        // A key stays a candidate until its round is written, so it may be
-        // picked twice: the attempts are bounded, and a few repeats mean
-        // that fewer hot values than `max` qualify (with keys alone near
-        // `maxmemory`, every command asks for a round).
+        // Keys picked in this round are not candidates again; the attempts
+        // are bounded all the same, and a few repeats (a walk's find)
+        // mean that fewer hot values than `max` qualify (with keys alone
+        // near `maxmemory`, every command asks for a round).
         let mut repeats = 0;
         for _ in 0..max * 2 {
-            match self.demotion_candidate(samples, min_size, now_ms) {
+            match self.demotion_candidate(samples, min_size, now_ms, &picked) {
                 Some(c) => {
                     if !picked.contains(&c) {
                         picked.push(c);
@@ -846,7 +833,7 @@ impl Keyspace {
                     }
                 }
                 None => {
-                    out.exhausted = true;
+                    out.exhausted = picked.is_empty();
                     break;
                 }
             }
@@ -1023,7 +1010,7 @@ impl Keyspace {
             if e.clean == NOT_CLEAN {
                 continue;
             }
-            if e.clean == CLEAN_PREPAID {
+            if e.clean == CLEAN_PREPAID && load > self.tier.prepaid_before {
                 waiting_bytes += e.value.heap_size() as u64;
                 waiting.push((db, key, load));
                 continue;
@@ -1067,30 +1054,36 @@ impl Keyspace {
     }
 
     /// The next value to demote: the lowest LFU counter among sampled hot
-    /// values of at least `min_size` bytes.
+    /// values of at least `min_size` bytes, other than those `picked`.
     fn demotion_candidate(
         &mut self,
         samples: usize,
         min_size: usize,
         now_ms: i64,
+        picked: &[(usize, Key)],
     ) -> Option<(usize, Key)> {
         let n = self.dbs.len();
         let now = now_ms.max(0) as u64;
         let params = self.lfu;
-        // A value loaded for a command that has not run yet stays until it
-        // has (see `age_prepaid` for one whose command never looks).
-        let qualifies = |e: &Entry| {
-            !e.value.is_cold()
-                && e.clean != CLEAN_PREPAID
-                && e.clean != DEMOTING
-                && e.value.heap_size() >= min_size
-        };
         if self.hot_keys() == 0 {
             return None;
         }
         if !self.tier.hot_active {
             self.rebuild_hot_list();
         }
+        // A value loaded for a command that has not run yet stays until it
+        // has (or until its mark is older than a cron tick: see
+        // `prepaid_before`).
+        let (clean, before) = (&self.clean, self.tier.prepaid_before);
+        let qualifies = |db: usize, k: &Key, e: &Entry| {
+            !e.value.is_cold()
+                && e.clean != DEMOTING
+                && e.value.heap_size() >= min_size
+                && (e.clean != CLEAN_PREPAID
+                    || clean
+                        .get(&(db, k.clone()))
+                        .is_some_and(|cc| cc.load <= before))
+        };
         // Sample the hot list: entries gone cold, deleted, or strings too
         // small to list leave it as they are met (and do not count as
         // probes: a list made stale by a mass deletion is cleared by the
@@ -1126,7 +1119,7 @@ impl Keyspace {
                     match self.dbs.get(*db).and_then(|d| d.main.get(k.as_bytes())) {
                         Some(e) if listable(min_listed, &e.value) => {
                             probes += 1;
-                            if qualifies(e) {
+                            if qualifies(*db, k, e) {
                                 pool.offer(
                                     255 - lfu::decayed_counter(e.lru, params, now) as u64,
                                     *db,
@@ -1146,7 +1139,12 @@ impl Keyspace {
                 break;
             }
             while let Some((_, db, key)) = self.evict_pool.entries.pop() {
-                if self.dbs[db].main.get(key.as_bytes()).is_some_and(qualifies) {
+                if !picked.iter().any(|(d, k)| *d == db && *k == key)
+                    && self.dbs[db]
+                        .main
+                        .get(key.as_bytes())
+                        .is_some_and(|e| qualifies(db, &key, e))
+                {
                     return Some((db, key));
                 }
             }
@@ -1166,7 +1164,7 @@ impl Keyspace {
             let db = self.tier.walk_db % n;
             let d = &self.dbs[db];
             self.tier.walk_cursor = d.main.scan(self.tier.walk_cursor, |k, e| {
-                if found.is_none() && qualifies(e) {
+                if found.is_none() && qualifies(db, k, e) {
                     found = Some((db, k.clone()));
                 }
             });
