@@ -162,6 +162,10 @@ pub struct Request {
 struct Queue {
     waiting: Mutex<Waiting>,
     ready: Condvar,
+    /// Loads done, whose waiters the command thread's [`release`] task
+    /// wakes (when the pool was started on a runtime; see `read_loop`).
+    finished: Mutex<Vec<watch::Sender<bool>>>,
+    finish: tokio::sync::Notify,
 }
 
 #[derive(Default)]
@@ -187,16 +191,23 @@ const READ_BATCH: usize = 32;
 
 impl ReadPool {
     fn start(reader: ColdReader, shared: Weak<Shared>, threads: usize) -> Option<ReadPool> {
+        let runtime = tokio::runtime::Handle::try_current().ok();
         let queue = Arc::new(Queue {
             waiting: Mutex::new(Waiting::default()),
             ready: Condvar::new(),
+            finished: Mutex::new(Vec::new()),
+            finish: tokio::sync::Notify::new(),
         });
+        if let Some(rt) = &runtime {
+            rt.spawn(release(queue.clone()));
+        }
+        let batched = runtime.is_some();
         let mut started = 0;
         for i in 0..threads.max(1) {
             let (queue, reader, shared) = (queue.clone(), reader.clone(), shared.clone());
             let spawned = std::thread::Builder::new()
                 .name(format!("cold-reader-{i}"))
-                .spawn(move || read_loop(&queue, &reader, &shared));
+                .spawn(move || read_loop(&queue, &reader, &shared, batched));
             match spawned {
                 Ok(_) => started += 1,
                 Err(e) => tracing::warn!("could not start cold reader thread {i}: {e}"),
@@ -222,7 +233,24 @@ impl ReadPool {
     }
 }
 
-fn read_loop(queue: &Queue, reader: &ColdReader, shared: &Weak<Shared>) {
+/// Wakes the waiters of finished loads, on the command thread's runtime.
+/// A task woken from another thread costs that thread a write to the
+/// runtime's wake-up descriptor, one per task; woken from here, the tasks
+/// of a whole batch cost one (the wake of this task), and the rest are
+/// queued locally.
+async fn release(queue: Arc<Queue>) {
+    loop {
+        queue.finish.notified().await;
+        let done = std::mem::take(&mut *queue.finished.lock());
+        for d in done {
+            let _ = d.send(true);
+        }
+    }
+}
+
+/// `batched`: the waiters of a finished batch are handed to [`release`]
+/// (on the command thread's runtime) instead of being woken from here.
+fn read_loop(queue: &Queue, reader: &ColdReader, shared: &Weak<Shared>, batched: bool) {
     loop {
         let batch: Vec<Request> = {
             let mut w = queue.waiting.lock();
@@ -274,8 +302,16 @@ fn read_loop(queue: &Queue, reader: &ColdReader, shared: &Weak<Shared>) {
                 }
             }
         }
-        for q in batch {
-            let _ = q.done.send(true);
+        if batched {
+            queue
+                .finished
+                .lock()
+                .extend(batch.into_iter().map(|q| q.done));
+            queue.finish.notify_one();
+        } else {
+            for q in batch {
+                let _ = q.done.send(true);
+            }
         }
     }
 }
