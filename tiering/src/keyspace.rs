@@ -452,8 +452,10 @@ impl Keyspace {
         if counts {
             self.stats.hits += 1;
         }
-        let prepaid = e.clean == CLEAN_PREPAID;
-        if prepaid {
+        // (A mark older than a cron tick belongs to a command that never
+        // ran: this lookup is someone else's, and a hot hit.)
+        let prepaid = e.clean == CLEAN_PREPAID && self.prepaid_current(db, key);
+        if e.clean == CLEAN_PREPAID {
             e.clean = CLEAN;
         }
         if e.clean != NOT_CLEAN && matches!(access, Access::Write) {

@@ -664,4 +664,17 @@ fn values_waiting_for_their_commands_do_not_push_hot_values_out() {
     assert_eq!((r.values, r.deferred), (2, false), "{r:?}");
     assert_eq!(ks.admission.probation_demotions, 4);
     assert_eq!(hot(ks), 3);
+    // A lookup of a value loaded for its command is that command's cold
+    // hit; once the mark is older than a tick, a lookup is a hot hit.
+    for (i, ticks, hot_hit) in [(5, 0, 0), (6, 2, 1)] {
+        let k = format!("c{i}");
+        let r = ks.cold_ref_of(0, k.as_bytes(), now).expect("cold");
+        assert!(ks.install_loaded(0, k.as_bytes(), r.id, big(i), 10));
+        for _ in 0..ticks {
+            ks.tier_cron();
+        }
+        let before = ks.tier.hot_hits;
+        assert!(ks.lookup(0, k.as_bytes(), now, Access::Read).is_some());
+        assert_eq!(ks.tier.hot_hits - before, hot_hit, "{k}");
+    }
 }

@@ -631,6 +631,14 @@ impl Keyspace {
         }
     }
 
+    /// True if a `CLEAN_PREPAID` mark on `key` of `db` is current: its
+    /// read is not older than a cron tick (see `prepaid_before`).
+    pub(super) fn prepaid_current(&self, db: usize, key: &[u8]) -> bool {
+        self.clean
+            .get(&(db, Key::from(key)))
+            .is_some_and(|cc| cc.load > self.tier.prepaid_before)
+    }
+
     /// The clean copy of `key` of `db` is stale (the value changed, moved
     /// or went away): its record becomes garbage.
     pub(super) fn drop_clean(&mut self, db: usize, key: &[u8]) {
