@@ -375,6 +375,12 @@ pub(super) struct CleanCopy {
     load: u64,
 }
 
+/// The read number of the clean copy of `key` of `db` ([`CleanCopy::load`]),
+/// which dates a `CLEAN_PREPAID` mark (see `TierStats::prepaid_before`).
+fn read_number(clean: &super::CleanCopies, db: usize, key: &[u8]) -> Option<u64> {
+    clean.get(&(db, Key::from(key))).map(|cc| cc.load)
+}
+
 /// Puts `value`, just read from record `r`, into `e` (the entry of `key`
 /// of `db`) and keeps the record as its clean copy; `state` says whether
 /// the command that needs it has looked it up yet. Returns the read's
@@ -634,9 +640,7 @@ impl Keyspace {
     /// True if a `CLEAN_PREPAID` mark on `key` of `db` is current: its
     /// read is not older than a cron tick (see `prepaid_before`).
     pub(super) fn prepaid_current(&self, db: usize, key: &[u8]) -> bool {
-        self.clean
-            .get(&(db, Key::from(key)))
-            .is_some_and(|cc| cc.load > self.tier.prepaid_before)
+        read_number(&self.clean, db, key).is_some_and(|r| r > self.tier.prepaid_before)
     }
 
     /// The clean copy of `key` of `db` is stale (the value changed, moved
@@ -1088,9 +1092,7 @@ impl Keyspace {
                 && e.clean != DEMOTING
                 && e.value.heap_size() >= min_size
                 && (e.clean != CLEAN_PREPAID
-                    || clean
-                        .get(&(db, k.clone()))
-                        .is_some_and(|cc| cc.load <= before))
+                    || read_number(clean, db, k).is_some_and(|r| r <= before))
         };
         // Sample the hot list: entries gone cold, deleted, or strings too
         // small to list leave it as they are met (and do not count as
