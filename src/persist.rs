@@ -60,18 +60,25 @@ pub fn dump_dataset_as(st: &State, now_ms: i64, aof_base: bool) -> Result<Vec<u8
             continue;
         }
         w.select_db(db as u64, d.len() as u64, d.volatile_len() as u64);
-        for (key, e) in d.iter() {
-            if d.is_expired(key, e, now_ms) {
-                continue;
+        let mut failed = None;
+        d.for_each(|key, e| {
+            if failed.is_some() || d.is_expired(key, e, now_ms) {
+                return;
             }
             let exp = d.expire_of(key);
             let exp = (exp != NO_EXPIRE).then_some(exp);
             if let tiering::Value::Cold(r) = &e.value {
-                w.entry_raw(key, &st.ks.cold_object(r)?, exp);
-                continue;
+                match st.ks.cold_object(r) {
+                    Ok(obj) => w.entry_raw(key, &obj, exp),
+                    Err(err) => failed = Some(err),
+                }
+                return;
             }
             let (obj, form) = crate::values::to_object(&e.value);
             w.entry(key, &obj, form, exp);
+        });
+        if let Some(err) = failed {
+            return Err(err);
         }
         out.extend(w.take());
     }

@@ -376,7 +376,7 @@ fn bitop(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     let st = &*ctx.st;
     let srcs: Vec<std::borrow::Cow<'_, [u8]>> = args[3..]
         .iter()
-        .map(|k| match st.ks.db(db).peek(k).map(|e| &e.value) {
+        .map(|k| match st.ks.db(db).loaded(k).map(|e| &e.value) {
             Some(tiering::Value::Str(s)) => s.as_bytes(),
             _ => std::borrow::Cow::Borrowed(&[][..]),
         })

@@ -103,7 +103,7 @@ fn debug(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
             let Some(e) = d.peek(&args[2]).filter(|e| !d.is_expired(&args[2], e, now)) else {
                 return Err(CmdError::NO_SUCH_KEY);
             };
-            let addr = e as *const _ as usize;
+            let addr = &*e as *const tiering::Entry as usize;
             let idle = if lfu_policy {
                 0
             } else {

@@ -125,14 +125,14 @@ pub fn dataset_digest(ks: &mut Keyspace) -> Result<String, String> {
         }
         mix_digest(&mut total, &(db as u32).to_be_bytes());
         let mut cold = Vec::new();
-        for (k, e) in d.iter() {
+        d.for_each(|k, e| {
             let has_expire = d.expire_of(k.as_bytes()) != NO_EXPIRE;
             if let Value::Cold(r) = &e.value {
                 cold.push((k.clone(), r.clone(), has_expire));
-                continue;
+                return;
             }
             add_key(&mut total, k.as_bytes(), &e.value, has_expire);
-        }
+        });
         for (k, r, has_expire) in cold {
             let v = ks.cold_value(&r)?;
             add_key(&mut total, k.as_bytes(), &v, has_expire);

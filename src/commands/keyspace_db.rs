@@ -104,13 +104,14 @@ fn keys(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     let now = ctx.now_ms;
     // Expired keys are skipped, not deleted, as in Redis.
     let d = ctx.st.ks.db(ctx.db);
-    let found: Vec<&Key> = d
-        .iter()
-        .filter(|(k, e)| (all || glob::matches(pattern, k, false)) && !d.is_expired(k, e, now))
-        .map(|(k, _)| k)
-        .collect();
+    let mut found: Vec<Key> = Vec::new();
+    d.for_each(|k, e| {
+        if (all || glob::matches(pattern, k, false)) && !d.is_expired(k, e, now) {
+            found.push(k.clone());
+        }
+    });
     ctx.out.array(found.len());
-    for k in found {
+    for k in &found {
         ctx.out.bulk(k);
     }
     Ok(())

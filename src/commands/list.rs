@@ -412,7 +412,7 @@ fn lrange(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     }
     // Looked up again without the stats, so the reply can be written
     // while the list is borrowed.
-    let Some(Value::List(l)) = ctx.st.ks.db(ctx.db).peek(&args[1]).map(|e| &e.value) else {
+    let Some(Value::List(l)) = ctx.st.ks.db(ctx.db).loaded(&args[1]).map(|e| &e.value) else {
         return Ok(());
     };
     let Some((s, e)) = clamp_range(start, end, l.len()) else {

@@ -142,7 +142,7 @@ fn watch(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
             continue;
         }
         let d = ctx.st.ks.db(db);
-        let expired_at_watch = d.peek(key).is_some_and(|e| d.is_expired(key, e, now));
+        let expired_at_watch = d.peek(key).is_some_and(|e| d.is_expired(key, &e, now));
         ctx.client().watched.push(Watched {
             db,
             key: Key::from(&key[..]),
@@ -181,7 +181,7 @@ fn watched_key_expired(st: &State, id: u64, now_ms: i64) -> bool {
         let d = st.ks.db(w.db);
         !w.expired_at_watch
             && d.peek(&w.key)
-                .is_some_and(|e| d.is_expired(&w.key, e, now_ms))
+                .is_some_and(|e| d.is_expired(&w.key, &e, now_ms))
     })
 }
 

@@ -579,7 +579,7 @@ fn check_sets(ctx: &mut Ctx, keys: &[Bytes]) -> Result<(), CmdError> {
 fn peek_sets<'a>(ctx: &'a Ctx, keys: &[Bytes]) -> Vec<Option<&'a SetValue>> {
     let db = ctx.st.ks.db(ctx.db);
     keys.iter()
-        .map(|k| match db.peek(k).map(|e| &e.value) {
+        .map(|k| match db.loaded(k).map(|e| &e.value) {
             Some(Value::Set(s)) => Some(&**s),
             _ => None,
         })

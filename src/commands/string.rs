@@ -241,7 +241,7 @@ pub(crate) fn peek_split<'a>(
     let db = ctx.db;
     let st: &'a crate::server::State = &*ctx.st;
     let out: &'a mut Reply = &mut *ctx.out;
-    match &st.ks.db(db).peek(key)?.value {
+    match &st.ks.db(db).loaded(key)?.value {
         Value::Str(s) => Some((s, out)),
         #[allow(unreachable_patterns)]
         _ => None,

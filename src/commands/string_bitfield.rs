@@ -267,7 +267,7 @@ fn bitfield_generic(ctx: &mut Ctx, args: &[Bytes], read_only_cmd: bool) -> CmdRe
         }
         let db = ctx.db;
         let (st, out) = (&*ctx.st, &mut *ctx.out);
-        let value = st.ks.db(db).peek(key).and_then(|e| match &e.value {
+        let value = st.ks.db(db).loaded(key).and_then(|e| match &e.value {
             tiering::Value::Str(s) => Some(s),
             #[allow(unreachable_patterns)]
             _ => None,

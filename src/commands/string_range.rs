@@ -280,7 +280,7 @@ fn lcs(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     let max_transient = ctx.st.config.tun.proto_max_bulk_len;
     let st = &*ctx.st;
     let get = |k: &[u8]| -> Vec<u8> {
-        match st.ks.db(db).peek(k).map(|e| &e.value) {
+        match st.ks.db(db).loaded(k).map(|e| &e.value) {
             Some(tiering::Value::Str(s)) => s.as_bytes().into_owned(),
             _ => Vec::new(),
         }

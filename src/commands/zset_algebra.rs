@@ -292,7 +292,7 @@ fn generic(
             .zip(&present)
             .zip(&opts.weights)
             .map(|((k, &there), &w)| {
-                let src = match db.peek(k).filter(|_| there).map(|e| &e.value) {
+                let src = match db.loaded(k).filter(|_| there).map(|e| &e.value) {
                     Some(Value::ZSet(z)) => Src::ZSet(z),
                     Some(Value::Set(s)) => {
                         Src::Set(crate::values::set_members(s).into_iter().collect())

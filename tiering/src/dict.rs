@@ -110,6 +110,50 @@ fn prefetch_ptr(p: *const u8) {
     let _ = p;
 }
 
+/// One step of a scan over several power-of-two tables whose keys are
+/// placed by the same hash (a table and its rehash target, or two tables
+/// that keys move between): `masks` are their bucket masks; `visit(i, b)`
+/// must report bucket `b` of table `i`. Returns the next cursor (0 when
+/// done).
+///
+/// Redis's cursor, generalised: the cursor counts in reverse-binary order,
+/// so the tables' buckets that share the cursor's low bits are visited in
+/// the same step, whichever table a key is in and however the tables
+/// resize between steps. A step visits the bucket of the smallest table
+/// and all its expansions in the larger ones; a key present for the whole
+/// scan, even if it moves between the tables, is returned at least once.
+pub fn scan_tables(cursor: u64, masks: &[u64], mut visit: impl FnMut(usize, u64)) -> u64 {
+    let (Some(&small), Some(&large)) = (masks.iter().min(), masks.iter().max()) else {
+        return 0;
+    };
+    let mut v = cursor;
+    let next = |v: u64, m: u64| (v | !m).reverse_bits().wrapping_add(1).reverse_bits();
+    for (i, &m) in masks.iter().enumerate() {
+        if m == small {
+            visit(i, v & m);
+        }
+    }
+    if small == large {
+        return next(v, small);
+    }
+    let mut first = true;
+    loop {
+        // Bits above a table's mask count fastest: its bucket comes round
+        // once per cycle of them (and at the cursor's first step, which
+        // may start mid-cycle).
+        for (i, &m) in masks.iter().enumerate() {
+            if m != small && (first || v & (large ^ m) == 0) {
+                visit(i, v & m);
+            }
+        }
+        first = false;
+        v = next(v, large);
+        if v & (small ^ large) == 0 {
+            return v;
+        }
+    }
+}
+
 impl<K: Hash + Eq, V> Default for Dict<K, V> {
     fn default() -> Self {
         Self::new()
@@ -123,7 +167,7 @@ impl<K: Hash + Eq, V> Default for Dict<K, V> {
 /// bucket it had, so a SCAN cursor handed out before the rebuild stays
 /// valid after it: only the table size may differ, which the cursor
 /// tolerates.
-fn process_hasher() -> ahash::RandomState {
+pub(crate) fn process_hasher() -> ahash::RandomState {
     static KEYS: std::sync::OnceLock<[u64; 4]> = std::sync::OnceLock::new();
     let k = KEYS.get_or_init(|| {
         use rand::Rng;
@@ -619,42 +663,46 @@ impl<K: Hash + Eq, V> Dict<K, V> {
     /// One step of a SCAN: calls `f` for every entry in the bucket(s) that
     /// `cursor` names and returns the next cursor (0 when the scan is done).
     pub fn scan<'a>(&'a self, cursor: u64, mut f: impl FnMut(&'a K, &'a V)) -> u64 {
-        if self.is_empty() {
-            return 0;
+        let (mut ms, mut ts, mut n) = ([0u64; 2], [0usize; 2], 0);
+        for (t, m) in self.masks().into_iter().enumerate() {
+            if let Some(m) = m {
+                (ms[n], ts[n]) = (m, t);
+                n += 1;
+            }
         }
-        let mut v = cursor;
-        let emit = |t: &'a Table<K, V>, idx: u64, f: &mut dyn FnMut(&'a K, &'a V)| {
-            let mut cur = t.buckets[idx as usize].as_deref();
+        scan_tables(cursor, &ms[..n], |i, b| {
+            let mut cur = self.t[ts[i]].buckets[b as usize].as_deref();
             while let Some(n) = cur {
                 f(&n.key, &n.val);
                 cur = n.next.as_deref();
             }
-        };
-        if !self.is_rehashing() {
-            let t = &self.t[0];
-            let m0 = t.mask();
-            emit(t, v & m0, &mut f);
-            v |= !m0;
-            v = v.reverse_bits().wrapping_add(1).reverse_bits();
-        } else {
-            let (small, large) = if self.t[0].size() <= self.t[1].size() {
-                (&self.t[0], &self.t[1])
-            } else {
-                (&self.t[1], &self.t[0])
-            };
-            let m0 = small.mask();
-            let m1 = large.mask();
-            emit(small, v & m0, &mut f);
-            loop {
-                emit(large, v & m1, &mut f);
-                v |= !m1;
-                v = v.reverse_bits().wrapping_add(1).reverse_bits();
-                if v & (m0 ^ m1) == 0 {
-                    break;
-                }
-            }
+        })
+    }
+
+    /// The bucket masks of the tables in use, for a scan over several
+    /// tables ([`scan_tables`]): table 0's, and table 1's while rehashing.
+    pub fn masks(&self) -> [Option<u64>; 2] {
+        if self.is_empty() {
+            return [None, None];
         }
-        v
+        let m = |t: &Table<K, V>| (t.size() > 0).then(|| t.mask());
+        [
+            m(&self.t[0]),
+            if self.is_rehashing() {
+                m(&self.t[1])
+            } else {
+                None
+            },
+        ]
+    }
+
+    /// Calls `f` for every entry of bucket `b` of table `t`.
+    pub fn visit_bucket(&self, t: usize, b: usize, f: &mut dyn FnMut(&K, &V)) {
+        let mut cur = self.t[t].buckets[b].as_deref();
+        while let Some(n) = cur {
+            f(&n.key, &n.val);
+            cur = n.next.as_deref();
+        }
     }
 
     /// Iterates over all entries (no particular order). Used by KEYS, FLUSH,

@@ -11,6 +11,7 @@
 use rand::rngs::SmallRng;
 use rand::SeedableRng;
 
+use crate::coldkeys::{ColdKeys, Rest};
 use crate::dict::Dict;
 use crate::lfu::{self, LfuParams};
 use crate::value::Value;
@@ -94,9 +95,81 @@ fn key_far(k: &Key) -> Option<*const u8> {
     }
 }
 
+/// An entry as a read sees it: in the main table, or rebuilt from its
+/// record in the cold-key table (see `coldkeys.rs`).
+pub enum EntryRef<'a> {
+    Hot(&'a Entry),
+    Resting(Entry),
+}
+
+impl std::ops::Deref for EntryRef<'_> {
+    type Target = Entry;
+    fn deref(&self) -> &Entry {
+        match self {
+            EntryRef::Hot(e) => e,
+            EntryRef::Resting(e) => e,
+        }
+    }
+}
+
+/// The entry a resting cold key stands for.
+fn rested(rest: Rest) -> Entry {
+    Entry {
+        value: Value::Cold(rest.r),
+        lru: rest.lru,
+        volatile: rest.volatile,
+        snap: rest.snap,
+        clean: NOT_CLEAN,
+    }
+}
+
+/// [`Db::entry_mut`] on the two tables, so that a caller can hold the
+/// entry and the database's other fields at once.
+fn entry_in<'a>(
+    main: &'a mut Dict<Key, Entry>,
+    cold: &mut ColdKeys,
+    key: &[u8],
+) -> Option<&'a mut Entry> {
+    let hot = main.get_mut(key).map(|e| e as *mut Entry);
+    match hot {
+        // SAFETY: the pointer comes from the unique borrow of `main` this
+        // call holds and nothing touched the table since; the returned
+        // reference keeps that borrow. (Returning the reference directly
+        // from a conditional branch is the borrow checker's "problem case
+        // #3".)
+        Some(e) => Some(unsafe { &mut *e }),
+        None if wake_in(main, cold, key) => main.get_mut(key),
+        None => None,
+    }
+}
+
+/// Moves `key` from the cold-key table back into the main table, if it
+/// rests there.
+fn wake_in(main: &mut Dict<Key, Entry>, cold: &mut ColdKeys, key: &[u8]) -> bool {
+    if cold.is_empty() {
+        return false;
+    }
+    match cold.remove(key) {
+        Some(r) => {
+            main.insert_new(Key::new(key), rested(r));
+            true
+        }
+        None => false,
+    }
+}
+
+/// One numbered database: two tables of keys. `main` holds every key
+/// whose value is in RAM, and cold keys on their way (being looked at,
+/// or waiting to be moved); `cold` holds the cold keys at rest, in a
+/// quarter of the room (see `coldkeys.rs`). A key is in one of them at
+/// most. Whatever needs a key's entry finds it in either: an access that
+/// may change the entry first moves a resting key back into `main`
+/// ([`entry_mut`](Db::entry_mut)); reads rebuild the entry
+/// ([`peek`](Db::peek)); scans walk both tables with one cursor.
 #[derive(Default)]
 pub struct Db {
     main: Dict<Key, Entry>,
+    cold: ColdKeys,
     /// Keys that carry an expiry, with the expiry (absolute Unix ms).
     /// Walked by the active expiry cycle.
     volatile: Dict<Key, i64>,
@@ -107,17 +180,37 @@ pub struct Db {
 
 impl Db {
     pub fn len(&self) -> usize {
-        self.main.len()
+        self.main.len() + self.cold.len()
     }
     pub fn is_empty(&self) -> bool {
-        self.main.is_empty()
+        self.len() == 0
     }
     pub fn volatile_len(&self) -> usize {
         self.volatile.len()
     }
+    /// Keys resting in the cold-key table.
+    pub fn resting_len(&self) -> usize {
+        self.cold.len()
+    }
     /// The entry as stored, expired or not (no side effects).
-    pub fn peek(&self, key: &[u8]) -> Option<&Entry> {
+    pub fn peek(&self, key: &[u8]) -> Option<EntryRef<'_>> {
+        if let Some(e) = self.main.get(key) {
+            return Some(EntryRef::Hot(e));
+        }
+        if self.cold.is_empty() {
+            return None;
+        }
+        self.cold.get(key).map(|r| EntryRef::Resting(rested(r)))
+    }
+    /// The entry of `key` as a command sees it after looking the key up
+    /// (the lookup brought it into the main table, and loaded a cold
+    /// value): reads the main table only.
+    pub fn loaded(&self, key: &[u8]) -> Option<&Entry> {
         self.main.get(key)
+    }
+    /// True if `key` is here, expired or not.
+    pub fn contains(&self, key: &[u8]) -> bool {
+        self.main.contains_key(key) || (!self.cold.is_empty() && self.cold.contains(key))
     }
     /// The expiry of `key` (absolute ms), or [`NO_EXPIRE`].
     pub fn expire_of(&self, key: &[u8]) -> i64 {
@@ -130,17 +223,64 @@ impl Db {
             && !EXPIRY_PAUSED.load(std::sync::atomic::Ordering::Relaxed)
             && self.volatile.get(key).is_some_and(|&t| now_ms > t)
     }
-    pub fn scan(&self, cursor: u64, f: impl FnMut(&Key, &Entry)) -> u64 {
-        self.main.scan(cursor, f)
+
+    /// One step of a scan over both tables (see [`crate::dict::scan_tables`]):
+    /// a key present for the whole scan is returned even if it moves
+    /// between the tables meanwhile.
+    pub fn scan(&self, cursor: u64, mut f: impl FnMut(&Key, &Entry)) -> u64 {
+        self.scan_in(cursor, |k, e, _| f(k, e))
     }
-    pub fn iter(&self) -> impl Iterator<Item = (&Key, &Entry)> {
-        self.main.iter()
+
+    /// [`scan`](Self::scan), also telling `f` whether the key rests in the
+    /// cold-key table.
+    fn scan_in(&self, cursor: u64, mut f: impl FnMut(&Key, &Entry, bool)) -> u64 {
+        if self.cold.is_empty() {
+            return self.main.scan(cursor, |k, e| f(k, e, false));
+        }
+        let (mut ms, mut ts, mut n) = ([0u64; 4], [0usize; 4], 0);
+        let masks = self.main.masks().into_iter().chain(self.cold.masks());
+        for (t, m) in masks.enumerate() {
+            if let Some(m) = m {
+                (ms[n], ts[n]) = (m, t);
+                n += 1;
+            }
+        }
+        crate::dict::scan_tables(cursor, &ms[..n], |i, b| match ts[i] {
+            t @ (0 | 1) => self
+                .main
+                .visit_bucket(t, b as usize, &mut |k, e| f(k, e, false)),
+            t => self.cold.visit_bucket(t - 2, b as usize, &mut |k, r| {
+                f(&Key::new(k), &rested(r), true);
+            }),
+        })
     }
-    pub fn random_entry<R: rand::Rng + ?Sized>(&self, rng: &mut R) -> Option<(&Key, &Entry)> {
-        self.main.random_entry(rng)
+
+    /// Calls `f` for every key (no particular order): KEYS, SAVE, DEBUG.
+    pub fn for_each(&self, mut f: impl FnMut(&Key, &Entry)) {
+        for (k, e) in self.main.iter() {
+            f(k, e);
+        }
+        self.cold.for_each(|k, r| f(&Key::new(k), &rested(r)));
     }
+
+    /// A random key and its entry (keys in either table equally likely,
+    /// short chains favoured as in `Dict`).
+    pub fn random_entry<R: rand::Rng + ?Sized>(&self, rng: &mut R) -> Option<(Key, EntryRef<'_>)> {
+        let (hot, resting) = (self.main.len(), self.cold.len());
+        if hot + resting == 0 {
+            return None;
+        }
+        if rng.gen_range(0..hot + resting) < hot {
+            let (k, e) = self.main.random_entry(rng)?;
+            Some((k.clone(), EntryRef::Hot(e)))
+        } else {
+            let (k, r) = self.cold.random(rng)?;
+            Some((k, EntryRef::Resting(rested(r))))
+        }
+    }
+
     pub fn bucket_count(&self) -> usize {
-        self.main.bucket_count()
+        self.main.bucket_count() + self.cold.bucket_count()
     }
 
     /// The collection step of one `SCAN` call, as Redis does it: visit
@@ -155,7 +295,7 @@ impl Db {
         let mut cursor = cursor;
         let mut budget = count.saturating_mul(10);
         loop {
-            cursor = self.main.scan(cursor, |k, _| keys.push(k.clone()));
+            cursor = self.scan(cursor, |k, _| keys.push(k.clone()));
             if cursor == 0 || budget == 0 {
                 break;
             }
@@ -165,6 +305,75 @@ impl Db {
             }
         }
         (cursor, keys)
+    }
+
+    /// The entry of `key`, to read or change: a resting cold key moves
+    /// back into the main table first.
+    fn entry_mut(&mut self, key: &[u8]) -> Option<&mut Entry> {
+        entry_in(&mut self.main, &mut self.cold, key)
+    }
+
+    /// Moves `key` into the cold-key table if its value is cold and
+    /// nothing is under way on it. True if it moved.
+    fn settle(&mut self, key: &[u8]) -> bool {
+        let Some(e) = self.main.get(key) else {
+            return false;
+        };
+        let Value::Cold(r) = &e.value else {
+            return false;
+        };
+        if e.clean != NOT_CLEAN {
+            return false;
+        }
+        let rest = Rest {
+            r: r.clone(),
+            lru: e.lru,
+            snap: e.snap,
+            volatile: e.volatile,
+        };
+        if !self.cold.insert_new(key, &rest) {
+            return false;
+        }
+        self.main.remove(key);
+        true
+    }
+
+    /// Removes `key` from whichever table holds it.
+    fn remove(&mut self, key: &[u8]) -> Option<Entry> {
+        if let Some(e) = self.main.remove(key) {
+            return Some(e);
+        }
+        if self.cold.is_empty() {
+            return None;
+        }
+        self.cold.remove(key).map(rested)
+    }
+
+    /// Stores `entry` under `key`, replacing (and returning) what either
+    /// table held.
+    fn insert(&mut self, key: Key, entry: Entry) -> Option<Entry> {
+        if !self.cold.is_empty() {
+            if let Some(r) = self.cold.remove(&key) {
+                self.main.insert_new(key, entry);
+                return Some(rested(r));
+            }
+        }
+        self.main.insert(key, entry)
+    }
+
+    /// Sets the snapshot mark of `key`, in whichever table holds it.
+    fn set_snap(&mut self, key: &[u8], gen: u16) {
+        match self.main.get_mut(key) {
+            Some(e) => e.snap = gen,
+            None => {
+                self.cold.set_snap(key, gen);
+            }
+        }
+    }
+
+    fn clear(&mut self) {
+        self.main.clear();
+        self.cold.clear();
     }
 }
 
@@ -383,10 +592,10 @@ impl Keyspace {
     /// expiry; false if it is live or was not there at all.
     pub fn expire_if_needed(&mut self, db: usize, key: &[u8], now_ms: i64) -> bool {
         let d = &self.dbs[db];
-        let Some(e) = d.main.get(key) else {
+        let Some(e) = d.peek(key) else {
             return false;
         };
-        if !d.is_expired(key, e, now_ms) {
+        if !d.is_expired(key, &e, now_ms) {
             return false;
         }
         if self.hide_expired_only {
@@ -418,7 +627,7 @@ impl Keyspace {
         // expiry goes through the expiry check (and a second lookup).
         let lfu_policy = self.lfu_policy;
         let params = self.lfu;
-        let e: *mut Entry = match self.dbs[db].main.get_mut(key) {
+        let e: *mut Entry = match self.dbs[db].entry_mut(key) {
             None => {
                 if counts {
                     self.stats.misses += 1;
@@ -442,7 +651,7 @@ impl Keyspace {
                 }
                 return None;
             }
-            let e: *mut Entry = self.dbs[db].main.get_mut(key)?;
+            let e: *mut Entry = self.dbs[db].entry_mut(key)?;
             // SAFETY: as above, a fresh lookup after the expiry check.
             unsafe { &mut *e }
         };
@@ -499,7 +708,7 @@ impl Keyspace {
         let mark = self.snap_mark();
         let sample = self.blind_sample(db, key, &value);
         let d = &mut self.dbs[db];
-        let (old, was_clean) = match d.main.get_mut(key) {
+        let (old, was_clean) = match entry_in(&mut d.main, &mut d.cold, key) {
             Some(e) => {
                 let old = std::mem::replace(&mut e.value, value);
                 if !lfu_policy {
@@ -562,7 +771,7 @@ impl Keyspace {
             ..
         } = self;
         let d = &mut dbs[db];
-        let (old, was_clean) = match d.main.get_mut(key) {
+        let (old, was_clean) = match d.entry_mut(key) {
             Some(e) if !e.volatile => {
                 let old = std::mem::replace(&mut e.value, value);
                 e.lru = if lfu_policy {
@@ -613,7 +822,7 @@ impl Keyspace {
         }
         let k = key.clone();
         self.tier.list_hot(db, &k, &entry.value);
-        if let Some(old) = d.main.insert(key, entry) {
+        if let Some(old) = d.insert(key, entry) {
             self.discard(&old.value);
             if old.clean != NOT_CLEAN {
                 self.drop_clean(db, &k);
@@ -624,7 +833,7 @@ impl Keyspace {
     /// Removes a key, returning its entry and expiry.
     fn remove_raw(&mut self, db: usize, key: &[u8]) -> Option<(Entry, i64)> {
         let d = &mut self.dbs[db];
-        let mut e = d.main.remove(key)?;
+        let mut e = d.remove(key)?;
         let expire = if e.volatile {
             d.volatile.remove(key).unwrap_or(NO_EXPIRE)
         } else {
@@ -674,7 +883,7 @@ impl Keyspace {
     pub fn set_expire(&mut self, db: usize, key: &[u8], when_ms: i64) -> bool {
         self.snapshot_copy_before_change(db, key);
         let d = &mut self.dbs[db];
-        match d.main.get_mut(key) {
+        match d.entry_mut(key) {
             Some(e) => {
                 e.volatile = true;
                 d.volatile.insert(key.into(), when_ms);
@@ -688,7 +897,7 @@ impl Keyspace {
     pub fn persist(&mut self, db: usize, key: &[u8]) -> bool {
         self.snapshot_copy_before_change(db, key);
         let d = &mut self.dbs[db];
-        match d.main.get_mut(key) {
+        match d.entry_mut(key) {
             Some(e) if e.volatile => {
                 e.volatile = false;
                 d.volatile.remove(key);
@@ -750,7 +959,7 @@ impl Keyspace {
         now_ms: i64,
     ) -> bool {
         let d = &self.dbs[from_db];
-        let Some(src) = d.main.get(from).filter(|e| !d.is_expired(from, e, now_ms)) else {
+        let Some(src) = d.peek(from).filter(|e| !d.is_expired(from, e, now_ms)) else {
             return false;
         };
         let expire = d.expire_of(from);
@@ -784,7 +993,7 @@ impl Keyspace {
     /// Removes every key of `db`; returns how many there were.
     pub fn flush_db(&mut self, db: usize) -> usize {
         if self.snapshot.is_some() {
-            let n = self.dbs[db].main.len();
+            let n = self.dbs[db].len();
             drop(self.detach_db(db));
             return n;
         }
@@ -792,8 +1001,8 @@ impl Keyspace {
         // The sample's keys are gone: the estimate starts over.
         self.estimator.reset();
         let d = &mut self.dbs[db];
-        let n = d.main.len();
-        d.main.clear();
+        let n = d.len();
+        d.clear();
         d.volatile.clear();
         d.avg_ttl = 0;
         d.expire_cursor = 0;
@@ -829,14 +1038,15 @@ impl Keyspace {
         loop {
             let (key, expired) = {
                 let d = &self.dbs[db];
-                let (k, e) = d.main.random_entry(&mut self.rng)?;
-                (k.clone(), d.is_expired(k, e, now_ms))
+                let (k, e) = d.random_entry(&mut self.rng)?;
+                let expired = d.is_expired(&k, &e, now_ms);
+                (k, expired)
             };
             if !expired {
                 return Some(key);
             }
             tries += 1;
-            let all_volatile = self.dbs[db].volatile.len() == self.dbs[db].main.len();
+            let all_volatile = self.dbs[db].volatile.len() == self.dbs[db].len();
             if self.hide_expired_only {
                 if all_volatile && tries > 100 {
                     // Every key may be logically expired: return one as Redis
@@ -853,8 +1063,12 @@ impl Keyspace {
     pub fn rehash_step(&mut self, ms: u64) {
         for d in &mut self.dbs {
             d.main.shrink_if_needed();
+            d.cold.shrink_if_needed();
             d.volatile.shrink_if_needed();
             if d.main.is_rehashing() && d.main.rehash_for(ms) {
+                return;
+            }
+            if d.cold.is_rehashing() && d.cold.rehash_for(ms) {
                 return;
             }
             if d.volatile.is_rehashing() && d.volatile.rehash_for(ms) {

@@ -5,6 +5,7 @@
 //! builds on these types.
 
 pub mod cold;
+pub mod coldkeys;
 pub mod dict;
 pub mod estimate;
 pub mod geo;
@@ -24,7 +25,7 @@ pub mod value;
 pub mod zset;
 
 pub use hash::HashValue;
-pub use keyspace::{Access, Entry, Key, Keyspace, NO_EXPIRE};
+pub use keyspace::{Access, Entry, EntryRef, Key, Keyspace, NO_EXPIRE};
 pub use limits::Limits;
 pub use list::{End, ListValue};
 pub use set::SetValue;

@@ -104,12 +104,14 @@ impl Keyspace {
                     self.evict_next_db = (self.evict_next_db + 1) % n;
                     let d = &self.dbs[self.evict_next_db];
                     let key = if volatile {
-                        d.volatile.random_entry(&mut self.rng).map(|(k, _)| k)
+                        d.volatile
+                            .random_entry(&mut self.rng)
+                            .map(|(k, _)| k.clone())
                     } else {
-                        d.main.random_entry(&mut self.rng).map(|(k, _)| k)
+                        d.random_entry(&mut self.rng).map(|(k, _)| k)
                     };
                     if let Some(k) = key {
-                        return Some((self.evict_next_db, k.clone()));
+                        return Some((self.evict_next_db, k));
                     }
                 }
                 None
@@ -118,11 +120,7 @@ impl Keyspace {
                 let mut total = 0;
                 for i in 0..n {
                     let d = &self.dbs[i];
-                    let size = if volatile {
-                        d.volatile.len()
-                    } else {
-                        d.main.len()
-                    };
+                    let size = if volatile { d.volatile.len() } else { d.len() };
                     if size == 0 {
                         continue;
                     }
@@ -139,7 +137,7 @@ impl Keyspace {
                     let live = if volatile {
                         d.volatile.contains_key(key.as_bytes())
                     } else {
-                        d.main.contains_key(key.as_bytes())
+                        d.contains(key.as_bytes())
                     };
                     if live {
                         return Some((db, key));
@@ -165,8 +163,8 @@ impl Keyspace {
                 let idle = if policy == Policy::VolatileTtl {
                     u64::MAX - when.max(0) as u64
                 } else {
-                    match d.main.get(k.as_bytes()) {
-                        Some(e) => idle_of(e),
+                    match d.peek(k.as_bytes()) {
+                        Some(e) => idle_of(&e),
                         None => return true,
                     }
                 };
@@ -174,6 +172,8 @@ impl Keyspace {
                 true
             });
         } else {
+            // (Eviction runs with tiering off: no key rests in the
+            // cold-key table.)
             d.main.sample(&mut self.rng, samples, |k, e| {
                 pool.offer(idle_of(e), db, k);
                 true

@@ -106,7 +106,7 @@ impl Keyspace {
         };
         let d = &mut self.dbs[db];
         let expire = d.expire_of(key);
-        let Some(e) = d.main.get_mut(key) else {
+        let Some(e) = d.entry_mut(key) else {
             return;
         };
         if e.snap == s.gen {
@@ -153,7 +153,7 @@ impl Keyspace {
     /// its old contents. Returns what the caller may free (nothing then).
     pub(super) fn snapshot_adopt(&mut self, db: usize, old: Db) -> Db {
         match self.snapshot.as_mut() {
-            Some(s) if !old.main.is_empty() => {
+            Some(s) if !old.is_empty() => {
                 let sdb = Self::snapshot_db_of(s, db);
                 s.detached.push((sdb, old, 0));
                 Db::default()
@@ -243,7 +243,7 @@ fn walk(
 ) {
     let mut visit = Vec::new();
     loop {
-        *cursor = db.main.scan(*cursor, |k, e| {
+        *cursor = db.scan(*cursor, |k, e| {
             if e.snap != gen {
                 f(sdb, k, e, db.expire_of(k));
                 visit.push(k.clone());
@@ -255,9 +255,7 @@ fn walk(
         }
     }
     for k in visit {
-        if let Some(e) = db.main.get_mut(&k[..]) {
-            e.snap = gen;
-        }
+        db.set_snap(&k, gen);
     }
 }
 

@@ -678,3 +678,131 @@ fn values_waiting_for_their_commands_do_not_push_hot_values_out() {
         assert_eq!(ks.tier.hot_hits - before, hot_hit, "{k}");
     }
 }
+
+/// Keys resting in a database's cold-key table, over every database.
+fn resting(ks: &Keyspace) -> usize {
+    (0..ks.db_count()).map(|d| ks.db(d).resting_len()).sum()
+}
+
+#[test]
+fn cold_keys_rest_in_the_compact_table_and_everything_still_finds_them() {
+    let mut t = tiered("resting");
+    let ks = &mut t.ks;
+    let now = 1_000_000;
+    let name = |i: usize| format!("key:{i:012}");
+    for i in 0..20_000 {
+        ks.set(0, name(i).as_bytes(), big(i), false, now);
+    }
+    for i in 0..100 {
+        ks.set(1, name(i).as_bytes(), big(i), false, now);
+        ks.set_expire(1, name(i).as_bytes(), now + 10 + i as i64 % 2 * 1_000_000);
+    }
+    ks.demote_while(5, 64, 1024, now, || true);
+    assert_eq!(ks.cold_keys(), 20_100);
+    assert_eq!(resting(ks), 20_100);
+    assert_eq!(ks.db(0).len(), 20_000);
+    // RAM per cold key, 16-byte names (a few with an expiry): 40-byte
+    // records plus the bucket array, at most 32 bytes beyond the name
+    // once the cron has finished growing the table.
+    ks.rehash_step(1000);
+    for _ in 0..100 {
+        ks.estimator_step();
+    }
+    let per_key = ks.ram_per_cold_key();
+    assert!((40..=48).contains(&per_key), "{per_key}");
+
+    // Header-only lookups bring a key into the main table; the cron's
+    // pass puts it back to rest.
+    assert!(ks
+        .lookup(0, name(7).as_bytes(), now, Access::Inspect)
+        .is_some());
+    assert_eq!(resting(ks), 20_099);
+    assert!(ks
+        .db(0)
+        .peek(name(8).as_bytes())
+        .is_some_and(|e| e.value.is_cold()));
+    for _ in 0..100 {
+        ks.estimator_step();
+    }
+    assert_eq!(resting(ks), 20_100);
+
+    // A scan returns every key present throughout, while keys move
+    // between the tables (read back, demoted again) and others come and go.
+    let mut seen = std::collections::HashSet::new();
+    let mut cursor = 0;
+    let mut step = 0usize;
+    loop {
+        let (next, keys) = ks.db(0).scan_keys(cursor, 50);
+        seen.extend(keys.into_iter().map(|k| k.to_vec()));
+        cursor = next;
+        if cursor == 0 {
+            break;
+        }
+        step += 1;
+        for j in 0..20 {
+            let i = (step * 97 + j * 31) % 20_000;
+            assert!(ks
+                .lookup(0, name(i).as_bytes(), now, Access::Read)
+                .is_some());
+        }
+        ks.set(0, format!("extra{step}").as_bytes(), big(step), false, now);
+        if step % 2 == 0 {
+            ks.delete(0, format!("extra{}", step - 1).as_bytes(), now);
+        }
+        ks.demote_while(5, 64, 1024, now, || true);
+    }
+    for i in 0..20_000 {
+        assert!(seen.contains(name(i).as_bytes()), "{}", name(i));
+    }
+
+    // A snapshot sees every key once, with the value it had, while keys
+    // move between the tables.
+    ks.begin_snapshot();
+    let mut snap = std::collections::HashMap::new();
+    let mut round = 0;
+    loop {
+        let done = ks.snapshot_step(200, |db, k, e, _| {
+            assert!(snap.insert((db, k.to_vec()), e.value.is_cold()).is_none());
+        });
+        for p in ks.take_snapshot_pending() {
+            assert!(snap.insert((p.db, p.key.to_vec()), true).is_none());
+        }
+        if done {
+            break;
+        }
+        round += 1;
+        for j in 0..10 {
+            let i = (round * 13 + j * 1_999) % 20_000;
+            ks.lookup(0, name(i).as_bytes(), now, Access::Read);
+        }
+        ks.demote_while(5, 64, 1024, now, || true);
+    }
+    for p in ks.take_snapshot_pending() {
+        assert!(snap.insert((p.db, p.key.to_vec()), true).is_none());
+    }
+    ks.end_snapshot();
+    assert_eq!(snap.len() as u64, ks.total_keys());
+
+    // Expiry removes resting keys without reading them back; DEL, RENAME
+    // and COPY find them.
+    let cold_before = ks.cold_keys();
+    let cycle = ks.active_expire_cycle(now + 100, std::time::Duration::from_secs(1));
+    assert_eq!(cycle.expired, 50);
+    assert_eq!(ks.db(1).len(), 50);
+    assert_eq!(ks.cold_keys(), cold_before - 50);
+    assert!(ks.delete(0, name(3).as_bytes(), now).is_some());
+    assert!(ks.db(0).peek(name(3).as_bytes()).is_none());
+    assert!(ks.relocate(1, name(1).as_bytes(), 2, b"moved", now));
+    assert!(ks.db(2).peek(b"moved").is_some_and(|e| e.value.is_cold()));
+    assert_eq!(ks.get_expire(2, b"moved"), now + 10 + 1_000_000);
+    assert!(ks.copy_entry(0, name(5).as_bytes(), 2, b"copy", now));
+    let copy = ks
+        .lookup(2, b"copy", now, Access::Read)
+        .map(|e| e.value.clone());
+    let want = format!("{:0>200}", 5);
+    assert!(matches!(copy, Some(Value::Str(v)) if *v.as_bytes() == *want.as_bytes()));
+    // A flushed database leaves nothing behind in either table.
+    let n = ks.db(0).len();
+    assert_eq!(ks.flush_db(0), n);
+    assert_eq!(ks.db(0).resting_len(), 0);
+}

@@ -482,20 +482,29 @@ impl Keyspace {
             let est = &mut self.estimator;
             let db = est.scan_db % n;
             let d = &self.dbs[db];
-            // What a cold key costs: its node and its share of the bucket
-            // array, a key too long to sit in the node, and the expiry
-            // record (node, bucket share, another copy of a long key).
+            // What a cold key costs: its record in the cold-key table (the
+            // table's bytes, pages and buckets, shared out), or where it
+            // still sits in the main table its node and bucket share and a
+            // key too long for the node; and the expiry record (node,
+            // bucket share, another copy of a long key).
             let node = table_share(&d.main);
+            let resting = (d.cold.memory() / d.cold.len().max(1)) as u64;
             let expiry = table_share(&d.volatile);
             let (mut sum, mut count, mut cold, mut cold_bytes) = (0u64, 0u64, 0u64, 0u64);
-            est.scan_cursor = d.main.scan(est.scan_cursor, |k, e| {
+            let mut unsettled = Vec::new();
+            est.scan_cursor = d.scan_in(est.scan_cursor, |k, e, at_rest| {
                 count += 1;
                 if e.value.is_cold() {
                     let long_key = k.heap_size() as u64;
                     cold += 1;
-                    cold_bytes += node + long_key;
+                    cold_bytes += if at_rest { resting } else { node + long_key };
                     if e.has_expire() {
                         cold_bytes += expiry + long_key;
+                    }
+                    if !at_rest {
+                        // Looked at (TYPE, TTL, EXPIRE...) without being
+                        // read back: it goes back to rest.
+                        unsettled.push(k.clone());
                     }
                     return;
                 }
@@ -504,6 +513,10 @@ impl Keyspace {
                     sum += s as u64;
                 }
             });
+            for k in unsettled {
+                self.dbs[db].settle(&k);
+            }
+            let est = &mut self.estimator;
             est.scan_sum += sum;
             self.tier.cold_scan.0 += cold;
             self.tier.cold_scan.1 += cold_bytes;
@@ -556,7 +569,7 @@ impl Keyspace {
     /// Loads the cold value of `key` of `db` into RAM, if it is cold (the
     /// snapshot writer and DEBUG use the value without a lookup).
     pub fn promote_key(&mut self, db: usize, key: &[u8]) {
-        let p: Option<*mut Entry> = self.dbs[db].main.get_mut(key).map(|e| e as *mut Entry);
+        let p: Option<*mut Entry> = self.dbs[db].entry_mut(key).map(|e| e as *mut Entry);
         if let Some(e) = p {
             // SAFETY: the pointer comes from the table of `self.dbs`;
             // `promote` touches only the cold store, the clean table and
@@ -570,9 +583,9 @@ impl Keyspace {
     /// an asynchronous load would fetch before a command runs).
     pub fn cold_ref_of(&self, db: usize, key: &[u8], now_ms: i64) -> Option<ColdRef> {
         let d = self.dbs.get(db)?;
-        let e = d.main.get(key)?;
+        let e = d.peek(key)?;
         match &e.value {
-            Value::Cold(r) if !d.is_expired(key, e, now_ms) => Some(r.clone()),
+            Value::Cold(r) if !d.is_expired(key, &e, now_ms) => Some(r.clone()),
             _ => None,
         }
     }
@@ -592,7 +605,17 @@ impl Keyspace {
         let Some(c) = self.cold.as_deref_mut() else {
             return false;
         };
-        let Some(e) = self.dbs.get_mut(db).and_then(|d| d.main.get_mut(key)) else {
+        // (Checked before the entry is taken: a key resting in the
+        // cold-key table moves back only for the value it waits for.)
+        let current = self
+            .dbs
+            .get(db)
+            .and_then(|d| d.peek(key))
+            .is_some_and(|e| matches!(&e.value, Value::Cold(r) if r.id == id));
+        if !current {
+            return false;
+        }
+        let Some(e) = self.dbs.get_mut(db).and_then(|d| d.entry_mut(key)) else {
             return false;
         };
         match &e.value {
@@ -731,11 +754,11 @@ impl Keyspace {
         if c.stats.cold_keys == 0 {
             return;
         }
-        for (_, e) in self.dbs[db].main.iter() {
+        self.dbs[db].for_each(|_, e| {
             if let Value::Cold(r) = &e.value {
                 c.forget(r);
             }
-        }
+        });
     }
 
     /// Reads the RDB object bytes of a cold value (for a snapshot or a
@@ -766,7 +789,7 @@ impl Keyspace {
     }
 
     pub fn total_keys(&self) -> u64 {
-        self.dbs.iter().map(|d| d.main.len() as u64).sum()
+        self.dbs.iter().map(|d| d.len() as u64).sum()
     }
 
     /// Demotes up to `max` of the coldest hot values of at least
@@ -869,6 +892,7 @@ impl Keyspace {
                 e.clean = NOT_CLEAN;
                 if let Some(cc) = self.clean.remove(&(db, key.clone())) {
                     point_back(c, e, cc.r);
+                    self.dbs[db].settle(key.as_bytes());
                     out.values += 1;
                     continue;
                 }
@@ -951,6 +975,7 @@ impl Keyspace {
                         // Freed inline, so the caller's used_memory reading
                         // sees the bytes go.
                         drop(std::mem::replace(&mut e.value, Value::Cold(r)));
+                        self.dbs[db].settle(slot.1.as_bytes());
                     }
                 }
                 _ if ok => c.unused(r.id),
@@ -1035,6 +1060,7 @@ impl Keyspace {
                 continue;
             };
             point_back(c, e, cc.r);
+            self.dbs[slot.0].settle(slot.1.as_bytes());
             self.admission.probation_demotions += 1;
             done += 1;
         }
@@ -1266,13 +1292,18 @@ impl Keyspace {
     }
 
     /// RAM one cold key takes on average, measured by the last pass of the
-    /// cron over the keys ([`estimator_step`](Self::estimator_step)): table
-    /// node, bucket-array share, a key too long for the node, expiry
-    /// record. Before the first pass finds cold keys, what a key with a
-    /// short name and no expiry takes: its node and bucket share.
+    /// cron over the keys ([`estimator_step`](Self::estimator_step)): its
+    /// share of the cold-key table (or, for one not at rest, its node,
+    /// bucket share and a key too long for the node) and its expiry
+    /// record. Before the first pass finds cold keys, the cold-key table's
+    /// bytes per key of database 0, or a main-table node and bucket share
+    /// while that table is empty.
     pub fn ram_per_cold_key(&self) -> u64 {
         match self.tier.cold_key_ram {
             Some((n, bytes)) if n > 0 => bytes / n,
+            _ if !self.dbs[0].cold.is_empty() => {
+                (self.dbs[0].cold.memory() / self.dbs[0].cold.len()) as u64
+            }
             _ => table_share(&self.dbs[0].main),
         }
     }
