@@ -736,6 +736,9 @@ fn ram_per_cold_key_is_measured() {
     // 8-16 bytes of buckets when cold keys stayed in the main table).
     let short = wait_for(&mut c, &|v| (30..=40).contains(&v));
     assert!((30..=40).contains(&short), "{short}");
+    // MEMORY USAGE of a cold key at rest: its record, 24 bytes and the
+    // 2-byte name rounded up to 4.
+    assert_eq!(c.cmd(&["MEMORY", "USAGE", "k5"]), b":28\r\n");
     // The same number of keys of 100 bytes, each with a TTL: the longer
     // record, the expiry record and a second copy of the key.
     c.cmd(&["FLUSHALL"]);

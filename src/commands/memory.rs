@@ -103,7 +103,13 @@ fn usage(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     } else {
         0
     };
-    let total = NODE_BYTES + key_heap + expire + e.value.heap_size();
+    // A cold key at rest takes its record in the cold-key table instead
+    // of a node.
+    let entry = match e {
+        tiering::EntryRef::Resting(_) => tiering::coldkeys::record_bytes(key.len()),
+        tiering::EntryRef::Hot(_) => NODE_BYTES + key_heap,
+    };
+    let total = entry + expire + e.value.heap_size();
     ctx.out.int(total as i64);
     Ok(())
 }

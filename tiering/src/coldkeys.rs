@@ -87,6 +87,11 @@ fn units_for(key_len: usize) -> usize {
     (RECORD_HEADER + key_len).div_ceil(UNIT)
 }
 
+/// Bytes of the record of a name of `key_len` bytes (`MEMORY USAGE`).
+pub fn record_bytes(key_len: usize) -> usize {
+    units_for(key_len) * UNIT
+}
+
 /// See the module documentation.
 pub struct ColdKeys {
     pages: Vec<Box<[u8]>>,
@@ -339,6 +344,11 @@ impl ColdKeys {
 
     /// Removes `key`, returning what it kept.
     pub fn remove(&mut self, key: &[u8]) -> Option<Rest> {
+        self.remove_if(key, |_| true)
+    }
+
+    /// Removes `key` if what it keeps passes `take`, returning that.
+    pub fn remove_if(&mut self, key: &[u8], take: impl FnOnce(&Rest) -> bool) -> Option<Rest> {
         if self.is_empty() {
             return None;
         }
@@ -346,6 +356,9 @@ impl ColdKeys {
         let (ti, l) = self.find(key)?;
         let h = self.link(l);
         let rest = self.rest_of(h);
+        if !take(&rest) {
+            return None;
+        }
         let next = self.next_of(h);
         self.set_link(l, next);
         self.used[ti] -= 1;

@@ -146,10 +146,20 @@ fn entry_in<'a>(
 /// Moves `key` from the cold-key table back into the main table, if it
 /// rests there.
 fn wake_in(main: &mut Dict<Key, Entry>, cold: &mut ColdKeys, key: &[u8]) -> bool {
+    wake_if(main, cold, key, |_| true)
+}
+
+/// [`wake_in`] if what the key keeps passes `take`.
+fn wake_if(
+    main: &mut Dict<Key, Entry>,
+    cold: &mut ColdKeys,
+    key: &[u8],
+    take: impl FnOnce(&Rest) -> bool,
+) -> bool {
     if cold.is_empty() {
         return false;
     }
-    match cold.remove(key) {
+    match cold.remove_if(key, take) {
         Some(r) => {
             main.insert_new(Key::new(key), rested(r));
             true
@@ -311,6 +321,23 @@ impl Db {
     /// back into the main table first.
     fn entry_mut(&mut self, key: &[u8]) -> Option<&mut Entry> {
         entry_in(&mut self.main, &mut self.cold, key)
+    }
+
+    /// The entry of `key` if its value is the cold record `id` (what a
+    /// load off the command thread brought back): a resting key moves back
+    /// into the main table only then.
+    fn entry_with_record(&mut self, key: &[u8], id: u64) -> Option<&mut Entry> {
+        let is = |v: &Value| matches!(v, Value::Cold(r) if r.id == id);
+        let hot = self.main.get_mut(key).map(|e| e as *mut Entry);
+        match hot {
+            // SAFETY: as in `entry_in`.
+            Some(e) if is(unsafe { &(*e).value }) => Some(unsafe { &mut *e }),
+            Some(_) => None,
+            None if wake_if(&mut self.main, &mut self.cold, key, |r| r.r.id == id) => {
+                self.main.get_mut(key)
+            }
+            None => None,
+        }
     }
 
     /// Moves `key` into the cold-key table if its value is cold and

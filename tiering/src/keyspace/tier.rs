@@ -605,17 +605,13 @@ impl Keyspace {
         let Some(c) = self.cold.as_deref_mut() else {
             return false;
         };
-        // (Checked before the entry is taken: a key resting in the
-        // cold-key table moves back only for the value it waits for.)
-        let current = self
+        // (A key resting in the cold-key table moves back only for the
+        // value it waits for.)
+        let Some(e) = self
             .dbs
-            .get(db)
-            .and_then(|d| d.peek(key))
-            .is_some_and(|e| matches!(&e.value, Value::Cold(r) if r.id == id));
-        if !current {
-            return false;
-        }
-        let Some(e) = self.dbs.get_mut(db).and_then(|d| d.entry_mut(key)) else {
+            .get_mut(db)
+            .and_then(|d| d.entry_with_record(key, id))
+        else {
             return false;
         };
         match &e.value {
