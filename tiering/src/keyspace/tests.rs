@@ -806,3 +806,29 @@ fn cold_keys_rest_in_the_compact_table_and_everything_still_finds_them() {
     assert_eq!(ks.flush_db(0), n);
     assert_eq!(ks.db(0).resting_len(), 0);
 }
+
+#[test]
+fn bookkeeping_gives_back_its_room_once_values_are_cold() {
+    let mut t = tiered("trim");
+    let ks = &mut t.ks;
+    let now = 1_000_000;
+    for i in 0..20_000 {
+        ks.set(0, format!("k{i}").as_bytes(), big(i), false, now);
+    }
+    // The first round lists every hot value; reads leave clean copies.
+    ks.demote_round(5, 64, 16, now);
+    ks.reap_demotions(true);
+    ks.demote_while(5, 64, 1024, now, || true);
+    for i in 0..10_000 {
+        ks.lookup(0, format!("k{i}").as_bytes(), now, Access::Read);
+    }
+    let (hot_before, clean_before) = ks.bookkeeping_capacity();
+    assert!(hot_before >= 20_000 && clean_before >= 10_000);
+    ks.demote_while(5, 64, 1024, now, || true);
+    assert_eq!(ks.cold_keys(), 20_000);
+    for _ in 0..10 {
+        ks.tier_cron();
+    }
+    let (hot, clean) = ks.bookkeeping_capacity();
+    assert!(hot < 5_000 && clean < 5_000, "{hot} {clean}");
+}

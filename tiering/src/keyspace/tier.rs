@@ -654,6 +654,35 @@ impl Keyspace {
             }
             self.sweep_hot_list(SWEEP_SLICE);
         }
+        self.trim_bookkeeping();
+    }
+
+    /// Gives back the room of bookkeeping that once held many more
+    /// entries than it does now (a hot list of every key while the data
+    /// fitted in RAM, the clean copies of a read-mostly phase): a
+    /// collection never shrinks by itself, and at `maxmemory` every byte it
+    /// keeps is a hot value less. Seen in a `maxmemory` sweep from 100% to
+    /// 5% of 500,000 keys: 26 MB held, more than the cold keys' 22 MB.
+    fn trim_bookkeeping(&mut self) {
+        fn wasteful(len: usize, capacity: usize) -> bool {
+            capacity > 4 * len + 4096
+        }
+        let hot = &mut self.tier.hot;
+        if self.tier.sweep.is_none() && wasteful(hot.len(), hot.capacity()) {
+            hot.shrink_to(hot.len() + hot.len() / 4);
+        }
+        if wasteful(self.clean.len(), self.clean.capacity()) {
+            self.clean
+                .shrink_to(self.clean.len() + self.clean.len() / 4);
+        }
+        let probation = &mut self.admission.probation;
+        if wasteful(probation.len(), probation.capacity()) {
+            probation.shrink_to(probation.len() + probation.len() / 4);
+        }
+        let demoting = &mut self.tier.demoting;
+        if wasteful(demoting.len(), demoting.capacity()) {
+            demoting.shrink_to(demoting.len() + demoting.len() / 4);
+        }
     }
 
     /// True if a `CLEAN_PREPAID` mark on `key` of `db` is current: its
@@ -1307,5 +1336,11 @@ impl Keyspace {
     /// Entries in the hot list (for INFO and tests).
     pub fn hot_list_len(&self) -> usize {
         self.tier.hot.len()
+    }
+
+    /// Room the hot list and the clean-copy table hold (tests).
+    #[cfg(test)]
+    pub(super) fn bookkeeping_capacity(&self) -> (usize, usize) {
+        (self.tier.hot.capacity(), self.clean.capacity())
     }
 }
