@@ -21,6 +21,7 @@ VALUE=${VALUE:-1000}
 RATIO=${RATIO:-10}
 CONNS=${CONNS:-32}
 SECS=${SECS:-20}
+WARMUP=${WARMUP:-5}
 ROUNDS=${ROUNDS:-2}
 ZIPF=${ZIPF:-0.99}
 PORT=${PORT:-7412}
@@ -42,7 +43,7 @@ one() {
     "$bin" --port "$PORT" --save "" --dir "$dir" --tiering yes --maxmemory "$budget" \
         > "$dir/server.log" 2>&1 &
     wait_up
-    local run="$BENCH --port $PORT --keys $KEYS --value-size $VALUE --connections $CONNS --warmup 5 --duration $SECS --json"
+    local run="$BENCH --port $PORT --keys $KEYS --value-size $VALUE --connections $CONNS --warmup $WARMUP --duration $SECS --json"
     local z u
     z=$($run --load --dist "zipf:$ZIPF" --reads 90 2>/dev/null | grep '^{')
     u=$($run --dist uniform --reads 100 2>/dev/null | grep '^{')

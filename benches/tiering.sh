@@ -28,6 +28,9 @@ RATIO=${RATIO:-10}
 CONNS=${CONNS:-32}
 PIPE=${PIPE:-1}
 SECS=${SECS:-30}
+# Seconds of each workload before measuring: 5 measures the tiered run
+# while its hot set still forms after the load; 60 or more, steady state.
+WARMUP=${WARMUP:-5}
 ZIPF=${ZIPF:-0.99}
 WORK=${WORK:-$(mktemp -d -p "${TMPDIR:-/var/tmp}" tiering-bench.XXXXXX)}
 BIN=target/release/valkey-tiered
@@ -50,7 +53,7 @@ run() {
     local name=$1 dist=$2 reads=$3 load=${4:-}
     "$BENCH" --port "$PORT" --keys "$KEYS" --value-size "$VALUE" $load \
         --dist "$dist" --reads "$reads" --connections "$CONNS" --pipeline "$PIPE" \
-        --warmup 5 --duration "$SECS" --json > "$WORK/$name.txt" 2> "$WORK/$name.log"
+        --warmup "$WARMUP" --duration "$SECS" --json > "$WORK/$name.txt" 2> "$WORK/$name.log"
     local json
     json=$(grep '^{' "$WORK/$name.txt")
     echo "$name: $json"
