@@ -831,6 +831,50 @@ mod tests {
         }
     }
 
+    /// The property SCAN over several tables rests on: with up to four
+    /// tables of any sizes, keys moving between them and tables resizing,
+    /// appearing and disappearing between steps, every key present for
+    /// the whole scan is visited.
+    #[test]
+    fn scan_tables_visits_every_stable_key_whatever_moves() {
+        use rand::Rng;
+        for seed in 0..200u64 {
+            let mut rng = rand::rngs::StdRng::seed_from_u64(seed);
+            let hashes: Vec<u64> = (0..300).map(|_| rng.gen()).collect();
+            // Which table each key is in, and each table's mask.
+            let mut at: Vec<usize> = (0..hashes.len()).map(|_| rng.gen_range(0..4)).collect();
+            let mut masks: Vec<u64> = (0..4).map(|_| (1u64 << rng.gen_range(0..10)) - 1).collect();
+            let mut seen = vec![false; hashes.len()];
+            let mut cursor = 0u64;
+            for _ in 0..100_000 {
+                // Tables holding keys, or not (an empty table is skipped).
+                let live: Vec<usize> = (0..4).filter(|t| at.contains(t)).collect();
+                let ms: Vec<u64> = live.iter().map(|&t| masks[t]).collect();
+                cursor = scan_tables(cursor, &ms, |i, b| {
+                    for (k, h) in hashes.iter().enumerate() {
+                        if at[k] == live[i] && h & ms[i] == b {
+                            seen[k] = true;
+                        }
+                    }
+                });
+                if cursor == 0 {
+                    break;
+                }
+                for _ in 0..rng.gen_range(0..20) {
+                    let k = rng.gen_range(0..hashes.len());
+                    at[k] = rng.gen_range(0..4);
+                }
+                for m in masks.iter_mut() {
+                    if rng.gen_bool(0.2) {
+                        *m = (1u64 << rng.gen_range(0..6)) - 1;
+                    }
+                }
+            }
+            assert_eq!(cursor, 0, "seed {seed}: the scan did not end");
+            assert!(seen.iter().all(|&s| s), "seed {seed}: a key was missed");
+        }
+    }
+
     #[test]
     fn random_and_sample_find_entries() {
         let mut rng = rand::rngs::StdRng::seed_from_u64(1);
