@@ -468,13 +468,7 @@ impl ColdKeys {
 
     /// Rehashes for about `ms` milliseconds (the server cron).
     pub fn rehash_for(&mut self, ms: u64) -> bool {
-        let start = std::time::Instant::now();
-        while self.rehash(100) {
-            if start.elapsed().as_millis() as u64 >= ms {
-                return true;
-            }
-        }
-        false
+        crate::dict::rehash_for_ms(ms, |n| self.rehash(n))
     }
 
     // --- walking ---

@@ -154,6 +154,18 @@ pub fn scan_tables(cursor: u64, masks: &[u64], mut visit: impl FnMut(usize, u64)
     }
 }
 
+/// Calls `rehash(100)` until it reports the rehash done (false) or about
+/// `ms` milliseconds have passed (then true: more to do).
+pub(crate) fn rehash_for_ms(ms: u64, mut rehash: impl FnMut(usize) -> bool) -> bool {
+    let start = std::time::Instant::now();
+    while rehash(100) {
+        if start.elapsed().as_millis() as u64 >= ms {
+            return true;
+        }
+    }
+    false
+}
+
 impl<K: Hash + Eq, V> Default for Dict<K, V> {
     fn default() -> Self {
         Self::new()
@@ -318,13 +330,7 @@ impl<K: Hash + Eq, V> Dict<K, V> {
 
     /// Rehashes for about `ms` milliseconds (called from the server cron).
     pub fn rehash_for(&mut self, ms: u64) -> bool {
-        let start = std::time::Instant::now();
-        while self.rehash(100) {
-            if start.elapsed().as_millis() as u64 >= ms {
-                return true;
-            }
-        }
-        false
+        rehash_for_ms(ms, |n| self.rehash(n))
     }
 
     fn resize_to(&mut self, wanted: usize) {
