@@ -710,6 +710,11 @@ impl Keyspace {
                     self.promote(db, key, e, access == Access::Read);
                 } else {
                     self.tier.header_hits += 1;
+                    // Only its header was needed: back to the cold-key
+                    // table at the next cron tick, so that a walk of TYPE
+                    // or TTL lookups over many cold keys does not hold
+                    // their table nodes.
+                    self.tier.looked_at.push((db, Key::from(key)));
                 }
             } else if uses_value && !prepaid {
                 // (A value loaded for this command just before it ran is a

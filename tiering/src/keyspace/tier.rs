@@ -85,6 +85,10 @@ pub struct TierStats {
     /// way.
     cold_key_ram: Option<(u64, u64)>,
     cold_scan: (u64, u64),
+    /// Cold keys whose headers alone were looked up since the last cron
+    /// tick: the lookup moved them into the main table, the tick moves
+    /// them back (see [`Keyspace::tier_cron`]).
+    pub(super) looked_at: Vec<(usize, Key)>,
 }
 
 /// How many sampled hot-list entries make one round of candidates (the
@@ -643,7 +647,8 @@ impl Keyspace {
     /// sweeps the hot list once it is more than half stale (keys deleted,
     /// demoted or listed twice), a slice per call, so the list stays
     /// within about twice the hot keys even when no demotion runs, and no
-    /// call holds the lock for a whole pass.
+    /// call holds the lock for a whole pass; and moves the cold keys whose
+    /// headers alone were looked up back into the cold-key table.
     pub fn tier_cron(&mut self) {
         self.tier.prepaid_before = std::mem::replace(&mut self.tier.prepaid_last, self.tier.loads);
         self.reap_demotions(false);
@@ -653,6 +658,11 @@ impl Keyspace {
                 self.tier.sweep = Some(Sweep::default());
             }
             self.sweep_hot_list(SWEEP_SLICE);
+        }
+        for (db, key) in std::mem::take(&mut self.tier.looked_at) {
+            if let Some(d) = self.dbs.get_mut(db) {
+                d.settle(&key);
+            }
         }
         self.trim_bookkeeping();
     }
