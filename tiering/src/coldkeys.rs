@@ -151,6 +151,11 @@ impl ColdKeys {
             + (self.t[0].capacity() + self.t[1].capacity()) * std::mem::size_of::<u32>()
     }
 
+    /// [`memory`](Self::memory) per key (0 when empty).
+    pub fn bytes_per_key(&self) -> u64 {
+        (self.memory() / self.len().max(1)) as u64
+    }
+
     pub fn bucket_count(&self) -> usize {
         self.t[0].len() + self.t[1].len()
     }

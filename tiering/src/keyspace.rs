@@ -130,6 +130,17 @@ fn entry_in<'a>(
     cold: &mut ColdKeys,
     key: &[u8],
 ) -> Option<&'a mut Entry> {
+    entry_if(main, cold, key, |_| true)
+}
+
+/// [`entry_in`] if the entry's value passes `ok` (a resting key moves
+/// back into the main table only then).
+fn entry_if<'a>(
+    main: &'a mut Dict<Key, Entry>,
+    cold: &mut ColdKeys,
+    key: &[u8],
+    ok: impl Fn(&Value) -> bool,
+) -> Option<&'a mut Entry> {
     let hot = main.get_mut(key).map(|e| e as *mut Entry);
     match hot {
         // SAFETY: the pointer comes from the unique borrow of `main` this
@@ -137,19 +148,15 @@ fn entry_in<'a>(
         // reference keeps that borrow. (Returning the reference directly
         // from a conditional branch is the borrow checker's "problem case
         // #3".)
-        Some(e) => Some(unsafe { &mut *e }),
-        None if wake_in(main, cold, key) => main.get_mut(key),
+        Some(e) if ok(unsafe { &(*e).value }) => Some(unsafe { &mut *e }),
+        Some(_) => None,
+        None if wake_if(main, cold, key, |r| ok(&Value::Cold(r.r.clone()))) => main.get_mut(key),
         None => None,
     }
 }
 
 /// Moves `key` from the cold-key table back into the main table, if it
-/// rests there.
-fn wake_in(main: &mut Dict<Key, Entry>, cold: &mut ColdKeys, key: &[u8]) -> bool {
-    wake_if(main, cold, key, |_| true)
-}
-
-/// [`wake_in`] if what the key keeps passes `take`.
+/// rests there and what it keeps passes `take`.
 fn wake_if(
     main: &mut Dict<Key, Entry>,
     cold: &mut ColdKeys,
@@ -327,17 +334,12 @@ impl Db {
     /// load off the command thread brought back): a resting key moves back
     /// into the main table only then.
     fn entry_with_record(&mut self, key: &[u8], id: u64) -> Option<&mut Entry> {
-        let is = |v: &Value| matches!(v, Value::Cold(r) if r.id == id);
-        let hot = self.main.get_mut(key).map(|e| e as *mut Entry);
-        match hot {
-            // SAFETY: as in `entry_in`.
-            Some(e) if is(unsafe { &(*e).value }) => Some(unsafe { &mut *e }),
-            Some(_) => None,
-            None if wake_if(&mut self.main, &mut self.cold, key, |r| r.r.id == id) => {
-                self.main.get_mut(key)
-            }
-            None => None,
-        }
+        entry_if(
+            &mut self.main,
+            &mut self.cold,
+            key,
+            |v| matches!(v, Value::Cold(r) if r.id == id),
+        )
     }
 
     /// Moves `key` into the cold-key table if its value is cold and

@@ -492,7 +492,7 @@ impl Keyspace {
             // key too long for the node; and the expiry record (node,
             // bucket share, another copy of a long key).
             let node = table_share(&d.main);
-            let resting = (d.cold.memory() / d.cold.len().max(1)) as u64;
+            let resting = d.cold.bytes_per_key();
             let expiry = table_share(&d.volatile);
             let (mut sum, mut count, mut cold, mut cold_bytes) = (0u64, 0u64, 0u64, 0u64);
             let mut unsettled = Vec::new();
@@ -506,8 +506,9 @@ impl Keyspace {
                         cold_bytes += expiry + long_key;
                     }
                     if !at_rest {
-                        // Looked at (TYPE, TTL, EXPIRE...) without being
-                        // read back: it goes back to rest.
+                        // A cold key left in the main table (one whose
+                        // read back failed, say; header lookups go back at
+                        // the next tick): it goes back to rest.
                         unsettled.push(k.clone());
                     }
                     return;
@@ -1336,9 +1337,7 @@ impl Keyspace {
     pub fn ram_per_cold_key(&self) -> u64 {
         match self.tier.cold_key_ram {
             Some((n, bytes)) if n > 0 => bytes / n,
-            _ if !self.dbs[0].cold.is_empty() => {
-                (self.dbs[0].cold.memory() / self.dbs[0].cold.len()) as u64
-            }
+            _ if !self.dbs[0].cold.is_empty() => self.dbs[0].cold.bytes_per_key(),
             _ => table_share(&self.dbs[0].main),
         }
     }
